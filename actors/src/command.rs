@@ -1,0 +1,141 @@
+//! The command catalogue: every command line sent to a device is built here, and only here.
+//!
+//! No user-supplied string is interpolated into a shell line without validation and quoting.
+
+use std::time::Duration;
+
+/// One command to run on a device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command {
+    /// Stable catalogue name, used in errors and metrics (e.g. `docker_ps`).
+    pub name: &'static str,
+    /// The POSIX `sh` command line.
+    pub line: String,
+    /// Local deadline; the remote side is wrapped in `timeout` with the same value.
+    pub timeout: Duration,
+}
+
+impl Command {
+    fn new(name: &'static str, line: impl Into<String>, timeout: Duration) -> Self {
+        Self { name, line: line.into(), timeout }
+    }
+
+    /// The line actually executed: `timeout -k 5 <secs> sh -c '<line>'`, so a command whose
+    /// channel we abandon does not keep running on the device.
+    pub fn wrapped_line(&self) -> String {
+        let secs = self.timeout.as_secs().max(1);
+        let quoted = shlex::try_quote(&self.line).expect("catalogue lines contain no NUL bytes");
+        format!("timeout -k 5 {secs} sh -c {quoted}")
+    }
+}
+
+/// Default deadline for a probe command.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// `true`: the cheapest round trip, used to test a session.
+pub fn noop() -> Command {
+    Command::new("noop", "true", Duration::from_secs(10))
+}
+
+/// Capability detection: kernel name and which tools exist, one line each.
+pub fn capabilities() -> Command {
+    let tools = crate::probes::KNOWN_TOOLS.join(" ");
+    Command::new(
+        "capabilities",
+        format!(
+            "uname -sr; for t in {tools}; do if command -v \"$t\" >/dev/null 2>&1; then echo \"$t yes\"; else echo \"$t no\"; fi; done"
+        ),
+        Duration::from_secs(10),
+    )
+}
+
+/// `docker ps -a` as one JSON object per line.
+pub fn docker_ps() -> Command {
+    Command::new("docker_ps", "docker ps -a --no-trunc --format '{{json .}}'", DEFAULT_TIMEOUT)
+}
+
+/// One `docker stats` snapshot for every running container.
+pub fn docker_stats() -> Command {
+    Command::new(
+        "docker_stats",
+        "docker stats --no-stream --no-trunc --format '{{json .}}'",
+        DEFAULT_TIMEOUT,
+    )
+}
+
+/// System metrics in one round trip: sections separated by `@@<name>` marker lines.
+pub fn metrics() -> Command {
+    Command::new(
+        "metrics",
+        "echo @@stat; cat /proc/stat; echo @@meminfo; cat /proc/meminfo; echo @@loadavg; \
+         cat /proc/loadavg; echo @@uptime; cat /proc/uptime; echo @@df; df -PB1 2>/dev/null; true",
+        DEFAULT_TIMEOUT,
+    )
+}
+
+/// `smartctl --scan-open -j`: every drive smartctl can open.
+pub fn smartctl_scan(sudo: bool) -> Command {
+    Command::new(
+        "smartctl_scan",
+        format!("{}smartctl --scan-open -j", sudo_prefix(sudo)),
+        DEFAULT_TIMEOUT,
+    )
+}
+
+/// `smartctl -j -a -n standby <device>`: health of one drive without waking it.
+///
+/// Returns `None` when `device` is not a plain `/dev/...` path (it comes from device output).
+pub fn smartctl_info(sudo: bool, device: &str, dev_type: Option<&str>) -> Option<Command> {
+    if !valid_device_path(device) || dev_type.is_some_and(|t| !valid_word(t)) {
+        return None;
+    }
+    let dev = shlex::try_quote(device).ok()?;
+    let ty = dev_type.map(|t| format!(" -d {t}")).unwrap_or_default();
+    Some(Command::new(
+        "smartctl_info",
+        format!("{}smartctl -j -a -n standby{ty} {dev}", sudo_prefix(sudo)),
+        DEFAULT_TIMEOUT,
+    ))
+}
+
+fn sudo_prefix(sudo: bool) -> &'static str {
+    if sudo { "sudo -n " } else { "" }
+}
+
+/// `/dev/` followed by `[A-Za-z0-9_./-]`, no `..`.
+fn valid_device_path(s: &str) -> bool {
+    s.starts_with("/dev/")
+        && s.len() < 256
+        && !s.contains("..")
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_./-".contains(&b))
+}
+
+/// A smartctl `-d` type such as `sat`, `nvme`, `megaraid,0`.
+fn valid_word(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() < 64
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b",_+-".contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_paths_are_validated() {
+        assert!(smartctl_info(false, "/dev/sda", None).is_some());
+        assert!(smartctl_info(true, "/dev/bus/0", Some("megaraid,0")).is_some());
+        assert!(smartctl_info(false, "/dev/sda; rm -rf /", None).is_none());
+        assert!(smartctl_info(false, "/dev/../etc/passwd", None).is_none());
+        assert!(smartctl_info(false, "/dev/sda", Some("sat;id")).is_none());
+    }
+
+    #[test]
+    fn wrapped_line_quotes_the_inner_command() {
+        let c = docker_ps();
+        assert_eq!(
+            c.wrapped_line(),
+            "timeout -k 5 20 sh -c 'docker ps -a --no-trunc --format '\"'\"'{{json .}}'\"'\"''"
+        );
+    }
+}

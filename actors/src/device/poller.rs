@@ -1,0 +1,4 @@
+//! stub
+pub struct Poller;
+pub struct PollerArgs;
+pub enum PollerMsg {}

@@ -1,0 +1,90 @@
+//! A device's settings as the actors use them (already validated by config loading).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How the server reaches a device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TransportKind {
+    /// OpenSSH server on the device.
+    #[default]
+    Ssh,
+    /// The server's own host, without SSH.
+    Local,
+}
+
+/// How to authenticate over SSH.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// A private key file (already `~`-expanded), with an optional passphrase.
+    KeyFile {
+        /// Path to the private key.
+        path: PathBuf,
+        /// Passphrase; never logged.
+        passphrase: Option<String>,
+    },
+    /// Every identity the running ssh-agent (`SSH_AUTH_SOCK`) offers, in turn.
+    Agent,
+}
+
+/// Whether a probe runs and how often.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProbeSettings {
+    /// Run this probe at all.
+    pub enabled: bool,
+    /// Time between polls.
+    pub interval: Duration,
+}
+
+impl ProbeSettings {
+    /// An enabled probe polled every `secs` seconds.
+    pub const fn every(secs: u64) -> Self {
+        Self { enabled: true, interval: Duration::from_secs(secs) }
+    }
+}
+
+/// Per-probe settings of a device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Probes {
+    /// `docker ps` + `docker stats`; default every 30 s.
+    pub containers: ProbeSettings,
+    /// `/proc` + `df`; default every 5 min.
+    pub metrics: ProbeSettings,
+    /// `smartctl`; default every 1 h.
+    pub drives: ProbeSettings,
+}
+
+impl Default for Probes {
+    fn default() -> Self {
+        Self {
+            containers: ProbeSettings::every(30),
+            metrics: ProbeSettings::every(300),
+            drives: ProbeSettings::every(3600),
+        }
+    }
+}
+
+/// Everything the actors need to monitor one device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceSpec {
+    /// Unique name, used in events and the API.
+    pub name: String,
+    /// How to reach it.
+    pub transport: TransportKind,
+    /// Host name or address (SSH only).
+    pub host: String,
+    /// SSH port.
+    pub port: u16,
+    /// Login user.
+    pub user: String,
+    /// SSH authentication.
+    pub auth: Auth,
+    /// Run privileged tools (smartctl) through `sudo -n`.
+    pub sudo: bool,
+    /// Free-form labels for filtering.
+    pub tags: Vec<String>,
+    /// Known-hosts file used to verify the device's host key.
+    pub known_hosts: PathBuf,
+    /// Probe enablement and intervals.
+    pub probes: Probes,
+}

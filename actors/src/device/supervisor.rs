@@ -1,0 +1,4 @@
+//! stub
+pub struct DeviceSupervisor;
+pub struct DeviceSupervisorArgs;
+pub enum DeviceSupervisorMsg {}

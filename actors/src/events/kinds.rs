@@ -1,0 +1,147 @@
+//! Every event kind, as past-tense facts: samples (`…Sampled`) and changes derived by diffing.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::probes::{containers::Container, drives::Drive, metrics::MetricsSample};
+
+/// A container named in a change event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContainerRef {
+    /// Full container id.
+    pub id: String,
+    /// Container name without the leading `/`.
+    pub name: String,
+    /// Image reference as the engine reports it.
+    pub image: String,
+}
+
+/// Which tools a device has, detected once per connection.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capabilities {
+    /// Tool name (`docker`, `smartctl`, `zpool`, `virsh`, `systemctl`, `sensors`, `sudo`) to
+    /// whether it was found on the device's `PATH`.
+    pub tools: BTreeMap<String, bool>,
+    /// `uname -sr` of the device, e.g. `Linux 6.1.0-18-amd64`.
+    pub kernel: String,
+}
+
+impl Capabilities {
+    /// Whether `tool` was found on the device.
+    pub fn has(&self, tool: &str) -> bool {
+        self.tools.get(tool).copied().unwrap_or(false)
+    }
+}
+
+/// What an [`Event`](super::Event) says. Serialized as `{"type": "<Variant>", "payload": {..}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "payload")]
+pub enum EventKind {
+    /// The device answered after being offline (or for the first time).
+    DeviceOnline {
+        /// `ssh user@host:port` or `local`.
+        transport: String,
+    },
+    /// The device failed `consecutive_failures` polls in a row and is now retried with backoff.
+    DeviceOffline {
+        /// Consecutive transport failures that tripped the threshold.
+        consecutive_failures: u32,
+        /// The last transport error, secrets removed.
+        reason: String,
+    },
+    /// Tools detected on the device after (re)connecting.
+    CapabilitiesDetected {
+        /// What was found.
+        capabilities: Capabilities,
+    },
+    /// A probe is not run on this device, and why (e.g. its tool is missing).
+    ProbeSkipped {
+        /// Probe name (`containers`, `metrics`, `drives`).
+        probe: String,
+        /// Human-readable reason.
+        reason: String,
+    },
+    /// A probe's poll failed for a reason other than the device being unreachable.
+    ProbeFailed {
+        /// Probe name.
+        probe: String,
+        /// What went wrong, secrets removed.
+        error: String,
+    },
+    /// A poller actor crashed and was restarted by its device supervisor's policy.
+    PollerRestarted {
+        /// Probe name.
+        probe: String,
+        /// Restarts inside the current policy window, including this one.
+        restarts_in_window: u32,
+        /// Why the poller stopped.
+        reason: String,
+    },
+    /// One poll of every container on the device (`docker ps -a` + `docker stats`).
+    ContainerStatsSampled {
+        /// Every container, running or not.
+        containers: Vec<Container>,
+    },
+    /// A container appeared.
+    ContainerCreated {
+        /// Which container.
+        container: ContainerRef,
+    },
+    /// A container went from not running to running.
+    ContainerStarted {
+        /// Which container.
+        container: ContainerRef,
+    },
+    /// A container exited with status 0 (or was stopped cleanly).
+    ContainerStopped {
+        /// Which container.
+        container: ContainerRef,
+        /// Exit code, when known.
+        exit_code: Option<i64>,
+    },
+    /// A container exited with a non-zero status.
+    ContainerDied {
+        /// Which container.
+        container: ContainerRef,
+        /// Exit code, when known.
+        exit_code: Option<i64>,
+    },
+    /// A container disappeared.
+    ContainerRemoved {
+        /// Which container.
+        container: ContainerRef,
+    },
+    /// One sample of system metrics.
+    MetricsSampled {
+        /// The sample.
+        sample: MetricsSample,
+    },
+    /// One poll of every SMART-capable drive.
+    DriveHealthSampled {
+        /// Every drive found by `smartctl --scan-open`.
+        drives: Vec<Drive>,
+    },
+}
+
+impl EventKind {
+    /// The `type` tag, e.g. `"ContainerDied"`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Self::DeviceOnline { .. } => "DeviceOnline",
+            Self::DeviceOffline { .. } => "DeviceOffline",
+            Self::CapabilitiesDetected { .. } => "CapabilitiesDetected",
+            Self::ProbeSkipped { .. } => "ProbeSkipped",
+            Self::ProbeFailed { .. } => "ProbeFailed",
+            Self::PollerRestarted { .. } => "PollerRestarted",
+            Self::ContainerStatsSampled { .. } => "ContainerStatsSampled",
+            Self::ContainerCreated { .. } => "ContainerCreated",
+            Self::ContainerStarted { .. } => "ContainerStarted",
+            Self::ContainerStopped { .. } => "ContainerStopped",
+            Self::ContainerDied { .. } => "ContainerDied",
+            Self::ContainerRemoved { .. } => "ContainerRemoved",
+            Self::MetricsSampled { .. } => "MetricsSampled",
+            Self::DriveHealthSampled { .. } => "DriveHealthSampled",
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! Events: the envelope every observation travels in, and the typed event kinds.
+
+mod envelope;
+mod kinds;
+
+pub use envelope::Event;
+pub use kinds::{Capabilities, ContainerRef, EventKind};

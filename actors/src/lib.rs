@@ -1,0 +1,11 @@
+//! Infrastructor's domain: events, the bus, transports, device supervisors, pollers and probes.
+//!
+//! This crate knows nothing of HTTP, JSON-RPC or SQL front-ends; `src/` wires it to the world.
+
+pub mod bus;
+pub mod command;
+pub mod device;
+pub mod events;
+pub mod fleet;
+pub mod probes;
+pub mod transport;

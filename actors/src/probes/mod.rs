@@ -1,0 +1,119 @@
+//! Probes: each is a catalogue command plus a pure parser, run by a poller actor.
+//!
+//! Parsers are `parse(output, observed_at) -> (T, Vec<Warning>)`: no I/O, never panic, and one
+//! bad line never fails a whole batch.
+
+pub mod containers;
+pub mod drives;
+pub mod metrics;
+
+use chrono::{DateTime, Utc};
+
+use crate::command::Command;
+use crate::events::EventKind;
+use crate::transport::{Output, Transport, TransportError};
+
+/// Tools looked for by capability detection.
+pub const KNOWN_TOOLS: &[&str] =
+    &["docker", "smartctl", "zpool", "virsh", "systemctl", "sensors", "sudo"];
+
+/// Something a parser skipped or could not read, kept so a bad line is visible but not fatal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// 1-based line number in the command output, when the problem has one.
+    pub line: Option<usize>,
+    /// What was wrong.
+    pub message: String,
+}
+
+impl Warning {
+    /// A warning about line `line` (1-based).
+    pub fn at(line: usize, message: impl Into<String>) -> Self {
+        Self { line: Some(line), message: message.into() }
+    }
+
+    /// A warning about the output as a whole.
+    pub fn general(message: impl Into<String>) -> Self {
+        Self { line: None, message: message.into() }
+    }
+}
+
+/// Why a poll produced no sample.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum ProbeError {
+    /// The device could not be reached; counts towards `DeviceOffline`.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// The command ran but failed.
+    #[error("`{command}` exited with status {status}: {stderr}")]
+    Command {
+        /// Catalogue name.
+        command: &'static str,
+        /// Exit status.
+        status: i32,
+        /// First line of stderr, trimmed.
+        stderr: String,
+    },
+    /// The output could not be used at all.
+    #[error("unreadable output from `{command}`: {detail}")]
+    Output {
+        /// Catalogue name.
+        command: &'static str,
+        /// What was wrong.
+        detail: String,
+    },
+}
+
+impl ProbeError {
+    /// Whether this failure means the device is unreachable (as opposed to a tool failing).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, Self::Transport(e) if e.is_transient())
+    }
+}
+
+/// What a poll has to work with.
+pub struct PollContext<'a> {
+    /// The device's transport.
+    pub transport: &'a dyn Transport,
+    /// Timestamp given to every event of this poll.
+    pub observed_at: DateTime<Utc>,
+    /// Whether privileged tools are run through `sudo -n`.
+    pub sudo: bool,
+}
+
+impl PollContext<'_> {
+    /// Runs `command` and returns its output if it exited with status 0.
+    pub async fn run_ok(&self, command: &Command) -> Result<Output, ProbeError> {
+        let out = self.transport.run(command).await?;
+        if out.success() {
+            Ok(out)
+        } else {
+            Err(ProbeError::Command {
+                command: command.name,
+                status: out.status,
+                stderr: first_line(&out.stderr),
+            })
+        }
+    }
+}
+
+/// The first non-empty line of `s`, trimmed and capped at 200 characters.
+pub fn first_line(s: &str) -> String {
+    let line = s.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    line.chars().take(200).collect()
+}
+
+/// One kind of observation on a device, polled on an interval by its own poller actor.
+///
+/// A probe keeps the previous snapshot it needs for diffing and rate computation.
+#[async_trait::async_trait]
+pub trait Probe: Send + 'static {
+    /// Stable name (`containers`, `metrics`, `drives`), used in config, events and metrics.
+    fn name(&self) -> &'static str;
+
+    /// The tool that must exist on the device for this probe to run, if any.
+    fn required_tool(&self) -> Option<&'static str>;
+
+    /// Runs one poll and returns the events it produced (samples and changes).
+    async fn poll(&mut self, ctx: &PollContext<'_>) -> Result<Vec<EventKind>, ProbeError>;
+}

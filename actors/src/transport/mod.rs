@@ -1,0 +1,104 @@
+//! Transports run catalogue commands on a device: over SSH, or on the server's own host.
+
+mod local;
+mod replay;
+mod ssh;
+mod ssh_stream;
+
+use std::time::Duration;
+
+pub use local::LocalTransport;
+pub use replay::ReplayTransport;
+pub use ssh::{SshOptions, SshTransport};
+
+use crate::command::Command;
+
+/// What a finished command produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// Standard output, decoded as UTF-8 (invalid bytes replaced).
+    pub stdout: String,
+    /// Standard error, decoded as UTF-8 (invalid bytes replaced).
+    pub stderr: String,
+    /// Exit status; `-1` when the process was killed by a signal.
+    pub status: i32,
+}
+
+impl Output {
+    /// Whether the command exited with status 0.
+    pub fn success(&self) -> bool {
+        self.status == 0
+    }
+}
+
+/// Why a command could not be run. Messages are lowercase and never contain secrets.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum TransportError {
+    /// TCP connect, handshake or session failure: the device is unreachable right now.
+    #[error("cannot reach {target}: {detail}")]
+    Unreachable {
+        /// `host:port`.
+        target: String,
+        /// What failed.
+        detail: String,
+    },
+    /// The device's host key is not in known_hosts, or differs from the recorded one.
+    #[error("host key verification failed for {target}: {detail}")]
+    HostKey {
+        /// `host:port`.
+        target: String,
+        /// Unknown or mismatched, with the fingerprint and the known_hosts file.
+        detail: String,
+    },
+    /// The device refused every configured credential.
+    #[error("authentication failed for {user}@{target}: {detail}")]
+    Auth {
+        /// Login user.
+        user: String,
+        /// `host:port`.
+        target: String,
+        /// Which methods were tried.
+        detail: String,
+    },
+    /// The command did not finish within its timeout (the remote side is killed by `timeout`).
+    #[error("command `{command}` timed out after {after:?}")]
+    Timeout {
+        /// Catalogue name of the command.
+        command: String,
+        /// The local deadline.
+        after: Duration,
+    },
+    /// The session broke while the command ran.
+    #[error("session to {target} failed: {detail}")]
+    Session {
+        /// `host:port`.
+        target: String,
+        /// What failed.
+        detail: String,
+    },
+}
+
+impl TransportError {
+    /// Whether retrying later may succeed (network trouble) rather than needing an operator
+    /// (wrong host key, wrong credentials).
+    pub fn is_transient(&self) -> bool {
+        !matches!(self, Self::HostKey { .. } | Self::Auth { .. })
+    }
+}
+
+/// Runs commands on one device. Implementations are cheap to share (`Arc<dyn Transport>`).
+#[async_trait::async_trait]
+pub trait Transport: Send + Sync + 'static {
+    /// Runs `command`, enforcing its timeout locally and remotely.
+    async fn run(&self, command: &Command) -> Result<Output, TransportError>;
+
+    /// Makes sure a working session exists (connecting, verifying the host key and
+    /// authenticating if needed).
+    async fn connect(&self) -> Result<(), TransportError>;
+
+    /// Drops the current session so the next call reconnects.
+    async fn disconnect(&self);
+
+    /// `ssh user@host:port` or `local`, for events and tables.
+    fn describe(&self) -> String;
+}

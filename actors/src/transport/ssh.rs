@@ -1,0 +1,3 @@
+//! stub
+pub struct SshTransport;
+pub struct SshOptions;
