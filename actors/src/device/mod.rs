@@ -2,10 +2,12 @@
 
 mod policy;
 mod poller;
+mod settings;
 mod spec;
 mod supervisor;
 
 pub use policy::RestartPolicy;
 pub use poller::{Poller, PollerArgs, PollerMsg};
+pub use settings::FleetSettings;
 pub use spec::{Auth, DeviceSpec, ProbeSettings, Probes, TransportKind};
 pub use supervisor::{DeviceSupervisor, DeviceSupervisorArgs, DeviceSupervisorMsg};
