@@ -135,7 +135,7 @@ mod tests {
         let c = docker_ps();
         assert_eq!(
             c.wrapped_line(),
-            "timeout -k 5 20 sh -c 'docker ps -a --no-trunc --format '\"'\"'{{json .}}'\"'\"''"
+            r#"timeout -k 5 20 sh -c "docker ps -a --no-trunc --format '{{json .}}'""#
         );
     }
 }

@@ -3,6 +3,7 @@
 mod local;
 mod replay;
 mod ssh;
+mod ssh_auth;
 mod ssh_stream;
 
 use std::time::Duration;

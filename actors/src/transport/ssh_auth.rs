@@ -1,0 +1,103 @@
+//! SSH host-key verification against known_hosts, and user authentication (key file or agent).
+
+use async_ssh2_lite::AsyncSession;
+use async_ssh2_lite::ssh2::{CheckResult, HashType, KnownHostFileKind};
+use base64::Engine as _;
+
+use super::TransportError;
+use super::ssh::SshOptions;
+use super::ssh_stream::ReadyStream;
+use crate::device::Auth;
+
+/// `SHA256:<base64>` fingerprint of the session's host key, as `ssh-keygen -l` prints it.
+fn fingerprint(session: &AsyncSession<ReadyStream>) -> String {
+    session
+        .host_key_hash(HashType::Sha256)
+        .map(|h| format!("SHA256:{}", base64::engine::general_purpose::STANDARD_NO_PAD.encode(h)))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Refuses the session unless its host key matches an entry of `opts.known_hosts`.
+pub fn verify_host_key(
+    session: &AsyncSession<ReadyStream>,
+    opts: &SshOptions,
+) -> Result<(), TransportError> {
+    let target = format!("{}:{}", opts.host, opts.port);
+    let fail = |detail: String| TransportError::HostKey { target: target.clone(), detail };
+    let path = &opts.known_hosts;
+    let (key, _) = session.host_key().ok_or_else(|| fail("server sent no host key".into()))?;
+    let mut known = session.known_hosts().map_err(|e| fail(format!("known_hosts: {e}")))?;
+    if !path.exists() {
+        return Err(fail(format!(
+            "known_hosts file {} does not exist; verify the key ({}) and add it with \
+             `ssh-keyscan -p {} {} >> {}`",
+            path.display(),
+            fingerprint(session),
+            opts.port,
+            opts.host,
+            path.display()
+        )));
+    }
+    known
+        .read_file(path, KnownHostFileKind::OpenSSH)
+        .map_err(|e| fail(format!("cannot read {}: {e}", path.display())))?;
+    match known.check_port(&opts.host, opts.port, key) {
+        CheckResult::Match => Ok(()),
+        CheckResult::NotFound => Err(fail(format!(
+            "host key {} is not in {}; verify it and add it with `ssh-keyscan -p {} {} >> {}`",
+            fingerprint(session),
+            path.display(),
+            opts.port,
+            opts.host,
+            path.display()
+        ))),
+        CheckResult::Mismatch => Err(fail(format!(
+            "host key {} does NOT match the key recorded in {}: the device was reinstalled or \
+             someone is intercepting the connection; if the change is expected, remove the old \
+             entry with `ssh-keygen -R '[{}]:{}' -f {}`",
+            fingerprint(session),
+            path.display(),
+            opts.host,
+            opts.port,
+            path.display()
+        ))),
+        CheckResult::Failure => Err(fail(format!("could not check {}", path.display()))),
+    }
+}
+
+/// Logs in as `opts.user` with the configured key file or every agent identity in turn.
+pub async fn authenticate(
+    session: &AsyncSession<ReadyStream>,
+    opts: &SshOptions,
+) -> Result<(), TransportError> {
+    let fail = |detail: String| TransportError::Auth {
+        user: opts.user.clone(),
+        target: format!("{}:{}", opts.host, opts.port),
+        detail,
+    };
+    match &opts.auth {
+        Auth::KeyFile { path, passphrase } => {
+            if !path.exists() {
+                return Err(fail(format!("key file {} does not exist", path.display())));
+            }
+            session
+                .userauth_pubkey_file(&opts.user, None, path, passphrase.as_deref())
+                .await
+                .map_err(|_| fail(format!("key {} was refused", path.display())))?;
+        }
+        Auth::Agent => {
+            if std::env::var_os("SSH_AUTH_SOCK").is_none() {
+                return Err(fail("agent auth configured but SSH_AUTH_SOCK is not set".into()));
+            }
+            session
+                .userauth_agent_with_try_next(&opts.user)
+                .await
+                .map_err(|e| fail(format!("no agent identity was accepted ({e})")))?;
+        }
+    }
+    if session.authenticated() {
+        Ok(())
+    } else {
+        Err(fail("server did not accept the credentials".into()))
+    }
+}
