@@ -67,20 +67,15 @@ impl LossyReceiver {
     /// While a subscriber is lagging, the bus stops queueing for it, so the `Lagged` notice
     /// comes after every event queued before the gap and before any event after it.
     pub async fn recv(&mut self) -> Option<Delivery> {
-        loop {
-            match self.rx.try_recv() {
-                Ok(ev) => return Some(Delivery::Event(ev)),
-                Err(mpsc::error::TryRecvError::Disconnected) => return None,
-                Err(mpsc::error::TryRecvError::Empty) => {}
-            }
-            if let Some(d) = self.take_lag() {
-                return Some(d);
-            }
-            match self.rx.recv().await {
-                Some(ev) => return Some(Delivery::Event(ev)),
-                None => return None,
-            }
+        match self.rx.try_recv() {
+            Ok(ev) => return Some(Delivery::Event(ev)),
+            Err(mpsc::error::TryRecvError::Disconnected) => return None,
+            Err(mpsc::error::TryRecvError::Empty) => {}
         }
+        if let Some(d) = self.take_lag() {
+            return Some(d);
+        }
+        self.rx.recv().await.map(Delivery::Event)
     }
 
     fn take_lag(&self) -> Option<Delivery> {

@@ -103,3 +103,24 @@ pub trait Transport: Send + Sync + 'static {
     /// `ssh user@host:port` or `local`, for events and tables.
     fn describe(&self) -> String;
 }
+
+/// The transport a device spec asks for: SSH, or local for `transport = "local"`.
+pub fn for_spec(
+    spec: &crate::device::DeviceSpec,
+    settings: &crate::device::FleetSettings,
+) -> std::sync::Arc<dyn Transport> {
+    use crate::device::TransportKind;
+    match spec.transport {
+        TransportKind::Local => std::sync::Arc::new(LocalTransport::new(settings.max_channels)),
+        TransportKind::Ssh => std::sync::Arc::new(SshTransport::new(SshOptions {
+            host: spec.host.clone(),
+            port: spec.port,
+            user: spec.user.clone(),
+            auth: spec.auth.clone(),
+            known_hosts: spec.known_hosts.clone(),
+            connect_timeout: settings.connect_timeout,
+            max_channels: settings.max_channels,
+            keepalive: settings.keepalive,
+        })),
+    }
+}

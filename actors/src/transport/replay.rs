@@ -15,7 +15,7 @@ pub struct ReplayTransport {
     respond: Arc<Responder>,
     /// When set, every call fails as unreachable (a device taken offline).
     offline: AtomicBool,
-    /// Commands answered so far.
+    /// `run` and `connect` calls so far.
     calls: AtomicU64,
 }
 
@@ -36,7 +36,7 @@ impl ReplayTransport {
         self.offline.store(offline, Ordering::SeqCst);
     }
 
-    /// Number of commands run (including failed ones).
+    /// Number of `run` and `connect` calls so far (including failed ones).
     pub fn calls(&self) -> u64 {
         self.calls.load(Ordering::SeqCst)
     }
@@ -50,12 +50,12 @@ impl ReplayTransport {
 #[async_trait::async_trait]
 impl Transport for ReplayTransport {
     async fn run(&self, command: &Command) -> Result<Output, TransportError> {
-        self.calls.fetch_add(1, Ordering::Relaxed);
         self.connect().await?;
         (self.respond)(command)
     }
 
     async fn connect(&self) -> Result<(), TransportError> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
         if self.offline.load(Ordering::SeqCst) {
             return Err(TransportError::Unreachable {
                 target: "replay".into(),

@@ -1,0 +1,51 @@
+//! Probe slots: which probes a device supervisor runs, how often, and how to build them.
+
+use std::sync::Arc;
+
+use super::{DeviceSpec, ProbeSettings};
+use crate::probes::Probe;
+use crate::probes::containers::ContainersProbe;
+use crate::probes::drives::DrivesProbe;
+use crate::probes::metrics::MetricsProbe;
+
+/// Builds a fresh probe (on first start and after every restart).
+pub type ProbeFactory = Arc<dyn Fn() -> Box<dyn Probe> + Send + Sync>;
+
+/// One probe a device supervisor keeps running.
+#[derive(Clone)]
+pub struct ProbeSlot {
+    /// Probe name; unique per device.
+    pub name: &'static str,
+    /// Tool the probe needs; the slot is skipped (with a `ProbeSkipped` event) without it.
+    pub required_tool: Option<&'static str>,
+    /// Poll interval.
+    pub settings: ProbeSettings,
+    /// Builds the probe.
+    pub make: ProbeFactory,
+}
+
+impl ProbeSlot {
+    /// A slot for probes of type `P`.
+    pub fn of<P: Probe + Default>(settings: ProbeSettings) -> Self {
+        let sample = P::default();
+        Self {
+            name: sample.name(),
+            required_tool: sample.required_tool(),
+            settings,
+            make: Arc::new(|| Box::new(P::default())),
+        }
+    }
+}
+
+/// The enabled built-in probes of `spec`.
+pub fn default_slots(spec: &DeviceSpec) -> Vec<ProbeSlot> {
+    let p = &spec.probes;
+    [
+        ProbeSlot::of::<ContainersProbe>(p.containers),
+        ProbeSlot::of::<MetricsProbe>(p.metrics),
+        ProbeSlot::of::<DrivesProbe>(p.drives),
+    ]
+    .into_iter()
+    .filter(|s| s.settings.enabled)
+    .collect()
+}
