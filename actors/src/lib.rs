@@ -9,4 +9,5 @@ pub mod device;
 pub mod events;
 pub mod fleet;
 pub mod probes;
+pub mod state;
 pub mod transport;

@@ -1,0 +1,125 @@
+//! App start and stop: the bus, the in-memory store, the fleet of device supervisors and the
+//! HTTP server, wired together; graceful shutdown within 10 s.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use infrastructor_actors::bus::Bus;
+use infrastructor_actors::device::{DeviceSpec, FleetSettings};
+use infrastructor_actors::fleet::{Fleet, FleetArgs, FleetMsg};
+use infrastructor_actors::state::{MemoryStore, SharedStore, run_memory_store};
+use poem::listener::{Acceptor, Listener, TcpListener};
+use ractor::{Actor, ActorRef};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Events kept in memory for `/api/events` when no database is configured.
+const MEMORY_EVENTS: usize = 10_000;
+
+/// Everything `serve` needs, already validated.
+pub struct AppOptions {
+    /// HTTP listen address (port 0 picks a free port).
+    pub listen: SocketAddr,
+    /// Devices to monitor.
+    pub devices: Vec<DeviceSpec>,
+    /// Fleet-wide settings.
+    pub fleet: FleetSettings,
+}
+
+/// A started server.
+pub struct Running {
+    /// The bound HTTP address.
+    pub addr: SocketAddr,
+    /// The event bus (tests subscribe to it).
+    pub bus: Bus,
+    /// Current state and recent events.
+    pub store: SharedStore,
+    /// The root supervisor; stopped on shutdown.
+    pub fleet: ActorRef<FleetMsg>,
+    /// Tells the HTTP server to stop accepting and finish in-flight requests.
+    http_stop: Option<oneshot::Sender<()>>,
+    /// The HTTP server task.
+    http: JoinHandle<std::io::Result<()>>,
+    /// The in-memory store feeder; ends when the bus is dropped.
+    feeder: JoinHandle<()>,
+}
+
+/// Starts the fleet and the HTTP server.
+pub async fn start(opts: AppOptions) -> anyhow::Result<Running> {
+    let bus = Bus::new();
+    let store: SharedStore = Arc::new(RwLock::new(MemoryStore::new(MEMORY_EVENTS)));
+    let feeder = tokio::spawn(run_memory_store(store.clone(), bus.subscribe_lossless(4096)));
+    tracing::warn!(
+        "no database configured: state and the last {MEMORY_EVENTS} events are kept in memory \
+         only and are lost on restart"
+    );
+    let args = FleetArgs::new(opts.fleet, bus.clone(), opts.devices);
+    let (fleet, _) = Actor::spawn(None, Fleet, args).await.context("starting the fleet")?;
+
+    let acceptor = TcpListener::bind(opts.listen)
+        .into_acceptor()
+        .await
+        .with_context(|| format!("cannot listen on {}", opts.listen))?;
+    let addr = acceptor
+        .local_addr()
+        .first()
+        .and_then(|a| a.as_socket_addr().copied())
+        .context("listener has no socket address")?;
+    let (http_stop, stopped) = oneshot::channel::<()>();
+    let routes = crate::http::routes(store.clone());
+    let http = tokio::spawn(async move {
+        poem::Server::new_with_acceptor(acceptor)
+            .run_with_graceful_shutdown(
+                routes,
+                async {
+                    let _ = stopped.await;
+                },
+                Some(Duration::from_secs(5)),
+            )
+            .await
+    });
+    tracing::info!(%addr, "listening");
+    Ok(Running { addr, bus, store, fleet, http_stop: Some(http_stop), http, feeder })
+}
+
+impl Running {
+    /// Stops accepting requests, stops every poller and supervisor, and lets the store drain.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.http_stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(6), &mut self.http).await;
+        let _ = self.fleet.stop_and_wait(Some("shutdown".into()), Some(Duration::from_secs(3))).await;
+        drop(self.bus);
+        self.feeder.abort();
+    }
+}
+
+/// Runs until SIGINT/SIGTERM, then shuts down gracefully; a second signal exits at once.
+pub async fn serve(opts: AppOptions) -> anyhow::Result<()> {
+    let running = start(opts).await?;
+    eprintln!("infrastructor serving on http://{} (Ctrl-C to stop)", running.addr);
+    shutdown_signal().await;
+    tracing::info!("shutting down (send the signal again to exit at once)");
+    tokio::spawn(async {
+        shutdown_signal().await;
+        eprintln!("second signal: exiting now");
+        std::process::exit(130);
+    });
+    match tokio::time::timeout(Duration::from_secs(10), running.shutdown()).await {
+        Ok(()) => tracing::info!("stopped"),
+        Err(_) => tracing::warn!("shutdown took longer than 10 s; exiting anyway"),
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).expect("installing a SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}

@@ -1,0 +1,5 @@
+//! Infrastructor's server edges: config loading, CLI commands and wiring of the actors to HTTP.
+
+pub mod app;
+pub mod check;
+pub mod http;
