@@ -1,0 +1,19 @@
+# Infrastructor server image: build with cargo, run on a slim Debian with the OpenSSH client
+# tools (ssh-keyscan for known_hosts) and CA certificates.
+FROM rust:1-bookworm AS build
+WORKDIR /src
+COPY . .
+RUN cargo build --release --locked --bin infrastructor
+
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates openssh-client procps \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --create-home --home-dir /var/lib/infrastructor infrastructor
+COPY --from=build /src/target/release/infrastructor /usr/local/bin/infrastructor
+USER infrastructor
+WORKDIR /var/lib/infrastructor
+ENV INFRASTRUCTOR_LISTEN=0.0.0.0:9101
+EXPOSE 9101
+ENTRYPOINT ["infrastructor"]
+CMD ["serve"]
