@@ -1,0 +1,132 @@
+//! SSH scenario: command latency on a reused session and on fresh connections, and a fleet
+//! of devices polling through real sshd sessions.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use infrastructor_actors::bus::Bus;
+use infrastructor_actors::command;
+use infrastructor_actors::device::{Auth, DeviceSpec, FleetSettings, ProbeSettings, Probes, TransportKind};
+use infrastructor_actors::fleet::{Fleet, FleetArgs};
+use infrastructor_actors::transport::{SshOptions, SshTransport, Transport};
+use ractor::Actor;
+
+use crate::harness::SimDevice;
+use crate::measure::{cpu_time, percentile, rss_bytes};
+
+/// Latency figures of one way of running a command.
+pub struct Latency {
+    pub label: &'static str,
+    pub samples: usize,
+    pub p50: Duration,
+    pub p99: Duration,
+    pub cpu_per_cmd: Duration,
+}
+
+/// What the SSH fleet run measured.
+pub struct SshFleetResult {
+    pub devices: usize,
+    pub online: usize,
+    pub window: Duration,
+    pub events_per_sec: f64,
+    pub cpu_percent: f64,
+    pub rss_per_device: u64,
+}
+
+fn options(dev: &SimDevice) -> SshOptions {
+    let s = dev.sshd();
+    SshOptions {
+        host: "127.0.0.1".into(),
+        port: s.port(),
+        user: s.user().to_string(),
+        auth: Auth::KeyFile { path: s.client_key_path(), passphrase: None },
+        known_hosts: s.known_hosts_path(),
+        connect_timeout: Duration::from_secs(10),
+        max_channels: 4,
+        keepalive: Duration::from_secs(30),
+    }
+}
+
+/// `n` commands one after another on one session.
+pub async fn reused(dev: &SimDevice, n: usize) -> Latency {
+    let t = SshTransport::new(options(dev));
+    t.run(&command::noop()).await.expect("warm-up command");
+    let mut samples = Vec::with_capacity(n);
+    let cpu0 = cpu_time();
+    for _ in 0..n {
+        let start = Instant::now();
+        t.run(&command::noop()).await.expect("noop");
+        samples.push(start.elapsed());
+    }
+    let cpu = (cpu_time() - cpu0) / n as u32;
+    Latency { label: "reused session", samples: n, p50: percentile(&mut samples, 50.0), p99: percentile(&mut samples, 99.0), cpu_per_cmd: cpu }
+}
+
+/// `n` fresh connections (TCP + handshake + host key + auth) each running one command.
+pub async fn fresh(dev: &SimDevice, n: usize) -> Latency {
+    let mut samples = Vec::with_capacity(n);
+    let cpu0 = cpu_time();
+    for _ in 0..n {
+        let start = Instant::now();
+        let t = SshTransport::new(options(dev));
+        t.run(&command::noop()).await.expect("noop on a fresh connection");
+        samples.push(start.elapsed());
+    }
+    let cpu = (cpu_time() - cpu0) / n as u32;
+    Latency { label: "fresh connection", samples: n, p50: percentile(&mut samples, 50.0), p99: percentile(&mut samples, 99.0), cpu_per_cmd: cpu }
+}
+
+/// `devices` devices (one session each to the simulated device) polling containers every
+/// `every` for `window`.
+pub async fn fleet(dev: &SimDevice, devices: usize, every: Duration, window: Duration) -> SshFleetResult {
+    let bus = Bus::new();
+    let mut rx = bus.subscribe_lossless(65_536);
+    let (events, online) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let (ev, on) = (events.clone(), online.clone());
+    tokio::spawn(async move {
+        while let Some(e) = rx.recv().await {
+            ev.fetch_add(1, Ordering::Relaxed);
+            if e.type_name() == "DeviceOnline" {
+                on.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    });
+    let o = options(dev);
+    let off = ProbeSettings { enabled: false, interval: Duration::from_secs(3600) };
+    let specs = (0..devices)
+        .map(|i| DeviceSpec {
+            name: format!("ssh-{i}"),
+            transport: TransportKind::Ssh,
+            host: o.host.clone(),
+            port: o.port,
+            user: o.user.clone(),
+            auth: o.auth.clone(),
+            sudo: false,
+            tags: vec![],
+            known_hosts: o.known_hosts.clone(),
+            probes: Probes { containers: ProbeSettings { enabled: true, interval: every }, metrics: off, drives: off },
+        })
+        .collect();
+    let rss0 = rss_bytes();
+    let settings = FleetSettings { reconnect_min: Duration::from_millis(200), reconnect_max: Duration::from_secs(2), ..Default::default() };
+    let (fleet, _) = Actor::spawn(None, Fleet, FleetArgs::new(settings, bus, specs)).await.expect("fleet");
+    let settle = Instant::now();
+    while online.load(Ordering::Relaxed) < devices as u64 && settle.elapsed() < Duration::from_secs(60) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (cpu0, ev0, t0) = (cpu_time(), events.load(Ordering::Relaxed), Instant::now());
+    tokio::time::sleep(window).await;
+    let elapsed = t0.elapsed();
+    let (cpu1, ev1) = (cpu_time(), events.load(Ordering::Relaxed));
+    let rss1 = rss_bytes();
+    fleet.stop(None);
+    SshFleetResult {
+        devices,
+        online: online.load(Ordering::Relaxed) as usize,
+        window: elapsed,
+        events_per_sec: (ev1 - ev0) as f64 / elapsed.as_secs_f64(),
+        cpu_percent: 100.0 * (cpu1 - cpu0).as_secs_f64() / elapsed.as_secs_f64(),
+        rss_per_device: rss1.saturating_sub(rss0) / devices.max(1) as u64,
+    }
+}
