@@ -7,7 +7,9 @@ use std::time::Duration;
 /// Returns a lowercase message (no location) on failure; zero is accepted here and rejected
 /// by the caller where it makes no sense.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let bad = || format!("invalid duration \"{text}\" (expected e.g. \"250ms\", \"30s\", \"5m\", \"1h\")");
+    let bad = || {
+        format!("invalid duration \"{text}\" (expected e.g. \"250ms\", \"30s\", \"5m\", \"1h\")")
+    };
     let s = text.trim();
     if s.is_empty() {
         return Err(bad());
@@ -43,7 +45,7 @@ pub fn format_duration(d: Duration) -> String {
     if ms == 0 {
         return "0s".to_owned();
     }
-    if ms % 1000 != 0 {
+    if !ms.is_multiple_of(1000) {
         return format!("{ms}ms");
     }
     let mut secs = d.as_secs();

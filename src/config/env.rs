@@ -22,7 +22,8 @@ pub fn process_env(name: &str) -> Option<String> {
 
 /// An environment made of fixed pairs, for tests: `let env = from_pairs(&[("HOME", "/h")]);`.
 pub fn from_pairs(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
-    let owned: Vec<(String, String)> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    let owned: Vec<(String, String)> =
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
     move |name| owned.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
 }
 
@@ -30,7 +31,9 @@ pub fn from_pairs(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + u
 pub fn config_path(env: Env<'_>) -> Result<Option<PathBuf>, ConfigError> {
     match env(CONFIG) {
         None => Ok(None),
-        Some(v) if v.trim().is_empty() => Err(ConfigError::Env { var: CONFIG, message: "must not be empty".to_owned() }),
+        Some(v) if v.trim().is_empty() => {
+            Err(ConfigError::Env { var: CONFIG, message: "must not be empty".to_owned() })
+        }
         Some(v) => Ok(Some(PathBuf::from(v))),
     }
 }
@@ -58,7 +61,9 @@ pub fn database_url(env: Env<'_>) -> Result<Option<Secret>, ConfigError> {
             return Err(err("expected a postgres:// or postgresql:// url (value not shown)"));
         }
     } else if !v.contains('=') {
-        return Err(err("expected a postgres:// url or key=value connection string (value not shown)"));
+        return Err(err(
+            "expected a postgres:// url or key=value connection string (value not shown)",
+        ));
     }
     Ok(Some(Secret::new(v)))
 }
@@ -78,7 +83,8 @@ mod tests {
 
     #[test]
     fn database_url_is_checked_and_hidden() {
-        let ok = database_url(&from_pairs(&[(DATABASE_URL, "postgres://u:pw@h/db")])).unwrap().unwrap();
+        let ok =
+            database_url(&from_pairs(&[(DATABASE_URL, "postgres://u:pw@h/db")])).unwrap().unwrap();
         assert_eq!(ok.expose(), "postgres://u:pw@h/db");
         assert!(database_url(&from_pairs(&[(DATABASE_URL, "host=h user=u")])).unwrap().is_some());
         for bad in ["", "mysql://u:hunter2@h/db", "hunter2"] {
@@ -90,7 +96,12 @@ mod tests {
 
     #[test]
     fn config_path_override() {
-        assert_eq!(config_path(&from_pairs(&[(CONFIG, "/x.toml")])).unwrap(), Some(PathBuf::from("/x.toml")));
-        assert!(config_path(&from_pairs(&[(CONFIG, " ")])).unwrap_err().to_string().contains(CONFIG));
+        assert_eq!(
+            config_path(&from_pairs(&[(CONFIG, "/x.toml")])).unwrap(),
+            Some(PathBuf::from("/x.toml"))
+        );
+        assert!(
+            config_path(&from_pairs(&[(CONFIG, " ")])).unwrap_err().to_string().contains(CONFIG)
+        );
     }
 }

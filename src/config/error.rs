@@ -34,7 +34,7 @@ impl fmt::Display for Location {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// A file could not be read (config file, secret file, ssh config).
-    #[error("{}: cannot read {what}: {source}", file.display())]
+    #[error("{}: cannot read {what}: {}", file.display(), lower_first(&source.to_string()))]
     Read {
         /// The file that failed.
         file: PathBuf,
@@ -102,7 +102,8 @@ impl ConfigError {
         let message = if is_secret_field(&field) {
             format!("{field}: invalid value (not shown: secret)")
         } else if message.starts_with("unknown field") {
-            let place = if table.is_empty() { "at top level".to_owned() } else { format!("in {table}") };
+            let place =
+                if table.is_empty() { "at top level".to_owned() } else { format!("in {table}") };
             match message.find(", expected") {
                 Some(i) => format!("{} {place}{}", &message[..i], &message[i..]),
                 None => format!("{message} {place}"),
@@ -114,6 +115,12 @@ impl ConfigError {
         };
         Self::Syntax { location, message }
     }
+}
+
+/// `s` with its first character lowercased (OS error texts start uppercase).
+pub fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map_or_else(String::new, |c| c.to_lowercase().chain(chars).collect())
 }
 
 /// Whether a dotted field path names a secret whose value must never be printed.

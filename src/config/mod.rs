@@ -112,8 +112,11 @@ pub fn load(explicit_path: Option<&Path>, env: Env<'_>) -> Result<Config, Config
         },
     };
     let Some(path) = path else { return builtin(env) };
-    let text = std::fs::read_to_string(&path)
-        .map_err(|source| ConfigError::Read { file: path.clone(), what: "config file", source })?;
+    let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+        file: path.clone(),
+        what: "config file",
+        source,
+    })?;
     let mut config = parse_str(&text, &path, env)?;
     config.warnings.extend(permission_warnings(&path, &text, env));
     Ok(config)
@@ -122,7 +125,8 @@ pub fn load(explicit_path: Option<&Path>, env: Env<'_>) -> Result<Config, Config
 /// Parses config text as if read from `origin` (used in messages and for relative paths),
 /// applying the environment overrides. Does not look at file permissions.
 pub fn parse_str(text: &str, origin: &Path, env: Env<'_>) -> Result<Config, ConfigError> {
-    let raw: file::FileConfig = toml::from_str(text).map_err(|e| ConfigError::from_toml(origin, text, &e))?;
+    let raw: file::FileConfig =
+        toml::from_str(text).map_err(|e| ConfigError::from_toml(origin, text, &e))?;
     let resolved = resolve::Resolver { file: origin, text, env }.resolve(&raw)?;
     let mut warnings = Vec::new();
     if resolved.devices.is_empty() {
@@ -141,7 +145,8 @@ pub fn parse_str(text: &str, origin: &Path, env: Env<'_>) -> Result<Config, Conf
 /// Built-in defaults: the local machine as the only device, default listen, no database.
 fn builtin(env: Env<'_>) -> Result<Config, ConfigError> {
     let home = env("HOME");
-    let known_hosts = resolve::expand_path(Path::new(file::DEFAULT_KNOWN_HOSTS), home.as_deref(), Path::new("."));
+    let known_hosts =
+        resolve::expand_path(Path::new(file::DEFAULT_KNOWN_HOSTS), home.as_deref(), Path::new("."));
     let device = DeviceSpec {
         name: local_device_name(),
         transport: TransportKind::Local,
@@ -155,7 +160,9 @@ fn builtin(env: Env<'_>) -> Result<Config, ConfigError> {
         probes: Probes::default(),
     };
     Ok(Config {
-        listen: env::listen(env)?.unwrap_or_else(|| file::DEFAULT_LISTEN.parse().expect("default listen address parses")),
+        listen: env::listen(env)?.unwrap_or_else(|| {
+            file::DEFAULT_LISTEN.parse().expect("default listen address parses")
+        }),
         database_url: env::database_url(env)?,
         fleet: FleetSettings::default(),
         devices: vec![device],
@@ -186,11 +193,17 @@ fn permission_warnings(path: &Path, text: &str, env: Env<'_>) -> Vec<String> {
         ));
     }
     let base = path.parent().unwrap_or(Path::new("."));
-    let files = raw.database_url_file.iter().chain(raw.devices.iter().filter_map(|d| d.passphrase_file.as_ref()));
+    let files = raw
+        .database_url_file
+        .iter()
+        .chain(raw.devices.iter().filter_map(|d| d.passphrase_file.as_ref()));
     for f in files {
         let p = resolve::expand_path(f.get_ref(), env("HOME").as_deref(), base);
         if is_shared(&p) {
-            warnings.push(format!("{}: secret file is readable by group or others; run chmod 600", p.display()));
+            warnings.push(format!(
+                "{}: secret file is readable by group or others; run chmod 600",
+                p.display()
+            ));
         }
     }
     warnings
@@ -220,7 +233,9 @@ mod tests {
         let cfg = parse_str(text, Path::new("t.toml"), &env).unwrap();
         let dbg = format!("{cfg:?}");
         assert!(!dbg.contains("keypw") && !dbg.contains("dbpw"), "{dbg}");
-        assert!(matches!(&cfg.devices[0].auth, Auth::KeyFile { passphrase: Some(p), .. } if p == "keypw"));
+        assert!(
+            matches!(&cfg.devices[0].auth, Auth::KeyFile { passphrase: Some(p), .. } if p == "keypw")
+        );
     }
 
     #[test]

@@ -38,7 +38,12 @@ pub struct Resolved {
 }
 
 impl Resolver<'_> {
-    fn invalid<T>(&self, span: std::ops::Range<usize>, field: &str, message: String) -> Result<T, ConfigError> {
+    fn invalid<T>(
+        &self,
+        span: std::ops::Range<usize>,
+        field: &str,
+        message: String,
+    ) -> Result<T, ConfigError> {
         Err(ConfigError::Invalid {
             location: Location::at(self.file, self.text, Some(span)),
             field: field.to_owned(),
@@ -47,10 +52,17 @@ impl Resolver<'_> {
     }
 
     /// A duration field: human string, more than zero.
-    fn duration(&self, value: &Option<Spanned<String>>, field: &str, default: Duration) -> Result<Duration, ConfigError> {
+    fn duration(
+        &self,
+        value: &Option<Spanned<String>>,
+        field: &str,
+        default: Duration,
+    ) -> Result<Duration, ConfigError> {
         let Some(v) = value else { return Ok(default) };
         match parse_duration(v.get_ref()) {
-            Ok(d) if d.is_zero() => self.invalid(v.span(), field, "must be more than zero".to_owned()),
+            Ok(d) if d.is_zero() => {
+                self.invalid(v.span(), field, "must be more than zero".to_owned())
+            }
             Ok(d) => Ok(d),
             Err(msg) => self.invalid(v.span(), field, msg),
         }
@@ -63,12 +75,26 @@ impl Resolver<'_> {
     }
 
     /// Reads the first line of a secret file.
-    fn secret_file(&self, p: &Spanned<PathBuf>, what: &'static str) -> Result<String, ConfigError> {
+    fn secret_file(&self, p: &Spanned<PathBuf>, field: &str) -> Result<String, ConfigError> {
         let path = self.path(p.get_ref());
-        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { file: path, what, source })?;
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) => {
+                let msg = format!(
+                    "cannot read {}: {}",
+                    path.display(),
+                    super::error::lower_first(&e.to_string())
+                );
+                return self.invalid(p.span(), field, msg);
+            }
+        };
         let line = text.lines().next().unwrap_or("").trim().to_owned();
         if line.is_empty() {
-            return self.invalid(p.span(), what, "secret file is empty".to_owned());
+            return self.invalid(
+                p.span(),
+                field,
+                format!("secret file {} is empty", path.display()),
+            );
         }
         Ok(line)
     }
@@ -80,14 +106,21 @@ impl Resolver<'_> {
             Some(l) => match l.get_ref().parse::<SocketAddr>() {
                 Ok(a) => a,
                 Err(_) => {
-                    let msg = format!("invalid socket address \"{}\" (expected e.g. 127.0.0.1:9101)", l.get_ref());
+                    let msg = format!(
+                        "invalid socket address \"{}\" (expected e.g. 127.0.0.1:9101)",
+                        l.get_ref()
+                    );
                     return self.invalid(l.span(), "listen", msg);
                 }
             },
         };
         let database_url = match (&cfg.database_url, &cfg.database_url_file) {
             (Some(_), Some(f)) => {
-                return self.invalid(f.span(), "database_url_file", "set either database_url or database_url_file, not both".to_owned());
+                return self.invalid(
+                    f.span(),
+                    "database_url_file",
+                    "set either database_url or database_url_file, not both".to_owned(),
+                );
             }
             (Some(u), None) if u.get_ref().trim().is_empty() => {
                 return self.invalid(u.span(), "database_url", "must not be empty".to_owned());
@@ -97,18 +130,42 @@ impl Resolver<'_> {
             (None, None) => None,
         };
         let fleet = self.fleet(cfg)?;
+        let dp = &cfg.defaults.probes;
+        for (probe, name) in
+            [(&dp.containers, "containers"), (&dp.metrics, "metrics"), (&dp.drives, "drives")]
+        {
+            self.duration(
+                &probe.interval,
+                &format!("defaults.probes.{name}.interval"),
+                Duration::ZERO,
+            )?;
+        }
+        if let Some(p) = cfg.defaults.port.as_ref().filter(|p| *p.get_ref() == 0) {
+            return self.invalid(
+                p.span(),
+                "defaults.port",
+                "port must be between 1 and 65535".to_owned(),
+            );
+        }
         let mut devices = Vec::with_capacity(cfg.devices.len());
         let mut seen: HashMap<&str, usize> = HashMap::new();
         for (i, dev) in cfg.devices.iter().enumerate() {
             let name = dev.name.get_ref();
             let field = format!("devices[{i}].name");
             if !file::is_valid_device_name(name) {
-                let msg = format!("invalid device name \"{name}\" (allowed: letter or digit, then up to 62 of letters, digits, '_', '.', '-')");
+                let msg = format!(
+                    "invalid device name \"{name}\" (allowed: letter or digit, then up to 62 of letters, digits, '_', '.', '-')"
+                );
                 return self.invalid(dev.name.span(), &field, msg);
             }
             if let Some(first) = seen.insert(name, i) {
-                let (line, _) = super::error::line_col(self.text, cfg.devices[first].name.span().start);
-                return self.invalid(dev.name.span(), &field, format!("duplicate device name \"{name}\" (first defined at line {line})"));
+                let (line, _) =
+                    super::error::line_col(self.text, cfg.devices[first].name.span().start);
+                return self.invalid(
+                    dev.name.span(),
+                    &field,
+                    format!("duplicate device name \"{name}\" (first defined at line {line})"),
+                );
             }
             devices.push(self.device(cfg, dev, i)?);
         }
@@ -122,13 +179,22 @@ impl Resolver<'_> {
             None => d.max_channels,
             Some(m) if (1..=10).contains(m.get_ref()) => *m.get_ref() as usize,
             Some(m) => {
-                let msg = format!("must be between 1 and 10 (OpenSSH's MaxSessions is 10), got {}", m.get_ref());
+                let msg = format!(
+                    "must be between 1 and 10 (OpenSSH's MaxSessions is 10), got {}",
+                    m.get_ref()
+                );
                 return self.invalid(m.span(), "fleet.max_channels", msg);
             }
         };
         let offline_after = match &f.offline_after {
             None => d.offline_after,
-            Some(o) if *o.get_ref() == 0 => return self.invalid(o.span(), "fleet.offline_after", "must be at least 1".to_owned()),
+            Some(o) if *o.get_ref() == 0 => {
+                return self.invalid(
+                    o.span(),
+                    "fleet.offline_after",
+                    "must be at least 1".to_owned(),
+                );
+            }
             Some(o) => *o.get_ref(),
         };
         let r = &f.restart;
@@ -136,42 +202,88 @@ impl Resolver<'_> {
         let restart = RestartPolicy {
             max_restarts: r.max_restarts.as_ref().map_or(rd.max_restarts, |m| *m.get_ref()),
             window: self.duration(&r.window, "fleet.restart.window", rd.window)?,
-            backoff_min: self.duration(&r.backoff_min, "fleet.restart.backoff_min", rd.backoff_min)?,
-            backoff_max: self.duration(&r.backoff_max, "fleet.restart.backoff_max", rd.backoff_max)?,
+            backoff_min: self.duration(
+                &r.backoff_min,
+                "fleet.restart.backoff_min",
+                rd.backoff_min,
+            )?,
+            backoff_max: self.duration(
+                &r.backoff_max,
+                "fleet.restart.backoff_max",
+                rd.backoff_max,
+            )?,
         };
         let fleet = FleetSettings {
             offline_after,
             max_channels,
-            connect_timeout: self.duration(&f.connect_timeout, "fleet.connect_timeout", d.connect_timeout)?,
-            command_timeout: self.duration(&f.command_timeout, "fleet.command_timeout", d.command_timeout)?,
+            connect_timeout: self.duration(
+                &f.connect_timeout,
+                "fleet.connect_timeout",
+                d.connect_timeout,
+            )?,
+            command_timeout: self.duration(
+                &f.command_timeout,
+                "fleet.command_timeout",
+                d.command_timeout,
+            )?,
             keepalive: self.duration(&f.keepalive, "fleet.keepalive", d.keepalive)?,
-            reconnect_min: self.duration(&f.reconnect_min, "fleet.reconnect_min", d.reconnect_min)?,
-            reconnect_max: self.duration(&f.reconnect_max, "fleet.reconnect_max", d.reconnect_max)?,
+            reconnect_min: self.duration(
+                &f.reconnect_min,
+                "fleet.reconnect_min",
+                d.reconnect_min,
+            )?,
+            reconnect_max: self.duration(
+                &f.reconnect_max,
+                "fleet.reconnect_max",
+                d.reconnect_max,
+            )?,
             restart,
         };
         if fleet.reconnect_min > fleet.reconnect_max {
-            let span = f.reconnect_min.as_ref().or(f.reconnect_max.as_ref()).map_or(0..0, |s| s.span());
-            return self.invalid(span, "fleet.reconnect_min", "must not be longer than fleet.reconnect_max".to_owned());
+            let span =
+                f.reconnect_min.as_ref().or(f.reconnect_max.as_ref()).map_or(0..0, |s| s.span());
+            return self.invalid(
+                span,
+                "fleet.reconnect_min",
+                "must not be longer than fleet.reconnect_max".to_owned(),
+            );
         }
         if restart.backoff_min > restart.backoff_max {
             let span = r.backoff_min.as_ref().or(r.backoff_max.as_ref()).map_or(0..0, |s| s.span());
-            return self.invalid(span, "fleet.restart.backoff_min", "must not be longer than fleet.restart.backoff_max".to_owned());
+            return self.invalid(
+                span,
+                "fleet.restart.backoff_min",
+                "must not be longer than fleet.restart.backoff_max".to_owned(),
+            );
         }
         Ok(fleet)
     }
 
-    fn probe(&self, dev: &FileProbe, def: &FileProbe, field: &str, builtin: ProbeSettings) -> Result<ProbeSettings, ConfigError> {
+    fn probe(
+        &self,
+        dev: &FileProbe,
+        def: &FileProbe,
+        field: &str,
+        builtin: ProbeSettings,
+    ) -> Result<ProbeSettings, ConfigError> {
         let enabled = dev.enabled.or(def.enabled).unwrap_or(builtin.enabled);
         let interval = if dev.interval.is_some() {
             self.duration(&dev.interval, &format!("{field}.interval"), builtin.interval)?
         } else {
-            let default_field = field.rsplit_once("probes").map_or(field.to_owned(), |(_, p)| format!("defaults.probes{p}"));
+            let default_field = field
+                .rsplit_once("probes")
+                .map_or(field.to_owned(), |(_, p)| format!("defaults.probes{p}"));
             self.duration(&def.interval, &format!("{default_field}.interval"), builtin.interval)?
         };
         Ok(ProbeSettings { enabled, interval })
     }
 
-    fn device(&self, cfg: &FileConfig, dev: &FileDevice, i: usize) -> Result<DeviceSpec, ConfigError> {
+    fn device(
+        &self,
+        cfg: &FileConfig,
+        dev: &FileDevice,
+        i: usize,
+    ) -> Result<DeviceSpec, ConfigError> {
         let defs = &cfg.defaults;
         let at = |f: &str| format!("devices[{i}].{f}");
         let transport = match dev.transport.unwrap_or(Transport::Ssh) {
@@ -179,53 +291,104 @@ impl Resolver<'_> {
             Transport::Local => TransportKind::Local,
         };
         let host = match (&dev.host, transport) {
-            (Some(h), _) if h.get_ref().trim().is_empty() => return self.invalid(h.span(), &at("host"), "must not be empty".to_owned()),
+            (Some(h), _) if h.get_ref().trim().is_empty() => {
+                return self.invalid(h.span(), &at("host"), "must not be empty".to_owned());
+            }
             (Some(h), _) => h.get_ref().trim().to_owned(),
             (None, TransportKind::Local) => "localhost".to_owned(),
             (None, TransportKind::Ssh) => {
-                let msg = format!("missing host for device \"{}\" (required when transport = \"ssh\")", dev.name.get_ref());
+                let msg = format!(
+                    "missing host for device \"{}\" (required when transport = \"ssh\")",
+                    dev.name.get_ref()
+                );
                 return self.invalid(dev.name.span(), &at("host"), msg);
             }
         };
         let port = match dev.port.as_ref().or(defs.port.as_ref()) {
             Some(p) if *p.get_ref() == 0 => {
-                let field = if dev.port.is_some() { at("port") } else { "defaults.port".to_owned() };
-                return self.invalid(p.span(), &field, "port must be between 1 and 65535".to_owned());
+                let field =
+                    if dev.port.is_some() { at("port") } else { "defaults.port".to_owned() };
+                return self.invalid(
+                    p.span(),
+                    &field,
+                    "port must be between 1 and 65535".to_owned(),
+                );
             }
             Some(p) => *p.get_ref(),
             None => 22,
         };
-        let user = dev.user.clone().or_else(|| defs.user.clone()).or_else(|| (self.env)("USER")).unwrap_or_else(|| "root".to_owned());
+        let user = dev
+            .user
+            .clone()
+            .or_else(|| defs.user.clone())
+            .or_else(|| (self.env)("USER"))
+            .unwrap_or_else(|| "root".to_owned());
         let identity = dev.identity_file.as_ref().or(defs.identity_file.as_ref());
-        let kind = dev.auth.as_ref().map(|a| *a.get_ref()).or(defs.auth).unwrap_or(if identity.is_some() { AuthKind::Key } else { AuthKind::Agent });
+        let kind = dev
+            .auth
+            .as_ref()
+            .map(|a| *a.get_ref())
+            .or(defs.auth)
+            .unwrap_or(if identity.is_some() { AuthKind::Key } else { AuthKind::Agent });
         let passphrase = match (&dev.passphrase, &dev.passphrase_file) {
-            (Some(_), Some(f)) => return self.invalid(f.span(), &at("passphrase_file"), "set either passphrase or passphrase_file, not both".to_owned()),
+            (Some(_), Some(f)) => {
+                return self.invalid(
+                    f.span(),
+                    &at("passphrase_file"),
+                    "set either passphrase or passphrase_file, not both".to_owned(),
+                );
+            }
             (Some(p), None) => Some((p.span(), p.get_ref().clone())),
-            (None, Some(f)) => Some((f.span(), self.secret_file(f, "passphrase_file")?)),
+            (None, Some(f)) => Some((f.span(), self.secret_file(f, &at("passphrase_file"))?)),
             (None, None) => None,
         };
         let auth = match kind {
             AuthKind::Key => match identity {
-                Some(path) => Auth::KeyFile { path: self.path(path), passphrase: passphrase.map(|(_, p)| p) },
+                Some(path) => {
+                    Auth::KeyFile { path: self.path(path), passphrase: passphrase.map(|(_, p)| p) }
+                }
                 None if transport == TransportKind::Local => Auth::Agent,
                 None => {
                     let span = dev.auth.as_ref().map_or(dev.name.span(), |a| a.span());
-                    return self.invalid(span, &at("identity_file"), "auth = \"key\" needs identity_file (here or in [defaults])".to_owned());
+                    return self.invalid(
+                        span,
+                        &at("identity_file"),
+                        "auth = \"key\" needs identity_file (here or in [defaults])".to_owned(),
+                    );
                 }
             },
             AuthKind::Agent => {
                 if let Some((span, _)) = passphrase {
-                    return self.invalid(span, &at("passphrase"), "only used with auth = \"key\"".to_owned());
+                    return self.invalid(
+                        span,
+                        &at("passphrase"),
+                        "only used with auth = \"key\"".to_owned(),
+                    );
                 }
                 Auth::Agent
             }
         };
-        let known_hosts = dev.known_hosts.as_ref().or(defs.known_hosts.as_ref()).cloned().unwrap_or_else(|| file::DEFAULT_KNOWN_HOSTS.into());
+        let known_hosts = dev
+            .known_hosts
+            .as_ref()
+            .or(defs.known_hosts.as_ref())
+            .cloned()
+            .unwrap_or_else(|| file::DEFAULT_KNOWN_HOSTS.into());
         let builtin = Probes::default();
         let (dp, fp) = (&defs.probes, &dev.probes);
         let probes = Probes {
-            containers: self.probe(&fp.containers, &dp.containers, &at("probes.containers"), builtin.containers)?,
-            metrics: self.probe(&fp.metrics, &dp.metrics, &at("probes.metrics"), builtin.metrics)?,
+            containers: self.probe(
+                &fp.containers,
+                &dp.containers,
+                &at("probes.containers"),
+                builtin.containers,
+            )?,
+            metrics: self.probe(
+                &fp.metrics,
+                &dp.metrics,
+                &at("probes.metrics"),
+                builtin.metrics,
+            )?,
             drives: self.probe(&fp.drives, &dp.drives, &at("probes.drives"), builtin.drives)?,
         };
         Ok(DeviceSpec {
@@ -259,10 +422,22 @@ mod tests {
     #[test]
     fn expands_paths() {
         let base = Path::new("/etc/infra");
-        assert_eq!(expand_path(Path::new("~/.ssh/id"), Some("/home/u"), base), PathBuf::from("/home/u/.ssh/id"));
+        assert_eq!(
+            expand_path(Path::new("~/.ssh/id"), Some("/home/u"), base),
+            PathBuf::from("/home/u/.ssh/id")
+        );
         assert_eq!(expand_path(Path::new("~"), Some("/home/u"), base), PathBuf::from("/home/u"));
-        assert_eq!(expand_path(Path::new("keys/id"), Some("/home/u"), base), PathBuf::from("/etc/infra/keys/id"));
-        assert_eq!(expand_path(Path::new("/abs/id"), Some("/home/u"), base), PathBuf::from("/abs/id"));
-        assert_eq!(expand_path(Path::new("~other/x"), Some("/home/u"), base), PathBuf::from("/etc/infra/~other/x"));
+        assert_eq!(
+            expand_path(Path::new("keys/id"), Some("/home/u"), base),
+            PathBuf::from("/etc/infra/keys/id")
+        );
+        assert_eq!(
+            expand_path(Path::new("/abs/id"), Some("/home/u"), base),
+            PathBuf::from("/abs/id")
+        );
+        assert_eq!(
+            expand_path(Path::new("~other/x"), Some("/home/u"), base),
+            PathBuf::from("/etc/infra/~other/x")
+        );
     }
 }

@@ -44,9 +44,13 @@ pub fn discover(ssh_config_path: &Path) -> Result<Vec<ImportedDevice>, ConfigErr
     let mut flat = String::new();
     flatten(ssh_config_path, ssh_config_path, 0, &mut flat)?;
     let rules = ParseRule::ALLOW_UNKNOWN_FIELDS | ParseRule::ALLOW_UNSUPPORTED_FIELDS;
-    let config = SshConfig::default().parse(&mut BufReader::new(flat.as_bytes()), rules).map_err(|e| {
-        ConfigError::SshConfig { file: ssh_config_path.to_path_buf(), message: format!("cannot parse: {e}") }
-    })?;
+    let config =
+        SshConfig::default().parse(&mut BufReader::new(flat.as_bytes()), rules).map_err(|e| {
+            ConfigError::SshConfig {
+                file: ssh_config_path.to_path_buf(),
+                message: format!("cannot parse: {e}"),
+            }
+        })?;
     let mut seen = HashSet::new();
     let mut devices = Vec::new();
     for host in config.get_hosts() {
@@ -57,7 +61,10 @@ pub fn discover(ssh_config_path: &Path) -> Result<Vec<ImportedDevice>, ConfigErr
             }
             let Some(name) = sanitize_device_name(alias) else { continue };
             let params = config.query(alias);
-            let host = params.host_name.as_deref().map_or_else(|| alias.to_owned(), |h| expand_tokens(h, alias));
+            let host = params
+                .host_name
+                .as_deref()
+                .map_or_else(|| alias.to_owned(), |h| expand_tokens(h, alias));
             devices.push(ImportedDevice {
                 name,
                 alias: alias.to_owned(),
@@ -79,18 +86,28 @@ pub fn render_toml(devices: &[ImportedDevice], existing_names: &HashSet<String>)
 
 /// Prints (`dry_run`) or appends to `config_path` the devices imported from `ssh_config`,
 /// skipping names the config already has. The result is parsed before anything is written.
-pub fn run_import(ssh_config: &Path, config_path: &Path, dry_run: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run_import(
+    ssh_config: &Path,
+    config_path: &Path,
+    dry_run: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     let devices = discover(ssh_config)?;
     let existing = match std::fs::read_to_string(config_path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", config_path.display())),
     };
-    let names = existing_names(&existing).with_context(|| format!("cannot parse {}", config_path.display()))?;
+    let names = existing_names(&existing)
+        .with_context(|| format!("cannot parse {}", config_path.display()))?;
     let (block, added) = render(&devices, &names);
     let skipped = devices.len() - added.len();
     if added.is_empty() {
-        writeln!(out, "nothing to import from {}: {skipped} host(s) already configured", ssh_config.display())?;
+        writeln!(
+            out,
+            "nothing to import from {}: {skipped} host(s) already configured",
+            ssh_config.display()
+        )?;
         return Ok(());
     }
     let mut addition = String::new();
@@ -106,7 +123,12 @@ pub fn run_import(ssh_config: &Path, config_path: &Path, dry_run: bool, out: &mu
     super::parse_str(&combined, config_path, &super::env::process_env)
         .context("the imported devices would make the config invalid; nothing written")?;
     if dry_run {
-        writeln!(out, "would add {} device(s) to {} (skipping {skipped} already configured):", added.len(), config_path.display())?;
+        writeln!(
+            out,
+            "would add {} device(s) to {} (skipping {skipped} already configured):",
+            added.len(),
+            config_path.display()
+        )?;
         write!(out, "{block}")?;
         return Ok(());
     }
@@ -115,8 +137,15 @@ pub fn run_import(ssh_config: &Path, config_path: &Path, dry_run: bool, out: &mu
         .append(true)
         .open(config_path)
         .with_context(|| format!("cannot open {}", config_path.display()))?;
-    file.write_all(addition.as_bytes()).with_context(|| format!("cannot write {}", config_path.display()))?;
-    writeln!(out, "added {} device(s) to {}: {}", added.len(), config_path.display(), added.join(", "))?;
+    file.write_all(addition.as_bytes())
+        .with_context(|| format!("cannot write {}", config_path.display()))?;
+    writeln!(
+        out,
+        "added {} device(s) to {}: {}",
+        added.len(),
+        config_path.display(),
+        added.join(", ")
+    )?;
     if skipped > 0 {
         writeln!(out, "skipped {skipped} already configured")?;
     }
@@ -133,7 +162,11 @@ fn render(devices: &[ImportedDevice], existing: &HashSet<String>) -> (String, Ve
         if !taken.insert(d.name.clone()) {
             continue;
         }
-        text.push_str(&format!("[[devices]]\nname = {}\nhost = {}\n", quote(&d.name), quote(&d.host)));
+        text.push_str(&format!(
+            "[[devices]]\nname = {}\nhost = {}\n",
+            quote(&d.name),
+            quote(&d.host)
+        ));
         if let Some(port) = d.port {
             text.push_str(&format!("port = {port}\n"));
         }
@@ -141,7 +174,10 @@ fn render(devices: &[ImportedDevice], existing: &HashSet<String>) -> (String, Ve
             text.push_str(&format!("user = {}\n", quote(user)));
         }
         if let Some(id) = &d.identity_file {
-            text.push_str(&format!("auth = \"key\"\nidentity_file = {}\n", quote(&id.to_string_lossy())));
+            text.push_str(&format!(
+                "auth = \"key\"\nidentity_file = {}\n",
+                quote(&id.to_string_lossy())
+            ));
         }
         text.push('\n');
         added.push(d.name.clone());
@@ -152,7 +188,8 @@ fn render(devices: &[ImportedDevice], existing: &HashSet<String>) -> (String, Ve
 /// Names of the `[[devices]]` already in a config file's text.
 fn existing_names(text: &str) -> Result<HashSet<String>, toml::de::Error> {
     let table: toml::Table = toml::from_str(text)?;
-    let devices = table.get("devices").and_then(|d| d.as_array()).map(Vec::as_slice).unwrap_or_default();
+    let devices =
+        table.get("devices").and_then(|d| d.as_array()).map(Vec::as_slice).unwrap_or_default();
     Ok(devices.iter().filter_map(|d| d.get("name")?.as_str().map(str::to_owned)).collect())
 }
 
@@ -167,8 +204,11 @@ fn flatten(root: &Path, path: &Path, depth: usize, flat: &mut String) -> Result<
     if depth > MAX_DEPTH {
         return Err(err(format!("include nested deeper than {MAX_DEPTH} levels")));
     }
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| ConfigError::Read { file: path.to_path_buf(), what: "ssh config", source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        file: path.to_path_buf(),
+        what: "ssh config",
+        source,
+    })?;
     let mut context: Option<String> = None;
     for line in text.lines() {
         let (keyword, args) = split_directive(line);
@@ -183,7 +223,8 @@ fn flatten(root: &Path, path: &Path, depth: usize, flat: &mut String) -> Result<
             }
             "include" => {
                 for pattern in shell_words(args) {
-                    let files = expand_include(root, &pattern).map_err(|e| err(format!("include {pattern}: {e}")))?;
+                    let files = expand_include(root, &pattern)
+                        .map_err(|e| err(format!("include {pattern}: {e}")))?;
                     for file in files {
                         let before = flat.len();
                         flatten(root, &file, depth + 1, flat)?;

@@ -9,7 +9,11 @@ use super::{Config, Env, format_duration, load};
 
 /// Loads the config like the server would and prints a summary to `out`: source, listen
 /// address, whether a database is configured (never the URL), a device table, and warnings.
-pub fn run_validate(explicit: Option<&Path>, env: Env<'_>, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn run_validate(
+    explicit: Option<&Path>,
+    env: Env<'_>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     let config = load(explicit, env)?;
     write_summary(&config, out)?;
     Ok(())
@@ -35,7 +39,8 @@ pub fn write_summary(config: &Config, out: &mut dyn Write) -> std::io::Result<()
     )?;
     writeln!(out, "devices:  {}", config.devices.len())?;
     let header = ["NAME", "TRANSPORT", "TARGET", "AUTH", "PROBES"].map(str::to_owned);
-    let rows: Vec<[String; 5]> = std::iter::once(header).chain(config.devices.iter().map(row)).collect();
+    let rows: Vec<[String; 5]> =
+        std::iter::once(header).chain(config.devices.iter().map(row)).collect();
     let mut widths = [0usize; 5];
     for r in &rows {
         for (w, cell) in widths.iter_mut().zip(r) {
@@ -52,7 +57,12 @@ pub fn write_summary(config: &Config, out: &mut dyn Write) -> std::io::Result<()
         for w in &config.warnings {
             writeln!(out, "warning: {w}")?;
         }
-        writeln!(out, "config ok ({} warning{})", config.warnings.len(), if config.warnings.len() == 1 { "" } else { "s" })?;
+        writeln!(
+            out,
+            "config ok ({} warning{})",
+            config.warnings.len(),
+            if config.warnings.len() == 1 { "" } else { "s" }
+        )?;
     }
     Ok(())
 }
@@ -72,11 +82,12 @@ fn row(d: &DeviceSpec) -> [String; 5] {
         }
     };
     let p = &d.probes;
-    let probes: Vec<String> = [("containers", p.containers), ("metrics", p.metrics), ("drives", p.drives)]
-        .into_iter()
-        .filter(|(_, s)| s.enabled)
-        .map(|(n, s)| format!("{n}/{}", format_duration(s.interval)))
-        .collect();
+    let probes: Vec<String> =
+        [("containers", p.containers), ("metrics", p.metrics), ("drives", p.drives)]
+            .into_iter()
+            .filter(|(_, s)| s.enabled)
+            .map(|(n, s)| format!("{n}/{}", format_duration(s.interval)))
+            .collect();
     let probes = if probes.is_empty() { "none".to_owned() } else { probes.join(" ") };
     [d.name.clone(), transport.to_owned(), target, auth, probes]
 }
