@@ -120,7 +120,9 @@ pub fn run_import(
     addition.push_str(&format!("# imported from {}\n", ssh_config.display()));
     addition.push_str(&block);
     let combined = format!("{existing}{addition}");
-    super::parse_str(&combined, config_path, &super::env::process_env)
+    // Only HOME and USER: a bad INFRASTRUCTOR_* variable is not the imported file's fault.
+    let env = |name: &str| if matches!(name, "HOME" | "USER") { std::env::var(name).ok() } else { None };
+    super::parse_str(&combined, config_path, &env)
         .context("the imported devices would make the config invalid; nothing written")?;
     if dry_run {
         writeln!(
