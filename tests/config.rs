@@ -150,6 +150,7 @@ fn bad_configs() {
     );
     // syntax error
     check("[[devices]\nname = 1\n", "config/x.toml:1:");
+    check("x = \n", "config/x.toml:1:5: x: invalid string; expected");
 }
 
 #[test]

@@ -93,7 +93,7 @@ impl ConfigError {
         let location = Location::at(file, text, span.clone());
         let table = span.as_ref().map(|s| table_path(text, s.start)).unwrap_or_default();
         let key = span.as_ref().and_then(|s| key_at(text, s.clone()));
-        let message = err.message().trim().to_owned();
+        let message = err.message().trim().replace('\n', "; ");
         let field = match (&table[..], &key) {
             ("", Some(k)) => k.clone(),
             (t, Some(k)) => format!("{t}.{k}"),

@@ -121,7 +121,8 @@ pub fn run_import(
     addition.push_str(&block);
     let combined = format!("{existing}{addition}");
     // Only HOME and USER: a bad INFRASTRUCTOR_* variable is not the imported file's fault.
-    let env = |name: &str| if matches!(name, "HOME" | "USER") { std::env::var(name).ok() } else { None };
+    let env =
+        |name: &str| if matches!(name, "HOME" | "USER") { std::env::var(name).ok() } else { None };
     super::parse_str(&combined, config_path, &env)
         .context("the imported devices would make the config invalid; nothing written")?;
     if dry_run {
