@@ -2,4 +2,5 @@
 
 pub mod app;
 pub mod check;
+pub mod config;
 pub mod http;

@@ -1,0 +1,157 @@
+//! Resolution of one `[[devices]]` entry: defaults, auth, probes, paths.
+
+use infrastructor_actors::device::{Auth, DeviceSpec, ProbeSettings, Probes, TransportKind};
+
+use super::error::ConfigError;
+use super::file::{self, AuthKind, FileConfig, FileDevice, FileProbe, Transport};
+use super::resolve::Resolver;
+
+impl Resolver<'_> {
+    /// One probe: the device's value, else `[defaults.probes]`, else the built-in.
+    pub(super) fn probe(
+        &self,
+        dev: &FileProbe,
+        def: &FileProbe,
+        field: &str,
+        builtin: ProbeSettings,
+    ) -> Result<ProbeSettings, ConfigError> {
+        let enabled = dev.enabled.or(def.enabled).unwrap_or(builtin.enabled);
+        let interval = if dev.interval.is_some() {
+            self.duration(&dev.interval, &format!("{field}.interval"), builtin.interval)?
+        } else {
+            let default_field = field
+                .rsplit_once("probes")
+                .map_or(field.to_owned(), |(_, p)| format!("defaults.probes{p}"));
+            self.duration(&def.interval, &format!("{default_field}.interval"), builtin.interval)?
+        };
+        Ok(ProbeSettings { enabled, interval })
+    }
+
+    /// One device, `i`-th in the file; the name is already validated.
+    pub(super) fn device(
+        &self,
+        cfg: &FileConfig,
+        dev: &FileDevice,
+        i: usize,
+    ) -> Result<DeviceSpec, ConfigError> {
+        let defs = &cfg.defaults;
+        let at = |f: &str| format!("devices[{i}].{f}");
+        let transport = match dev.transport.unwrap_or(Transport::Ssh) {
+            Transport::Ssh => TransportKind::Ssh,
+            Transport::Local => TransportKind::Local,
+        };
+        let host = match (&dev.host, transport) {
+            (Some(h), _) if h.get_ref().trim().is_empty() => {
+                return self.invalid(h.span(), &at("host"), "must not be empty".to_owned());
+            }
+            (Some(h), _) => h.get_ref().trim().to_owned(),
+            (None, TransportKind::Local) => "localhost".to_owned(),
+            (None, TransportKind::Ssh) => {
+                let msg = format!(
+                    "missing host for device \"{}\" (required when transport = \"ssh\")",
+                    dev.name.get_ref()
+                );
+                return self.invalid(dev.name.span(), &at("host"), msg);
+            }
+        };
+        let port = match dev.port.as_ref().or(defs.port.as_ref()) {
+            Some(p) if *p.get_ref() == 0 => {
+                let field =
+                    if dev.port.is_some() { at("port") } else { "defaults.port".to_owned() };
+                return self.invalid(
+                    p.span(),
+                    &field,
+                    "port must be between 1 and 65535".to_owned(),
+                );
+            }
+            Some(p) => *p.get_ref(),
+            None => 22,
+        };
+        let user = dev
+            .user
+            .clone()
+            .or_else(|| defs.user.clone())
+            .or_else(|| (self.env)("USER"))
+            .unwrap_or_else(|| "root".to_owned());
+        let identity = dev.identity_file.as_ref().or(defs.identity_file.as_ref());
+        let kind = dev
+            .auth
+            .as_ref()
+            .map(|a| *a.get_ref())
+            .or(defs.auth)
+            .unwrap_or(if identity.is_some() { AuthKind::Key } else { AuthKind::Agent });
+        let passphrase = match (&dev.passphrase, &dev.passphrase_file) {
+            (Some(_), Some(f)) => {
+                return self.invalid(
+                    f.span(),
+                    &at("passphrase_file"),
+                    "set either passphrase or passphrase_file, not both".to_owned(),
+                );
+            }
+            (Some(p), None) => Some((p.span(), p.get_ref().clone())),
+            (None, Some(f)) => Some((f.span(), self.secret_file(f, &at("passphrase_file"))?)),
+            (None, None) => None,
+        };
+        let auth = match kind {
+            AuthKind::Key => match identity {
+                Some(path) => {
+                    Auth::KeyFile { path: self.path(path), passphrase: passphrase.map(|(_, p)| p) }
+                }
+                None if transport == TransportKind::Local => Auth::Agent,
+                None => {
+                    let span = dev.auth.as_ref().map_or(dev.name.span(), |a| a.span());
+                    return self.invalid(
+                        span,
+                        &at("identity_file"),
+                        "auth = \"key\" needs identity_file (here or in [defaults])".to_owned(),
+                    );
+                }
+            },
+            AuthKind::Agent => {
+                if let Some((span, _)) = passphrase {
+                    return self.invalid(
+                        span,
+                        &at("passphrase"),
+                        "only used with auth = \"key\"".to_owned(),
+                    );
+                }
+                Auth::Agent
+            }
+        };
+        let known_hosts = dev
+            .known_hosts
+            .as_ref()
+            .or(defs.known_hosts.as_ref())
+            .cloned()
+            .unwrap_or_else(|| file::DEFAULT_KNOWN_HOSTS.into());
+        let builtin = Probes::default();
+        let (dp, fp) = (&defs.probes, &dev.probes);
+        let probes = Probes {
+            containers: self.probe(
+                &fp.containers,
+                &dp.containers,
+                &at("probes.containers"),
+                builtin.containers,
+            )?,
+            metrics: self.probe(
+                &fp.metrics,
+                &dp.metrics,
+                &at("probes.metrics"),
+                builtin.metrics,
+            )?,
+            drives: self.probe(&fp.drives, &dp.drives, &at("probes.drives"), builtin.drives)?,
+        };
+        Ok(DeviceSpec {
+            name: dev.name.get_ref().clone(),
+            transport,
+            host,
+            port,
+            user,
+            auth,
+            sudo: dev.sudo.or(defs.sudo).unwrap_or(false),
+            tags: dev.tags.clone(),
+            known_hosts: self.path(&known_hosts),
+            probes,
+        })
+    }
+}
