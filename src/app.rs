@@ -91,7 +91,8 @@ impl Running {
             let _ = stop.send(());
         }
         let _ = tokio::time::timeout(Duration::from_secs(6), &mut self.http).await;
-        let _ = self.fleet.stop_and_wait(Some("shutdown".into()), Some(Duration::from_secs(3))).await;
+        let _ =
+            self.fleet.stop_and_wait(Some("shutdown".into()), Some(Duration::from_secs(3))).await;
         drop(self.bus);
         self.feeder.abort();
     }

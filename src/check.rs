@@ -38,7 +38,8 @@ pub async fn check_device(spec: &DeviceSpec, settings: &FleetSettings) -> CheckR
         let started = Instant::now();
         t.run(&command::noop()).await.map_err(|e| e.to_string())?;
         let rtt = started.elapsed();
-        let tools: Vec<_> = caps.tools.iter().filter(|(_, v)| **v).map(|(k, _)| k.as_str()).collect();
+        let tools: Vec<_> =
+            caps.tools.iter().filter(|(_, v)| **v).map(|(k, _)| k.as_str()).collect();
         let tools = if tools.is_empty() { "none".to_string() } else { tools.join(",") };
         Ok::<_, String>((tools, rtt))
     }
@@ -63,8 +64,9 @@ pub async fn run_check(
     let total = devices.len();
     writeln!(progress, "checking {total} device(s)…")?;
     let mut rows = Vec::with_capacity(total);
-    let mut stream =
-        futures::stream::iter(devices).map(|d| check_device(d, settings)).buffer_unordered(CONCURRENCY);
+    let mut stream = futures::stream::iter(devices)
+        .map(|d| check_device(d, settings))
+        .buffer_unordered(CONCURRENCY);
     while let Some(row) = stream.next().await {
         let status = if row.result.is_ok() { "ok" } else { "FAILED" };
         writeln!(progress, "[{}/{total}] {} {status}", rows.len() + 1, row.name)?;
@@ -78,14 +80,22 @@ pub async fn run_check(
 fn write_table(rows: &[CheckRow], out: &mut dyn Write) -> std::io::Result<()> {
     let name_w = rows.iter().map(|r| r.name.len()).max().unwrap_or(0).max(6);
     let target_w = rows.iter().map(|r| r.target.len()).max().unwrap_or(0).max(6);
-    writeln!(out, "{:name_w$}  {:target_w$}  {:6}  {:>8}  DETAILS", "DEVICE", "TARGET", "STATUS", "RTT")?;
+    writeln!(
+        out,
+        "{:name_w$}  {:target_w$}  {:6}  {:>8}  DETAILS",
+        "DEVICE", "TARGET", "STATUS", "RTT"
+    )?;
     for r in rows {
         let rtt = r.rtt.map(|d| format!("{:.1}ms", d.as_secs_f64() * 1000.0)).unwrap_or("-".into());
         let (status, details) = match &r.result {
             Ok(tools) => ("ok", format!("tools: {tools}")),
             Err(e) => ("FAILED", e.clone()),
         };
-        writeln!(out, "{:name_w$}  {:target_w$}  {status:6}  {rtt:>8}  {details}", r.name, r.target)?;
+        writeln!(
+            out,
+            "{:name_w$}  {:target_w$}  {status:6}  {rtt:>8}  {details}",
+            r.name, r.target
+        )?;
     }
     Ok(())
 }

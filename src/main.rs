@@ -82,7 +82,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if cfg.database_url.is_some() {
                 tracing::warn!("database storage is not available yet: ignoring database_url");
             }
-            let opts = app::AppOptions { listen: cfg.listen, devices: cfg.devices, fleet: cfg.fleet };
+            let opts =
+                app::AppOptions { listen: cfg.listen, devices: cfg.devices, fleet: cfg.fleet };
             app::serve(opts).await?;
         }
         Command::Check => {

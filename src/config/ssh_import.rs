@@ -1,4 +1,4 @@
-//! Import devices from an OpenSSH client config (`~/.ssh/config`): `infrastructor config import-ssh`.
+//! Import devices from an OpenSSH client config (`~/.ssh/config`): `infrastructor devices import-ssh-config`.
 //!
 //! Parsing and first-match resolution use the `ssh2-config` crate. Its `Include` handling is
 //! wrong for us (relative paths always resolve against `$HOME/.ssh`, and lines after an
