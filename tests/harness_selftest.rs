@@ -3,10 +3,10 @@
 mod harness;
 
 use std::net::TcpStream;
-use std::process::Output;
+use std::process::{Output, Stdio};
 use std::time::Duration;
 
-use harness::{FaultProxy, SimDevice, TestDb, wait_until};
+use harness::{FaultProxy, SimDevice, SimFleet, TestDb, wait_until};
 
 /// Runs `cmd` on the device with the system ssh client (strict host-key checking).
 async fn ssh(dev: &SimDevice, cmd: &str) -> Output {
@@ -113,7 +113,8 @@ async fn dropping_a_device_kills_its_sessions() {
     let dev = SimDevice::start("leak");
     let marker = dev.bin_dir().display().to_string();
     dev.hang("smartctl", true);
-    let _client = dev.sshd().ssh("smartctl --scan-open -j").spawn().unwrap();
+    let mut client = dev.sshd().ssh("smartctl --scan-open -j");
+    let _client = client.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     wait_until(Duration::from_secs(10), "smartctl is called", || dev.calls("smartctl") == 1).await;
     assert!(processes_mentioning(&marker) > 0);
     drop(dev);
@@ -233,23 +234,22 @@ async fn fault_proxy_cuts_stalls_and_restores_postgres() {
 async fn fault_proxy_in_front_of_sshd() {
     let dev = SimDevice::start("proxied");
     let proxy = FaultProxy::start(dev.sshd().addr()).await;
-    let banner = |addr| async move {
+    // The banner within `patience` (sshd may be slow to greet on a loaded machine).
+    let banner = |addr, patience| async move {
         use tokio::io::AsyncReadExt;
         let mut s = tokio::net::TcpStream::connect(addr).await.ok()?;
         let mut buf = [0u8; 7];
-        tokio::time::timeout(Duration::from_millis(300), s.read_exact(&mut buf))
-            .await
-            .ok()?
-            .ok()?;
+        tokio::time::timeout(patience, s.read_exact(&mut buf)).await.ok()?.ok()?;
         Some(buf)
     };
-    assert_eq!(banner(proxy.addr()).await, Some(*b"SSH-2.0"));
+    assert_eq!(banner(proxy.addr(), Duration::from_secs(10)).await, Some(*b"SSH-2.0"));
     proxy.stall().await;
-    assert_eq!(banner(proxy.addr()).await, None, "banner through a stalled proxy");
+    let stalled = banner(proxy.addr(), Duration::from_millis(500)).await;
+    assert_eq!(stalled, None, "banner through a stalled proxy");
     proxy.cut().await;
     assert!(tokio::net::TcpStream::connect(proxy.addr()).await.is_err());
     proxy.restore().await;
-    assert_eq!(banner(proxy.addr()).await, Some(*b"SSH-2.0"));
+    assert_eq!(banner(proxy.addr(), Duration::from_secs(10)).await, Some(*b"SSH-2.0"));
     assert_eq!(proxy.connections(), 3);
 }
 
@@ -266,4 +266,19 @@ async fn wait_until_takes_sync_and_async_conditions() {
         wait_until(Duration::from_millis(50), "never", || false).await;
     });
     assert!(panicked.await.unwrap_err().is_panic());
+}
+
+#[tokio::test]
+async fn fleet_devices_are_independent() {
+    let fleet = SimFleet::start(3);
+    assert_eq!(fleet.len(), 3);
+    fleet.devices()[1].set_docker_ps("one\n");
+    let outs: Vec<String> =
+        futures::future::join_all(fleet.devices().iter().map(|d| ssh(d, "docker ps")))
+            .await
+            .iter()
+            .map(stdout)
+            .collect();
+    assert_eq!(outs, ["", "one\n", ""]);
+    assert_eq!(fleet.devices()[2].name(), "dev-2");
 }

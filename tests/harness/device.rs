@@ -252,9 +252,48 @@ pub fn link_system_tools(sys: &Path, hidden: &[&str]) {
                 continue;
             }
             let link = sys.join(&name);
-            if !link.exists() && link.symlink_metadata().is_err() {
+            if link.symlink_metadata().is_err() {
                 let _ = symlink(entry.path(), link);
             }
         }
+    }
+}
+
+/// Several independent devices (`dev-0`, `dev-1`, ...), each with its own sshd, started in
+/// parallel.
+pub struct SimFleet {
+    devices: Vec<SimDevice>,
+}
+
+impl SimFleet {
+    /// Starts `n` devices named `dev-<i>`.
+    pub fn start(n: usize) -> SimFleet {
+        let devices = std::thread::scope(|scope| {
+            let starting: Vec<_> = (0..n)
+                .map(|i| scope.spawn(move || SimDevice::start(&format!("dev-{i}"))))
+                .collect();
+            starting.into_iter().map(|t| t.join().expect("device failed to start")).collect()
+        });
+        SimFleet { devices }
+    }
+
+    /// The devices, in name order.
+    pub fn devices(&self) -> &[SimDevice] {
+        &self.devices
+    }
+
+    /// Mutable access (to take devices offline).
+    pub fn devices_mut(&mut self) -> &mut [SimDevice] {
+        &mut self.devices
+    }
+
+    /// Number of devices.
+    pub fn len(&self) -> usize {
+        self.devices.len()
+    }
+
+    /// Whether the fleet has no devices.
+    pub fn is_empty(&self) -> bool {
+        self.devices.is_empty()
     }
 }

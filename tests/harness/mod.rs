@@ -13,7 +13,7 @@ use std::future::{Future, Ready, ready};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-pub use device::SimDevice;
+pub use device::{SimDevice, SimFleet};
 pub use postgres::TestDb;
 pub use proxy::FaultProxy;
 pub use sshd::Sshd;
