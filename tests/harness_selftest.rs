@@ -62,12 +62,20 @@ async fn shims_replay_state_and_follow_changes() {
 #[tokio::test]
 async fn environment_is_the_simulated_one() {
     let dev = SimDevice::start("env");
-    let out = ssh(&dev, "echo \"$INFRA_SIM_STATE\"; command -v docker; echo \"$PATH\"").await;
+    let out = ssh(
+        &dev,
+        "echo \"$INFRA_SIM_STATE\"; command -v docker; echo \"$PATH\"; echo \"PYENV=$PYENV_ROOT\"",
+    )
+    .await;
     let text = stdout(&out);
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some(dev.state_dir().to_str().unwrap()));
     assert_eq!(lines.next(), Some(dev.bin_dir().join("docker").to_str().unwrap()));
-    assert!(!lines.next().unwrap().contains("/usr/local"), "no /usr/local on PATH: {text}");
+    let path =
+        format!("{}:{}", dev.bin_dir().display(), dev.bin_dir().with_file_name("sys").display());
+    assert_eq!(lines.next(), Some(path.as_str()), "exactly the shims and the filtered system dirs");
+    assert_eq!(stderr(&out), "", "the login shell's rc files are not read");
+    assert_eq!(lines.next(), Some("PYENV="), "~/.bashrc was not read");
 }
 
 #[tokio::test]
@@ -90,22 +98,19 @@ async fn removed_and_hidden_tools_are_not_found() {
 async fn hang_switch_blocks_until_cleared() {
     let dev = SimDevice::start("hang");
     dev.hang("docker", true);
-    let run = dev.sshd().ssh("docker ps").output();
-    let hung = tokio::time::timeout(Duration::from_secs(1), run).await;
+    let mut blocked = tokio::spawn(dev.sshd().ssh("docker ps").output());
+    // Only time the call once it has reached the shim (ssh itself may be slow under load).
+    wait_until(Duration::from_secs(10), "docker ps is called", || dev.calls("docker ps") == 1)
+        .await;
+    let hung = tokio::time::timeout(Duration::from_secs(1), &mut blocked).await;
     assert!(hung.is_err(), "docker ps returned while hung: {hung:?}");
-    assert_eq!(dev.calls("docker ps"), 1);
 
-    // A blocked call resumes once the switch is cleared.
-    let blocked = dev.sshd().ssh("docker version").output();
-    let blocked = tokio::spawn(blocked);
-    wait_until(Duration::from_secs(10), "docker version is called", || {
-        dev.calls("docker version") == 1
-    })
-    .await;
+    // The blocked call resumes once the switch is cleared; new calls run normally.
     dev.hang("docker", false);
     let out = tokio::time::timeout(Duration::from_secs(10), blocked).await.unwrap().unwrap();
     assert!(out.unwrap().status.success());
     assert!(ssh(&dev, "docker ps").await.status.success());
+    assert_eq!(dev.calls("docker ps"), 2);
 }
 
 #[tokio::test]

@@ -2,7 +2,9 @@
 //!
 //! Commands run through a `ForceCommand` wrapper that sets `PATH` and `INFRA_SIM_STATE` and
 //! runs the command with `/bin/sh -c`: `SetEnv` alone is not enough because the login user's
-//! shell (bash reads `~/.bashrc` over ssh) may prepend directories to `PATH`.
+//! shell (bash reads `~/.bashrc` over ssh) may prepend directories to `PATH`. `SetEnv SHLVL=1`
+//! stops bash from reading `~/.bashrc` at all (it only does so for a top-level shell), so a
+//! noisy or slow `.bashrc` of the test user cannot leak into device output.
 
 use std::fs::{self, File};
 use std::io::{ErrorKind, Read};
@@ -196,7 +198,7 @@ impl Sshd {
              AuthorizedKeysFile {d}/authorized_keys\nPasswordAuthentication no\n\
              KbdInteractiveAuthentication no\nPubkeyAuthentication yes\n\
              PermitRootLogin prohibit-password\nStrictModes no\nUsePAM no\nMaxSessions 10\n\
-             LogLevel ERROR\nSetEnv PATH={path} INFRA_SIM_STATE={state}\n\
+             LogLevel ERROR\nSetEnv PATH={path} INFRA_SIM_STATE={state} SHLVL=1\n\
              ForceCommand {d}/session\n",
             port = self.port,
         );
