@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The single test command for newcomers and CI: checks prerequisites, then fmt, clippy, tests.
+# Honours CARGO_TARGET_DIR. System tests need OpenSSH's sshd and a reachable PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+if [ ! -x /usr/sbin/sshd ]; then
+    if is_root; then
+        echo "run.sh: installing openssh-server (needed by the system tests)" >&2
+        apt-get install -y --no-install-recommends openssh-server \
+            || { apt-get update && apt-get install -y --no-install-recommends openssh-server; }
+    else
+        echo "run.sh: /usr/sbin/sshd is missing; install it with:" >&2
+        echo "  sudo apt-get install -y --no-install-recommends openssh-server" >&2
+        exit 1
+    fi
+fi
+
+db_url="${INFRASTRUCTOR_TEST_DATABASE_URL:-}"
+pg_ready() {
+    if [ -n "$db_url" ]; then
+        psql "$db_url" -Atqc 'SELECT 1' >/dev/null 2>&1
+    else
+        pg_isready -q -h 127.0.0.1 -p 5432 || pg_isready -q -h /var/run/postgresql
+    fi
+}
+if ! pg_ready; then
+    if [ -z "$db_url" ] && is_root && [ -d /etc/postgresql ]; then
+        echo "run.sh: starting the machine's PostgreSQL cluster" >&2
+        pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+        for _ in $(seq 1 50); do pg_ready && break; sleep 0.2; done
+    fi
+    if ! pg_ready; then
+        echo "run.sh: PostgreSQL is not reachable. Start it with:" >&2
+        echo "  pg_ctlcluster --skip-systemctl-redirect \$(ls /etc/postgresql) main start" >&2
+        echo "or set INFRASTRUCTOR_TEST_DATABASE_URL to a server where you may CREATE DATABASE." >&2
+        exit 1
+    fi
+fi
+
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+cargo test --workspace
