@@ -81,16 +81,21 @@ async fn a_hanging_command_times_out_and_the_session_stays_usable() {
     assert!(started.elapsed() < Duration::from_secs(5));
     let out = t.run(&cmd("echo still-here", Duration::from_secs(10))).await.unwrap();
     assert_eq!(out.stdout, "still-here\n");
-    // The remote `timeout` kills the abandoned process.
-    harness::wait_until(Duration::from_secs(15), "remote sleep killed", || {
-        let ps = std::process::Command::new("pgrep").args(["-f", "sleep 3600"]).output().unwrap();
-        !String::from_utf8_lossy(&ps.stdout).lines().any(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/environ"))
-                .map(|env| env.contains(&dev.state_dir().display().to_string()))
-                .unwrap_or(false)
-        })
+    // The remote `timeout` kills the abandoned process and its children.
+    let marker = dev.state_dir().display().to_string();
+    harness::wait_until(Duration::from_secs(15), "remote processes of the hung command gone", || {
+        !processes_with_env(&marker)
     })
     .await;
+}
+
+/// Whether any process has `marker` in its environment (the simulated device's state dir).
+fn processes_with_env(marker: &str) -> bool {
+    std::fs::read_dir("/proc").unwrap().flatten().any(|e| {
+        std::fs::read(e.path().join("environ"))
+            .map(|env| String::from_utf8_lossy(&env).contains(marker))
+            .unwrap_or(false)
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

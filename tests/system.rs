@@ -101,13 +101,11 @@ async fn three_devices_are_polled_and_container_changes_become_events() {
     let total = |dev: &str| changes.iter().map(|t| count(&app, dev, t)).sum::<usize>();
     wait_until(within, "container change events on alpha", || total("alpha") > 0).await;
     // The same snapshot polled again must not produce the events again.
-    let more_polls = |n: usize| {
-        let base = count(&app, "alpha", "ContainerStatsSampled");
-        move || count(&app, "alpha", "ContainerStatsSampled") >= base + n
-    };
-    wait_until(within, "three more polls", more_polls(3)).await;
+    let base = count(&app, "alpha", "ContainerStatsSampled");
+    wait_until(within, "three more polls", || count(&app, "alpha", "ContainerStatsSampled") >= base + 3).await;
     let settled = total("alpha");
-    wait_until(within, "three more polls", more_polls(3)).await;
+    let base = count(&app, "alpha", "ContainerStatsSampled");
+    wait_until(within, "three more polls", || count(&app, "alpha", "ContainerStatsSampled") >= base + 3).await;
     assert_eq!(total("alpha"), settled, "change events repeated for an unchanged snapshot");
     for ty in changes {
         let evs = events(&app, "alpha", ty);
