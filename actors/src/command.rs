@@ -135,7 +135,9 @@ mod tests {
         let c = docker_ps();
         assert_eq!(
             c.wrapped_line(),
-            r#"timeout -k 5 20 sh -c "docker ps -a --no-trunc --format '{{json .}}'""#
+            // shlex 1.3 double-quotes a line holding single quotes and nothing that double
+            // quotes would expand (`$`, `` ` ``, `\`, `!`); the inner `sh` sees the same words.
+            "timeout -k 5 20 sh -c \"docker ps -a --no-trunc --format '{{json .}}'\""
         );
     }
 }

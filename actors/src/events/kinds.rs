@@ -112,6 +112,30 @@ pub enum EventKind {
         /// Which container.
         container: ContainerRef,
     },
+    /// A container kept running but was restarted between two polls (its uptime went down).
+    ContainerRestarted {
+        /// Which container.
+        container: ContainerRef,
+    },
+    /// A container's healthcheck status changed (`starting`, `healthy`, `unhealthy`).
+    ContainerHealthChanged {
+        /// Which container.
+        container: ContainerRef,
+        /// Health before, `None` when the container had no health status (e.g. it was stopped).
+        previous: Option<String>,
+        /// Health now.
+        current: Option<String>,
+    },
+    /// A container was recreated under the same name from a different image reference
+    /// (e.g. `docker compose up` after a pull); comes after the `ContainerCreated` of the new id.
+    ContainerImageChanged {
+        /// The new container.
+        container: ContainerRef,
+        /// Id of the container it replaced.
+        previous_id: String,
+        /// Image reference of the container it replaced.
+        previous_image: String,
+    },
     /// One sample of system metrics.
     MetricsSampled {
         /// The sample.
@@ -140,6 +164,9 @@ impl EventKind {
             Self::ContainerStopped { .. } => "ContainerStopped",
             Self::ContainerDied { .. } => "ContainerDied",
             Self::ContainerRemoved { .. } => "ContainerRemoved",
+            Self::ContainerRestarted { .. } => "ContainerRestarted",
+            Self::ContainerHealthChanged { .. } => "ContainerHealthChanged",
+            Self::ContainerImageChanged { .. } => "ContainerImageChanged",
             Self::MetricsSampled { .. } => "MetricsSampled",
             Self::DriveHealthSampled { .. } => "DriveHealthSampled",
         }

@@ -1,12 +1,29 @@
 //! Drives probe: `smartctl --scan-open -j`, then `smartctl -j -a -n standby` per drive.
+//!
+//! smartctl's exit status is a bitmask, not a verdict: bit 0 = command line error, bit 1 =
+//! device open failed *or* (with `-n standby`) the drive is asleep, bits 2–7 = SMART findings
+//! (failing disk, attributes at threshold, error logs) that still come with a full report.
 
 mod model;
+mod parse;
+mod scan;
+
+#[cfg(test)]
+mod tests;
 
 pub use model::Drive;
+pub use parse::{is_standby_message, parse_info};
+pub use scan::{ScanEntry, parse_scan};
 
+use crate::command;
 use crate::events::EventKind;
 
-use super::{PollContext, Probe, ProbeError};
+use super::{PollContext, Probe, ProbeError, Warning, first_line};
+
+/// smartctl exit bit 0: the command line did not parse (or `sudo -n` refused).
+const FAIL_COMMAND: i32 = 1;
+/// smartctl exit bit 1: the device could not be opened, or it is in standby with `-n standby`.
+const FAIL_OPEN_OR_STANDBY: i32 = 2;
 
 /// Polls SMART health of every drive without waking sleeping ones.
 #[derive(Debug, Default)]
@@ -22,8 +39,59 @@ impl Probe for DrivesProbe {
         Some("smartctl")
     }
 
+    /// Returns `[DriveHealthSampled]` with every drive that could be read; drives that could
+    /// not (rejected name, open failure) are skipped with a logged warning.
     async fn poll(&mut self, ctx: &PollContext<'_>) -> Result<Vec<EventKind>, ProbeError> {
-        let _ = ctx;
-        Ok(vec![EventKind::DriveHealthSampled { drives: Vec::new() }])
+        let out = ctx.run_ok(&command::smartctl_scan(ctx.sudo)).await?;
+        let (entries, warnings) = parse_scan(&out.stdout, ctx.observed_at);
+        log_warnings(&warnings);
+
+        let mut drives = Vec::with_capacity(entries.len());
+        for entry in entries {
+            match read_drive(ctx, &entry).await? {
+                Ok(drive) => drives.push(drive),
+                Err(warning) => log_warnings(&[warning]),
+            }
+        }
+        Ok(vec![EventKind::DriveHealthSampled { drives }])
+    }
+}
+
+/// Reads one drive. The outer error is a transport failure (fails the poll); the inner one
+/// is a reason to skip this drive.
+async fn read_drive(
+    ctx: &PollContext<'_>,
+    entry: &ScanEntry,
+) -> Result<Result<Drive, Warning>, ProbeError> {
+    let skip = |why: String| Ok(Err(Warning::general(format!("{}: {why}", entry.name))));
+    let Some(cmd) = command::smartctl_info(ctx.sudo, &entry.name, entry.dev_type.as_deref()) else {
+        return skip("name or type rejected by the command catalogue".into());
+    };
+    let out = ctx.transport.run(&cmd).await?;
+    if out.status < 0 || out.status & FAIL_COMMAND != 0 {
+        let reason = first_line(&out.stderr);
+        return skip(format!("smartctl exited with status {}: {reason}", out.status));
+    }
+    let (drive, warnings) = parse_info(&out.stdout, ctx.observed_at);
+    let Some(mut drive) = drive else {
+        let reason = warnings.first().map(|w| w.message.clone()).unwrap_or_default();
+        return skip(format!("no report (status {}): {reason}", out.status));
+    };
+    if out.status & FAIL_OPEN_OR_STANDBY != 0 && !drive.standby {
+        return skip(format!("device open failed (status {})", out.status));
+    }
+    log_warnings(&warnings);
+    if drive.device.is_empty() {
+        drive.device.clone_from(&entry.name);
+    }
+    if drive.dev_type.is_none() {
+        drive.dev_type.clone_from(&entry.dev_type);
+    }
+    Ok(Ok(drive))
+}
+
+fn log_warnings(warnings: &[Warning]) {
+    for w in warnings {
+        tracing::warn!(probe = "drives", line = w.line, message = %w.message, "skipped output");
     }
 }

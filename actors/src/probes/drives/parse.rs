@@ -1,0 +1,103 @@
+//! Parser for `smartctl -j -a -n standby <device>` (smartctl 7.x JSON).
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::model::Drive;
+use crate::probes::Warning;
+
+/// Parses one drive's report. `None` when the output names no device (smartctl could not
+/// open or identify it); its error messages become warnings.
+pub fn parse_info(output: &str, _observed_at: DateTime<Utc>) -> (Option<Drive>, Vec<Warning>) {
+    let root: Value = match serde_json::from_str(output) {
+        Ok(v) => v,
+        Err(e) => {
+            return (None, vec![Warning::general(format!("unreadable smartctl output: {e}"))]);
+        }
+    };
+    let messages = messages(&root);
+    let mut warnings: Vec<Warning> = messages
+        .iter()
+        .filter(|(severity, _)| severity != "information")
+        .map(|(severity, text)| Warning::general(format!("smartctl {severity}: {text}")))
+        .collect();
+    let Some(device) = root.get("device") else {
+        if warnings.is_empty() {
+            warnings.push(Warning::general("smartctl output names no device"));
+        }
+        return (None, warnings);
+    };
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
+    let nvme = root.get("nvme_smart_health_information_log");
+    let nvme_u64 = |key: &str| nvme.and_then(|n| n.get(key)).and_then(Value::as_u64);
+    let drive = Drive {
+        device: text(device.get("name")).unwrap_or_default(),
+        dev_type: text(device.get("type")),
+        model: text(root.get("model_name")),
+        serial: text(root.get("serial_number")),
+        capacity_bytes: path_u64(&root, &["user_capacity", "bytes"])
+            .or_else(|| root.get("nvme_total_capacity").and_then(Value::as_u64)),
+        protocol: text(device.get("protocol")),
+        standby: messages.iter().any(|(_, text)| is_standby_message(text)),
+        smart_passed: root
+            .get("smart_status")
+            .and_then(|s| s.get("passed"))
+            .and_then(Value::as_bool),
+        temperature_c: root
+            .get("temperature")
+            .and_then(|t| t.get("current"))
+            .and_then(Value::as_i64)
+            .or_else(|| nvme.and_then(|n| n.get("temperature")).and_then(Value::as_i64))
+            .or_else(|| attribute(&root, 194).and_then(|v| i64::try_from(v).ok())),
+        power_on_hours: path_u64(&root, &["power_on_time", "hours"])
+            .or_else(|| nvme_u64("power_on_hours")),
+        reallocated_sectors: attribute(&root, 5),
+        pending_sectors: attribute(&root, 197),
+        offline_uncorrectable: attribute(&root, 198),
+        crc_errors: attribute(&root, 199),
+        nvme_percentage_used: nvme_u64("percentage_used"),
+        nvme_available_spare: nvme_u64("available_spare"),
+        nvme_media_errors: nvme_u64("media_errors"),
+        smartctl_exit_status: root
+            .get("smartctl")
+            .and_then(|s| s.get("exit_status"))
+            .and_then(Value::as_i64),
+    };
+    (Some(drive), warnings)
+}
+
+/// `Device is in STANDBY mode, exit(2)` (also SLEEP, `STANDBY (OS)`, and IDLE with `-n idle`).
+pub fn is_standby_message(text: &str) -> bool {
+    text.contains("Device is in ") && text.contains(" mode")
+}
+
+/// `smartctl.messages[]` as `(severity, string)`.
+fn messages(root: &Value) -> Vec<(String, String)> {
+    let Some(list) = root.get("smartctl").and_then(|s| s.get("messages")).and_then(Value::as_array)
+    else {
+        return Vec::new();
+    };
+    list.iter()
+        .filter_map(|m| {
+            let text = m.get("string")?.as_str()?.to_string();
+            let severity = m.get("severity").and_then(Value::as_str).unwrap_or("error");
+            Some((severity.to_string(), text))
+        })
+        .collect()
+}
+
+fn path_u64(root: &Value, path: &[&str]) -> Option<u64> {
+    path.iter().try_fold(root, |v, key| v.get(key))?.as_u64()
+}
+
+/// Raw value of ATA attribute `id`: the leading number of `raw.string` (vendors pack extra
+/// data into the upper bytes of `raw.value`, e.g. temperature min/max), else `raw.value`.
+fn attribute(root: &Value, id: u64) -> Option<u64> {
+    let table = root.get("ata_smart_attributes")?.get("table")?.as_array()?;
+    let raw = table.iter().find(|a| a.get("id").and_then(Value::as_u64) == Some(id))?.get("raw")?;
+    let leading = raw.get("string").and_then(Value::as_str).and_then(|s| {
+        let digits: String = s.trim_start().chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().ok()
+    });
+    leading.or_else(|| raw.get("value").and_then(Value::as_u64))
+}
