@@ -9,6 +9,7 @@ is_root() { [ "$(id -u)" -eq 0 ]; }
 if [ ! -x /usr/sbin/sshd ]; then
     if is_root; then
         echo "run.sh: installing openssh-server (needed by the system tests)" >&2
+        export DEBIAN_FRONTEND=noninteractive
         apt-get install -y --no-install-recommends openssh-server \
             || { apt-get update && apt-get install -y --no-install-recommends openssh-server; }
     else

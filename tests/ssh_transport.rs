@@ -36,7 +36,8 @@ async fn runs_commands_with_stdout_stderr_and_status_on_one_session() {
     let out = t.run(&cmd("echo out; echo err >&2; exit 7", Duration::from_secs(10))).await.unwrap();
     assert_eq!((out.stdout.as_str(), out.stderr.as_str(), out.status), ("out\n", "err\n", 7));
     // Quoting survives the remote `sh -c` wrapping.
-    let out = t.run(&cmd(r#"printf '%s|' "a b" '$HOME' "it's""#, Duration::from_secs(10))).await.unwrap();
+    let out =
+        t.run(&cmd(r#"printf '%s|' "a b" '$HOME' "it's""#, Duration::from_secs(10))).await.unwrap();
     assert_eq!(out.stdout, "a b|$HOME|it's|");
 }
 
@@ -48,7 +49,8 @@ async fn concurrent_commands_share_the_session_under_the_channel_cap() {
         .map(|i| {
             let t = t.clone();
             tokio::spawn(async move {
-                let out = t.run(&cmd(&format!("sleep 0.2; echo {i}"), Duration::from_secs(20))).await;
+                let out =
+                    t.run(&cmd(&format!("sleep 0.2; echo {i}"), Duration::from_secs(20))).await;
                 (i, out)
             })
         })
@@ -83,9 +85,11 @@ async fn a_hanging_command_times_out_and_the_session_stays_usable() {
     assert_eq!(out.stdout, "still-here\n");
     // The remote `timeout` kills the abandoned process and its children.
     let marker = dev.state_dir().display().to_string();
-    harness::wait_until(Duration::from_secs(15), "remote processes of the hung command gone", || {
-        !processes_with_env(&marker)
-    })
+    harness::wait_until(
+        Duration::from_secs(15),
+        "remote processes of the hung command gone",
+        || !processes_with_env(&marker),
+    )
     .await;
 }
 
@@ -125,7 +129,10 @@ async fn wrong_host_key_and_wrong_credentials_are_refused_and_not_transient() {
 
     o.known_hosts = dir.path().join("missing");
     let err = SshTransport::new(o).connect().await.unwrap_err();
-    assert!(err.to_string().contains("does not exist") && err.to_string().contains("ssh-keyscan"), "{err}");
+    assert!(
+        err.to_string().contains("does not exist") && err.to_string().contains("ssh-keyscan"),
+        "{err}"
+    );
 
     let mut o = options(&dev);
     let other = dir.path().join("other_key");

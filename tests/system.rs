@@ -56,14 +56,20 @@ fn device_with_containers(name: &str) -> SimDevice {
 }
 
 async fn serve(devices: Vec<DeviceSpec>) -> Running {
-    let opts = AppOptions { listen: "127.0.0.1:0".parse().unwrap(), devices, fleet: fast_settings() };
+    let opts =
+        AppOptions { listen: "127.0.0.1:0".parse().unwrap(), devices, fleet: fast_settings() };
     app::start(opts).await.expect("server starts")
 }
 
 /// Events of `device` with type `ty`, from the in-memory history.
 fn events(app: &Running, device: &str, ty: &str) -> Vec<EventKind> {
     let store = app.store.read().unwrap();
-    store.recent.iter().filter(|e| e.device == device && e.type_name() == ty).map(|e| e.kind.clone()).collect()
+    store
+        .recent
+        .iter()
+        .filter(|e| e.device == device && e.type_name() == ty)
+        .map(|e| e.kind.clone())
+        .collect()
 }
 
 fn count(app: &Running, device: &str, ty: &str) -> usize {
@@ -77,7 +83,8 @@ async fn three_devices_are_polled_and_container_changes_become_events() {
     let within = Duration::from_secs(20);
     for d in &devs {
         wait_until(within, "device online with containers sampled", || {
-            count(&app, d.name(), "DeviceOnline") == 1 && count(&app, d.name(), "ContainerStatsSampled") >= 1
+            count(&app, d.name(), "DeviceOnline") == 1
+                && count(&app, d.name(), "ContainerStatsSampled") >= 1
         })
         .await;
     }
@@ -90,22 +97,35 @@ async fn three_devices_are_polled_and_container_changes_become_events() {
     }
     // Drives and metrics are polled too.
     wait_until(within, "metrics and drives sampled", || {
-        count(&app, "bravo", "MetricsSampled") >= 1 && count(&app, "bravo", "DriveHealthSampled") >= 1
+        count(&app, "bravo", "MetricsSampled") >= 1
+            && count(&app, "bravo", "DriveHealthSampled") >= 1
     })
     .await;
 
     // Containers change on one device only: exactly one event per transition, on that device.
     devs[0].set_docker_ps(&harness::fixture(PS_AFTER));
     devs[0].set_docker_stats(&harness::fixture(STATS_AFTER));
-    let changes = ["ContainerStopped", "ContainerDied", "ContainerStarted", "ContainerRemoved", "ContainerCreated"];
+    let changes = [
+        "ContainerStopped",
+        "ContainerDied",
+        "ContainerStarted",
+        "ContainerRemoved",
+        "ContainerCreated",
+    ];
     let total = |dev: &str| changes.iter().map(|t| count(&app, dev, t)).sum::<usize>();
     wait_until(within, "container change events on alpha", || total("alpha") > 0).await;
     // The same snapshot polled again must not produce the events again.
     let base = count(&app, "alpha", "ContainerStatsSampled");
-    wait_until(within, "three more polls", || count(&app, "alpha", "ContainerStatsSampled") >= base + 3).await;
+    wait_until(within, "three more polls", || {
+        count(&app, "alpha", "ContainerStatsSampled") >= base + 3
+    })
+    .await;
     let settled = total("alpha");
     let base = count(&app, "alpha", "ContainerStatsSampled");
-    wait_until(within, "three more polls", || count(&app, "alpha", "ContainerStatsSampled") >= base + 3).await;
+    wait_until(within, "three more polls", || {
+        count(&app, "alpha", "ContainerStatsSampled") >= base + 3
+    })
+    .await;
     assert_eq!(total("alpha"), settled, "change events repeated for an unchanged snapshot");
     for ty in changes {
         let evs = events(&app, "alpha", ty);
@@ -163,7 +183,9 @@ async fn a_missing_tool_skips_its_probe_with_a_reason_and_no_error_storm() {
     .await;
     let skipped = events(&app, "echo", "ProbeSkipped");
     assert_eq!(skipped.len(), 1, "{skipped:?}");
-    assert!(matches!(&skipped[0], EventKind::ProbeSkipped { probe, reason } if probe == "drives" && reason.contains("smartctl")));
+    assert!(
+        matches!(&skipped[0], EventKind::ProbeSkipped { probe, reason } if probe == "drives" && reason.contains("smartctl"))
+    );
     assert_eq!(count(&app, "echo", "ProbeFailed"), 0);
     assert_eq!(dev.calls("smartctl"), 0, "the skipped probe never runs");
     app.shutdown().await;
@@ -175,7 +197,10 @@ async fn a_hanging_command_times_out_and_a_garbage_output_is_survived() {
     dev.set_docker_ps("this is not json\n{\"half\": \n");
     let app = serve(vec![spec(&dev)]).await;
     let within = Duration::from_secs(20);
-    wait_until(within, "a sample despite garbage", || count(&app, "foxtrot", "ContainerStatsSampled") >= 2).await;
+    wait_until(within, "a sample despite garbage", || {
+        count(&app, "foxtrot", "ContainerStatsSampled") >= 2
+    })
+    .await;
     assert_eq!(app.store.read().unwrap().devices["foxtrot"].online, Some(true));
     app.shutdown().await;
 }

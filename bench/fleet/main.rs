@@ -26,7 +26,11 @@ fn args() -> Args {
     let mut a = Args { devices: 1000, containers: 30, seconds: 60, ssh_devices: 100, ssh: true };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
-        let mut num = || it.next().and_then(|v| v.parse::<u64>().ok()).unwrap_or_else(|| panic!("{flag} needs a number"));
+        let mut num = || {
+            it.next()
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or_else(|| panic!("{flag} needs a number"))
+        };
         match flag.as_str() {
             "--devices" => a.devices = num() as usize,
             "--containers" => a.containers = num() as usize,
@@ -50,7 +54,13 @@ async fn main() {
     println!("|---|---:|---:|---:|---:|---|");
     println!(
         "| replay, {} containers, 30 s polls, {:.0} s window ({} polls) | {} | {:.1} | {:.2} % | {:.0} KiB | ≤ 5 %, ≤ 1024 KiB |",
-        r.containers, r.window.as_secs_f64(), r.polls, r.devices, r.events_per_sec, r.cpu_percent, r.rss_per_device as f64 / 1024.0
+        r.containers,
+        r.window.as_secs_f64(),
+        r.polls,
+        r.devices,
+        r.events_per_sec,
+        r.cpu_percent,
+        r.rss_per_device as f64 / 1024.0
     );
     if !a.ssh {
         return;
@@ -59,15 +69,37 @@ async fn main() {
     let (ps, stats) = replay::synthetic_docker(a.containers);
     dev.set_docker_ps(&ps);
     dev.set_docker_stats(&stats);
-    let f = ssh::fleet(&dev, a.ssh_devices, Duration::from_secs(5), Duration::from_secs(a.seconds.min(30))).await;
+    let f = ssh::fleet(
+        &dev,
+        a.ssh_devices,
+        Duration::from_secs(5),
+        Duration::from_secs(a.seconds.min(30)),
+    )
+    .await;
     println!(
         "| real sshd, {} containers, 5 s polls, {:.0} s window ({} of {} online) | {} | {:.1} | {:.2} % | {:.0} KiB | |",
-        a.containers, f.window.as_secs_f64(), f.online, f.devices, f.devices, f.events_per_sec, f.cpu_percent, f.rss_per_device as f64 / 1024.0
+        a.containers,
+        f.window.as_secs_f64(),
+        f.online,
+        f.devices,
+        f.devices,
+        f.events_per_sec,
+        f.cpu_percent,
+        f.rss_per_device as f64 / 1024.0
     );
-    println!("\n| command latency (loopback sshd, `true`) | samples | p50 | p99 | CPU per command | target |");
+    println!(
+        "\n| command latency (loopback sshd, `true`) | samples | p50 | p99 | CPU per command | target |"
+    );
     println!("|---|---:|---:|---:|---:|---|");
     for l in [ssh::reused(&dev, 500).await, ssh::fresh(&dev, 50).await] {
         let target = if l.label == "reused session" { "p50 ≤ 3 ms" } else { "" };
-        println!("| {} | {} | {} | {} | {} | {target} |", l.label, l.samples, ms(l.p50), ms(l.p99), ms(l.cpu_per_cmd));
+        println!(
+            "| {} | {} | {} | {} | {} | {target} |",
+            l.label,
+            l.samples,
+            ms(l.p50),
+            ms(l.p99),
+            ms(l.cpu_per_cmd)
+        );
     }
 }

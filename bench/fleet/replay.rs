@@ -6,7 +6,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use infrastructor_actors::bus::Bus;
-use infrastructor_actors::device::{Auth, DeviceSpec, FleetSettings, ProbeSettings, Probes, TransportKind};
+use infrastructor_actors::device::{
+    Auth, DeviceSpec, FleetSettings, ProbeSettings, Probes, TransportKind,
+};
 use infrastructor_actors::fleet::{Fleet, FleetArgs};
 use infrastructor_actors::transport::{ReplayTransport, Transport};
 use ractor::Actor;
@@ -28,8 +30,11 @@ pub struct ReplayResult {
 /// `n` containers in `docker ps` and `docker stats` JSON lines, derived from real captures.
 pub fn synthetic_docker(n: usize) -> (String, String) {
     let root = env!("CARGO_MANIFEST_DIR");
-    let ps = std::fs::read_to_string(format!("{root}/tests/fixtures/docker/client-28.2/ps.jsonl")).unwrap();
-    let stats = std::fs::read_to_string(format!("{root}/tests/fixtures/docker/client-28.2/stats.jsonl")).unwrap();
+    let ps = std::fs::read_to_string(format!("{root}/tests/fixtures/docker/client-28.2/ps.jsonl"))
+        .unwrap();
+    let stats =
+        std::fs::read_to_string(format!("{root}/tests/fixtures/docker/client-28.2/stats.jsonl"))
+            .unwrap();
     let ps: Vec<Value> = ps.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
     let stats: Vec<Value> = stats.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
     let (mut ps_out, mut stats_out) = (String::new(), String::new());
@@ -65,12 +70,21 @@ fn spec(i: usize, every: Duration) -> DeviceSpec {
         sudo: false,
         tags: vec![],
         known_hosts: "/dev/null".into(),
-        probes: Probes { containers: ProbeSettings { enabled: true, interval: every }, metrics: off, drives: off },
+        probes: Probes {
+            containers: ProbeSettings { enabled: true, interval: every },
+            metrics: off,
+            drives: off,
+        },
     }
 }
 
 /// Runs `devices` replay devices polling `containers` containers every `every` for `window`.
-pub async fn run(devices: usize, containers: usize, every: Duration, window: Duration) -> ReplayResult {
+pub async fn run(
+    devices: usize,
+    containers: usize,
+    every: Duration,
+    window: Duration,
+) -> ReplayResult {
     let (ps, stats) = synthetic_docker(containers);
     let transport = Arc::new(ReplayTransport::new(move |cmd| {
         Ok(ReplayTransport::ok(match cmd.name {
@@ -97,10 +111,13 @@ pub async fn run(devices: usize, containers: usize, every: Duration, window: Dur
     let (fleet, _) = Actor::spawn(None, Fleet, args).await.expect("fleet starts");
     // Let every device connect and poll once before measuring the steady state.
     let settle = Instant::now();
-    while events.load(Ordering::Relaxed) < (devices * 3) as u64 && settle.elapsed() < Duration::from_secs(60) {
+    while events.load(Ordering::Relaxed) < (devices * 3) as u64
+        && settle.elapsed() < Duration::from_secs(60)
+    {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let (cpu0, ev0, calls0, t0) = (cpu_time(), events.load(Ordering::Relaxed), transport.calls(), Instant::now());
+    let (cpu0, ev0, calls0, t0) =
+        (cpu_time(), events.load(Ordering::Relaxed), transport.calls(), Instant::now());
     tokio::time::sleep(window).await;
     let elapsed = t0.elapsed();
     let (cpu1, ev1, calls1) = (cpu_time(), events.load(Ordering::Relaxed), transport.calls());

@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use infrastructor_actors::bus::Bus;
 use infrastructor_actors::command;
-use infrastructor_actors::device::{Auth, DeviceSpec, FleetSettings, ProbeSettings, Probes, TransportKind};
+use infrastructor_actors::device::{
+    Auth, DeviceSpec, FleetSettings, ProbeSettings, Probes, TransportKind,
+};
 use infrastructor_actors::fleet::{Fleet, FleetArgs};
 use infrastructor_actors::transport::{SshOptions, SshTransport, Transport};
 use ractor::Actor;
@@ -60,7 +62,13 @@ pub async fn reused(dev: &SimDevice, n: usize) -> Latency {
         samples.push(start.elapsed());
     }
     let cpu = (cpu_time() - cpu0) / n as u32;
-    Latency { label: "reused session", samples: n, p50: percentile(&mut samples, 50.0), p99: percentile(&mut samples, 99.0), cpu_per_cmd: cpu }
+    Latency {
+        label: "reused session",
+        samples: n,
+        p50: percentile(&mut samples, 50.0),
+        p99: percentile(&mut samples, 99.0),
+        cpu_per_cmd: cpu,
+    }
 }
 
 /// `n` fresh connections (TCP + handshake + host key + auth) each running one command.
@@ -74,12 +82,23 @@ pub async fn fresh(dev: &SimDevice, n: usize) -> Latency {
         samples.push(start.elapsed());
     }
     let cpu = (cpu_time() - cpu0) / n as u32;
-    Latency { label: "fresh connection", samples: n, p50: percentile(&mut samples, 50.0), p99: percentile(&mut samples, 99.0), cpu_per_cmd: cpu }
+    Latency {
+        label: "fresh connection",
+        samples: n,
+        p50: percentile(&mut samples, 50.0),
+        p99: percentile(&mut samples, 99.0),
+        cpu_per_cmd: cpu,
+    }
 }
 
 /// `devices` devices (one session each to the simulated device) polling containers every
 /// `every` for `window`.
-pub async fn fleet(dev: &SimDevice, devices: usize, every: Duration, window: Duration) -> SshFleetResult {
+pub async fn fleet(
+    dev: &SimDevice,
+    devices: usize,
+    every: Duration,
+    window: Duration,
+) -> SshFleetResult {
     let bus = Bus::new();
     let mut rx = bus.subscribe_lossless(65_536);
     let (events, online) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
@@ -105,14 +124,25 @@ pub async fn fleet(dev: &SimDevice, devices: usize, every: Duration, window: Dur
             sudo: false,
             tags: vec![],
             known_hosts: o.known_hosts.clone(),
-            probes: Probes { containers: ProbeSettings { enabled: true, interval: every }, metrics: off, drives: off },
+            probes: Probes {
+                containers: ProbeSettings { enabled: true, interval: every },
+                metrics: off,
+                drives: off,
+            },
         })
         .collect();
     let rss0 = rss_bytes();
-    let settings = FleetSettings { reconnect_min: Duration::from_millis(200), reconnect_max: Duration::from_secs(2), ..Default::default() };
-    let (fleet, _) = Actor::spawn(None, Fleet, FleetArgs::new(settings, bus, specs)).await.expect("fleet");
+    let settings = FleetSettings {
+        reconnect_min: Duration::from_millis(200),
+        reconnect_max: Duration::from_secs(2),
+        ..Default::default()
+    };
+    let (fleet, _) =
+        Actor::spawn(None, Fleet, FleetArgs::new(settings, bus, specs)).await.expect("fleet");
     let settle = Instant::now();
-    while online.load(Ordering::Relaxed) < devices as u64 && settle.elapsed() < Duration::from_secs(60) {
+    while online.load(Ordering::Relaxed) < devices as u64
+        && settle.elapsed() < Duration::from_secs(60)
+    {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let (cpu0, ev0, t0) = (cpu_time(), events.load(Ordering::Relaxed), Instant::now());
