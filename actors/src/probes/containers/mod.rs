@@ -7,6 +7,8 @@ mod status;
 mod units;
 
 #[cfg(test)]
+mod snapshot;
+#[cfg(test)]
 mod tests;
 
 pub use diff::diff;
