@@ -1,0 +1,129 @@
+//! The event JSON is a public contract: one example of every event kind, in its envelope, is
+//! a committed snapshot (`snapshots/events.json`). `UPDATE_SNAPSHOTS=1` accepts a change;
+//! review the diff first — changes must be additive.
+
+use chrono::{TimeZone, Utc};
+use infrastructor_actors::capabilities;
+use infrastructor_actors::events::{ContainerRef, Event, EventKind};
+use infrastructor_actors::probes::containers::parse_ps;
+use infrastructor_actors::probes::drives::parse_info;
+use infrastructor_actors::probes::metrics::parse_metrics;
+use uuid::Uuid;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/");
+const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots/events.json");
+
+fn fixture(path: &str) -> String {
+    std::fs::read_to_string(format!("{FIXTURES}{path}")).unwrap()
+}
+
+/// Fails to compile when a variant is added without an example below.
+fn covered(kind: &EventKind) -> &'static str {
+    match kind {
+        EventKind::DeviceOnline { .. }
+        | EventKind::DeviceOffline { .. }
+        | EventKind::CapabilitiesDetected { .. }
+        | EventKind::ProbeSkipped { .. }
+        | EventKind::ProbeFailed { .. }
+        | EventKind::PollerRestarted { .. }
+        | EventKind::ContainerStatsSampled { .. }
+        | EventKind::ContainerCreated { .. }
+        | EventKind::ContainerStarted { .. }
+        | EventKind::ContainerStopped { .. }
+        | EventKind::ContainerDied { .. }
+        | EventKind::ContainerRemoved { .. }
+        | EventKind::ContainerRestarted { .. }
+        | EventKind::ContainerHealthChanged { .. }
+        | EventKind::ContainerImageChanged { .. }
+        | EventKind::MetricsSampled { .. }
+        | EventKind::DriveHealthSampled { .. } => kind.type_name(),
+    }
+}
+
+fn examples() -> Vec<EventKind> {
+    let at = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+    let (containers, _) = parse_ps(&fixture("docker/client-28.2/ps.jsonl"), at);
+    let one = containers.into_iter().next().expect("a container in the fixture");
+    let c = ContainerRef { id: one.id.clone(), name: one.name.clone(), image: one.image.clone() };
+    let sample = parse_metrics(&fixture("metrics/metrics-1.txt"), at).0.sample;
+    let drive = parse_info(&fixture("smartctl/sata-hdd-healthy.json"), at).0.expect("a drive");
+    vec![
+        EventKind::DeviceOnline { transport: "ssh monitor@tower:22".into() },
+        EventKind::DeviceOffline {
+            consecutive_failures: 3,
+            reason: "cannot reach tower:22: connection refused".into(),
+        },
+        EventKind::CapabilitiesDetected {
+            capabilities: capabilities::parse("Linux 6.1.0-18-amd64\ndocker yes\nsmartctl no\n"),
+        },
+        EventKind::ProbeSkipped {
+            probe: "drives".into(),
+            reason: "`smartctl` was not found on the device".into(),
+        },
+        EventKind::ProbeFailed {
+            probe: "containers".into(),
+            error: "`docker_ps` exited with status 1: permission denied".into(),
+        },
+        EventKind::PollerRestarted {
+            probe: "metrics".into(),
+            restarts_in_window: 1,
+            reason: "probe panicked: boom".into(),
+        },
+        EventKind::ContainerStatsSampled { containers: vec![one] },
+        EventKind::ContainerCreated { container: c.clone() },
+        EventKind::ContainerStarted { container: c.clone() },
+        EventKind::ContainerStopped { container: c.clone(), exit_code: Some(0) },
+        EventKind::ContainerDied { container: c.clone(), exit_code: Some(137) },
+        EventKind::ContainerRemoved { container: c.clone() },
+        EventKind::ContainerRestarted { container: c.clone() },
+        EventKind::ContainerHealthChanged {
+            container: c.clone(),
+            previous: Some("healthy".into()),
+            current: Some("unhealthy".into()),
+        },
+        EventKind::ContainerImageChanged {
+            container: c,
+            previous_id: format!("sha256:{}", "ab".repeat(32)),
+            previous_image: "local/busybox:latest".into(),
+        },
+        EventKind::MetricsSampled { sample },
+        EventKind::DriveHealthSampled { drives: vec![drive] },
+    ]
+}
+
+#[test]
+fn every_event_kind_matches_the_committed_json_snapshot() {
+    let at = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+    let events: Vec<Event> = examples()
+        .into_iter()
+        .enumerate()
+        .map(|(i, kind)| Event {
+            id: Uuid::from_u128(0x0193_5a00_0000_7000_8000_0000_0000_0000 + i as u128),
+            device: "tower".into(),
+            observed_at: at,
+            kind,
+        })
+        .collect();
+    let mut names: Vec<_> = events.iter().map(|e| covered(&e.kind)).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), events.len(), "one example per kind");
+
+    let actual = serde_json::to_string_pretty(&events).unwrap() + "\n";
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(SNAPSHOT, &actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(SNAPSHOT).unwrap_or_default();
+    assert!(
+        actual == expected,
+        "{SNAPSHOT} is out of date; rerun with UPDATE_SNAPSHOTS=1 and review"
+    );
+    let back: Vec<Event> = serde_json::from_str(&expected).unwrap();
+    assert_eq!(back, events, "the JSON round-trips");
+    for (json, ev) in
+        serde_json::from_str::<Vec<serde_json::Value>>(&expected).unwrap().iter().zip(&events)
+    {
+        assert_eq!(json["type"], ev.type_name(), "envelope carries the type tag");
+        assert!(json.get("payload").is_some() && json.get("id").is_some());
+    }
+}
