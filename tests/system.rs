@@ -192,16 +192,44 @@ async fn a_missing_tool_skips_its_probe_with_a_reason_and_no_error_storm() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_hanging_command_times_out_and_a_garbage_output_is_survived() {
+async fn a_hanging_tool_is_a_probe_failure_not_an_outage_and_garbage_is_survived() {
     let dev = device_with_containers("foxtrot");
     dev.set_docker_ps("this is not json\n{\"half\": \n");
-    let app = serve(vec![spec(&dev)]).await;
-    let within = Duration::from_secs(20);
-    wait_until(within, "a sample despite garbage", || {
+    let opts = AppOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        devices: vec![spec(&dev)],
+        fleet: FleetSettings { command_timeout: Duration::from_secs(1), ..fast_settings() },
+    };
+    let app = app::start(opts).await.unwrap();
+    let within = Duration::from_secs(30);
+    wait_until(within, "samples despite garbage", || {
         count(&app, "foxtrot", "ContainerStatsSampled") >= 2
     })
     .await;
-    assert_eq!(app.store.read().unwrap().devices["foxtrot"].online, Some(true));
+    assert!(app.store.read().unwrap().devices["foxtrot"].containers.is_empty());
+
+    dev.hang("docker", true);
+    wait_until(within, "a timeout reported", || count(&app, "foxtrot", "ProbeFailed") == 1).await;
+    let failed = events(&app, "foxtrot", "ProbeFailed");
+    assert!(
+        matches!(&failed[0], EventKind::ProbeFailed { probe, error } if probe == "containers" && error.contains("timed out")),
+        "{failed:?}"
+    );
+    // The device answers other commands: it stays online and other probes keep sampling.
+    let metrics = count(&app, "foxtrot", "MetricsSampled");
+    wait_until(within, "metrics keep coming", || {
+        count(&app, "foxtrot", "MetricsSampled") >= metrics + 2
+    })
+    .await;
+    assert_eq!(count(&app, "foxtrot", "DeviceOffline"), 0);
+    assert_eq!(count(&app, "foxtrot", "ProbeFailed"), 1, "the same failure is reported once");
+
+    dev.hang("docker", false);
+    dev.set_docker_ps(&harness::fixture(PS));
+    wait_until(within, "containers again", || {
+        app.store.read().unwrap().devices["foxtrot"].containers.len() >= 10
+    })
+    .await;
     app.shutdown().await;
 }
 

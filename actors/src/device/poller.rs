@@ -18,6 +18,9 @@ use crate::events::{Event, EventKind};
 use crate::probes::{PollContext, Probe, ProbeError};
 use crate::transport::Transport;
 
+/// Deadline of the liveness check that follows a command timeout.
+const LIVENESS_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Runs one probe of one device.
 pub struct Poller;
 
@@ -51,6 +54,8 @@ pub struct PollerArgs {
     pub sudo: bool,
     /// Start paused (device currently offline).
     pub paused: bool,
+    /// Deadline of every command a poll runs.
+    pub command_timeout: Duration,
 }
 
 /// State of a running [`Poller`].
@@ -67,6 +72,8 @@ pub struct PollerState {
     supervisor: ActorRef<DeviceSupervisorMsg>,
     /// Run privileged tools through `sudo -n`.
     sudo: bool,
+    /// Deadline of every command a poll runs.
+    command_timeout: Duration,
     /// The probe between polls; `None` while a poll task holds it.
     probe: Option<Box<dyn Probe>>,
     /// Sends `Tick` on the interval; aborted on drop.
@@ -119,6 +126,7 @@ impl Actor for Poller {
             bus: args.bus,
             supervisor: args.supervisor,
             sudo: args.sudo,
+            command_timeout: args.command_timeout,
             probe: Some(args.probe),
             ticker,
             in_flight: None,
@@ -166,12 +174,24 @@ fn start_poll(myself: ActorRef<PollerMsg>, state: &mut PollerState) {
     let transport = state.transport.clone();
     let bus = state.bus.clone();
     let device = state.device.clone();
-    let sudo = state.sudo;
+    let (sudo, command_timeout) = (state.sudo, state.command_timeout);
     state.in_flight = Some(tokio::spawn(async move {
         let run = async {
             let observed_at = chrono::Utc::now();
-            let ctx = PollContext { transport: transport.as_ref(), observed_at, sudo };
-            let outcome = probe.poll(&ctx).await;
+            let ctx =
+                PollContext { transport: transport.as_ref(), observed_at, sudo, command_timeout };
+            let mut outcome = probe.poll(&ctx).await;
+            if let Err(e) = &outcome
+                && e.is_timeout()
+            {
+                // A hung tool, or a dead link? Ask the device something trivial.
+                let alive =
+                    crate::command::Command { timeout: LIVENESS_TIMEOUT, ..crate::command::noop() };
+                if let Err(dead) = transport.run(&alive).await {
+                    outcome =
+                        Err(ProbeError::Transport(dead.into_unreachable(transport.describe())));
+                }
+            }
             let outcome = match outcome {
                 Ok(events) => {
                     for kind in events {

@@ -246,6 +246,7 @@ impl DeviceSupervisorState {
             supervisor: myself.clone(),
             sudo: self.args.spec.sudo,
             paused: self.online != Some(true),
+            command_timeout: self.args.settings.command_timeout,
         };
         match Actor::spawn_linked(None, Poller, args, myself.get_cell()).await {
             Ok((poller, _)) => {

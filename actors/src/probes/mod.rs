@@ -66,8 +66,16 @@ pub enum ProbeError {
 
 impl ProbeError {
     /// Whether this failure means the device is unreachable (as opposed to a tool failing).
+    ///
+    /// A timeout alone is ambiguous (a hung tool or a dead link): the poller settles it with
+    /// a liveness check, see [`ProbeError::is_timeout`].
     pub fn is_unreachable(&self) -> bool {
-        matches!(self, Self::Transport(e) if e.is_transient())
+        matches!(self, Self::Transport(e) if e.is_transient() && !matches!(e, TransportError::Timeout { .. }))
+    }
+
+    /// Whether a command timed out.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::Transport(TransportError::Timeout { .. }))
     }
 }
 
@@ -79,12 +87,20 @@ pub struct PollContext<'a> {
     pub observed_at: DateTime<Utc>,
     /// Whether privileged tools are run through `sudo -n`.
     pub sudo: bool,
+    /// Deadline of every command of the poll (`fleet.command_timeout`), local and remote.
+    pub command_timeout: std::time::Duration,
 }
 
 impl PollContext<'_> {
-    /// Runs `command` and returns its output if it exited with status 0.
+    /// Runs `command` with the poll's deadline.
+    pub async fn run(&self, command: &Command) -> Result<Output, TransportError> {
+        let command = Command { timeout: self.command_timeout, ..command.clone() };
+        self.transport.run(&command).await
+    }
+
+    /// Runs `command` with the poll's deadline and returns its output if it exited with 0.
     pub async fn run_ok(&self, command: &Command) -> Result<Output, ProbeError> {
-        let out = self.transport.run(command).await?;
+        let out = self.run(command).await?;
         if out.success() {
             Ok(out)
         } else {

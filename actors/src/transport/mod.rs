@@ -85,6 +85,17 @@ impl TransportError {
     pub fn is_transient(&self) -> bool {
         !matches!(self, Self::HostKey { .. } | Self::Auth { .. })
     }
+
+    /// The same failure as an unreachable device (a liveness check that timed out).
+    pub fn into_unreachable(self, target: String) -> Self {
+        match self {
+            Self::Timeout { command, after } => Self::Unreachable {
+                target,
+                detail: format!("`{command}` got no answer within {after:?}"),
+            },
+            other => other,
+        }
+    }
 }
 
 /// Runs commands on one device. Implementations are cheap to share (`Arc<dyn Transport>`).

@@ -319,7 +319,12 @@ async fn probe_samples_then_reports_changes() {
         ("docker_stats", STATS_AFTER_28, 0),
         ("docker_ps", "", 1),
     ]);
-    let ctx = PollContext { transport: &transport, observed_at: at(), sudo: false };
+    let ctx = PollContext {
+        transport: &transport,
+        observed_at: at(),
+        sudo: false,
+        command_timeout: std::time::Duration::from_secs(20),
+    };
     let mut probe = ContainersProbe::default();
 
     let first = probe.poll(&ctx).await.unwrap();

@@ -67,7 +67,7 @@ async fn read_drive(
     let Some(cmd) = command::smartctl_info(ctx.sudo, &entry.name, entry.dev_type.as_deref()) else {
         return skip("name or type rejected by the command catalogue".into());
     };
-    let out = ctx.transport.run(&cmd).await?;
+    let out = ctx.run(&cmd).await?;
     if out.status < 0 || out.status & FAIL_COMMAND != 0 {
         let reason = first_line(&out.stderr);
         return skip(format!("smartctl exited with status {}: {reason}", out.status));

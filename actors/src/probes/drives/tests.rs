@@ -167,7 +167,12 @@ async fn probe_reads_every_drive_it_can() {
         1,
     );
     let transport = FakeTransport { scan };
-    let ctx = PollContext { transport: &transport, observed_at: at(), sudo: true };
+    let ctx = PollContext {
+        transport: &transport,
+        observed_at: at(),
+        sudo: true,
+        command_timeout: std::time::Duration::from_secs(20),
+    };
     let events = DrivesProbe::default().poll(&ctx).await.unwrap();
     let [EventKind::DriveHealthSampled { drives }] = events.as_slice() else {
         panic!("{events:?}")

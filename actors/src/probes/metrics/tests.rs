@@ -103,7 +103,12 @@ impl Transport for FakeTransport {
 #[tokio::test]
 async fn probe_computes_cpu_from_the_previous_poll() {
     let transport = FakeTransport(Mutex::new(vec![FIRST, SECOND, "nothing useful"]));
-    let ctx = PollContext { transport: &transport, observed_at: at(), sudo: false };
+    let ctx = PollContext {
+        transport: &transport,
+        observed_at: at(),
+        sudo: false,
+        command_timeout: std::time::Duration::from_secs(20),
+    };
     let mut probe = MetricsProbe::default();
     let cpu = |events: Vec<EventKind>| match events.as_slice() {
         [EventKind::MetricsSampled { sample }] => sample.cpu_percent.map(|c| c.round()),
