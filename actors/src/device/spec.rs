@@ -13,8 +13,8 @@ pub enum TransportKind {
     Local,
 }
 
-/// How to authenticate over SSH.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How to authenticate over SSH. `Debug` never shows the passphrase.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Auth {
     /// A private key file (already `~`-expanded), with an optional passphrase.
     KeyFile {
@@ -25,6 +25,19 @@ pub enum Auth {
     },
     /// Every identity the running ssh-agent (`SSH_AUTH_SOCK`) offers, in turn.
     Agent,
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::KeyFile { path, passphrase } => f
+                .debug_struct("KeyFile")
+                .field("path", path)
+                .field("passphrase", &passphrase.as_ref().map(|_| "***"))
+                .finish(),
+            Self::Agent => f.write_str("Agent"),
+        }
+    }
 }
 
 /// Whether a probe runs and how often.
@@ -87,4 +100,16 @@ pub struct DeviceSpec {
     pub known_hosts: PathBuf,
     /// Probe enablement and intervals.
     pub probes: Probes,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_hides_the_passphrase() {
+        let auth = Auth::KeyFile { path: "/k".into(), passphrase: Some("hunter2".into()) };
+        let shown = format!("{auth:?}");
+        assert!(!shown.contains("hunter2") && shown.contains("***"), "{shown}");
+    }
 }
