@@ -93,8 +93,11 @@ impl Running {
         let _ = tokio::time::timeout(Duration::from_secs(6), &mut self.http).await;
         let _ =
             self.fleet.stop_and_wait(Some("shutdown".into()), Some(Duration::from_secs(3))).await;
+        // Let the store take in what the pollers published before they stopped.
         drop(self.bus);
-        self.feeder.abort();
+        if tokio::time::timeout(Duration::from_secs(1), &mut self.feeder).await.is_err() {
+            self.feeder.abort();
+        }
     }
 }
 

@@ -45,8 +45,8 @@ struct Lag {
 pub enum Delivery {
     /// The next event.
     Event(Arc<Event>),
-    /// The subscriber fell behind: `missed` events were dropped, the first being
-    /// `resume_from` (replay from the store from that id, inclusive, to fill the gap).
+    /// The subscriber fell behind: `missed` events were dropped, the smallest id among them
+    /// being `resume_from` (replay from the store from that id, inclusive, to fill the gap).
     Lagged {
         /// Number of events dropped.
         missed: u64,
@@ -126,7 +126,9 @@ impl Bus {
                 continue;
             }
             lag.missed += 1;
-            lag.first_missed.get_or_insert(event.id);
+            // Ids are stamped before publishing, so concurrent publishers can deliver them
+            // out of order: resume from the smallest dropped id to cover every gap.
+            lag.first_missed = Some(lag.first_missed.map_or(event.id, |id| id.min(event.id)));
             metrics::counter!("infrastructor_bus_lossy_dropped_total").increment(1);
         }
     }

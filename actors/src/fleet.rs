@@ -131,8 +131,13 @@ impl Actor for Fleet {
             FleetMsg::Respawn(name) => {
                 if let Some(spec) = state.specs.get(&name).cloned()
                     && !state.running.contains_key(&name)
+                    && let Err(e) = state.spawn(&myself, spec).await
                 {
-                    state.spawn(&myself, spec).await?;
+                    let n = state.crashes.entry(name.clone()).or_default();
+                    let delay = state.settings.restart.delay(*n);
+                    *n = n.saturating_add(1);
+                    tracing::error!(device = %name, error = %e, ?delay, "cannot restart device supervisor; retrying");
+                    myself.send_after(delay, move || FleetMsg::Respawn(name));
                 }
             }
         }

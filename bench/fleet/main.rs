@@ -9,6 +9,7 @@ mod harness;
 mod measure;
 mod replay;
 mod ssh;
+mod stream;
 
 use std::time::Duration;
 
@@ -91,8 +92,11 @@ async fn main() {
         "\n| command latency (loopback sshd, `true`) | samples | p50 | p99 | CPU per command | target |"
     );
     println!("|---|---:|---:|---:|---:|---|");
-    for l in [ssh::reused(&dev, 500).await, ssh::fresh(&dev, 50).await] {
-        let target = if l.label == "reused session" { "p50 ≤ 3 ms" } else { "" };
+    let mut rows = stream::compare(&dev, 300).await;
+    rows.push(ssh::reused(&dev, 500).await);
+    rows.push(ssh::fresh(&dev, 50).await);
+    for l in rows {
+        let target = if l.label == "fresh connection" { "" } else { "p50 ≤ 3 ms" };
         println!(
             "| {} | {} | {} | {} | {} | {target} |",
             l.label,

@@ -12,4 +12,4 @@ pub use poller::{Poller, PollerArgs, PollerMsg};
 pub use settings::FleetSettings;
 pub use slots::{ProbeFactory, ProbeSlot, default_slots};
 pub use spec::{Auth, DeviceSpec, ProbeSettings, Probes, TransportKind};
-pub use supervisor::{DeviceSupervisor, DeviceSupervisorArgs, DeviceSupervisorMsg};
+pub use supervisor::{DeviceSupervisor, DeviceSupervisorArgs, DeviceSupervisorMsg, PollOutcome};

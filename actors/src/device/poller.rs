@@ -12,7 +12,7 @@ use ractor::{Actor, ActorProcessingErr, ActorRef};
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
-use super::supervisor::DeviceSupervisorMsg;
+use super::supervisor::{DeviceSupervisorMsg, PollOutcome};
 use crate::bus::Bus;
 use crate::events::{Event, EventKind};
 use crate::probes::{PollContext, Probe, ProbeError};
@@ -237,5 +237,10 @@ async fn report(state: &mut PollerState, outcome: Result<(), ProbeError>) {
         state.last_error = None;
     }
     metrics::counter!("infrastructor_polls_total", "probe" => probe, "ok" => if outcome.is_ok() { "true" } else { "false" }).increment(1);
-    let _ = state.supervisor.cast(DeviceSupervisorMsg::PollOutcome { probe, unreachable });
+    let outcome = match (outcome.is_ok(), unreachable) {
+        (true, _) => PollOutcome::Ok,
+        (false, Some(err)) => PollOutcome::Unreachable(err),
+        (false, None) => PollOutcome::Failed,
+    };
+    let _ = state.supervisor.cast(DeviceSupervisorMsg::PollOutcome { probe, outcome });
 }

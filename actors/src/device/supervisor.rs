@@ -1,7 +1,7 @@
 //! Device supervisor actor: owns one device's transport, detects its capabilities, runs its
 //! poller actors, restarts them by policy, and decides when the device is offline or online.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use ractor::{Actor, ActorId, ActorProcessingErr, ActorRef, SupervisionEvent};
@@ -23,16 +23,26 @@ pub struct DeviceSupervisor;
 pub enum DeviceSupervisorMsg {
     /// (Re)connect and detect capabilities; on success start or resume the pollers.
     Connect,
-    /// A poller finished a poll; `unreachable` carries the error when the device could not be
-    /// reached (counts towards offline).
+    /// A poller finished a poll.
     PollOutcome {
         /// Probe name.
         probe: &'static str,
-        /// The transport error, if the device was unreachable.
-        unreachable: Option<String>,
+        /// How it went.
+        outcome: PollOutcome,
     },
     /// Start the poller of this probe again (scheduled by the restart policy).
     RestartPoller(&'static str),
+}
+
+/// How one poll went, as far as reachability is concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PollOutcome {
+    /// The device answered: resets the failure count.
+    Ok,
+    /// The device could not be reached (or refused us); counts towards offline.
+    Unreachable(String),
+    /// The device answered but the probe failed (a tool error): neither resets nor counts.
+    Failed,
 }
 
 /// What a [`DeviceSupervisor`] is started with.
@@ -68,6 +78,8 @@ pub struct DeviceSupervisorState {
     by_id: HashMap<ActorId, &'static str>,
     /// Restart times inside the policy window, per probe.
     restarts: HashMap<&'static str, VecDeque<Instant>>,
+    /// Probes whose poller waits out a restart delay; `reconcile` leaves them alone.
+    restart_pending: HashSet<&'static str>,
 }
 
 impl Actor for DeviceSupervisor {
@@ -91,6 +103,7 @@ impl Actor for DeviceSupervisor {
             pollers: HashMap::new(),
             by_id: HashMap::new(),
             restarts: HashMap::new(),
+            restart_pending: HashSet::new(),
         })
     }
 
@@ -102,16 +115,17 @@ impl Actor for DeviceSupervisor {
     ) -> Result<(), ActorProcessingErr> {
         match msg {
             DeviceSupervisorMsg::Connect => state.connect(&myself).await,
-            DeviceSupervisorMsg::PollOutcome { unreachable: None, .. } => state.failures = 0,
-            DeviceSupervisorMsg::PollOutcome { probe, unreachable: Some(err) } => {
+            DeviceSupervisorMsg::PollOutcome { outcome: PollOutcome::Ok, .. } => state.failures = 0,
+            DeviceSupervisorMsg::PollOutcome { outcome: PollOutcome::Failed, .. } => {}
+            DeviceSupervisorMsg::PollOutcome { probe, outcome: PollOutcome::Unreachable(err) } => {
                 tracing::debug!(device = %state.args.spec.name, probe, error = %err, "device unreachable");
                 state.failed(&myself, err).await;
             }
             DeviceSupervisorMsg::RestartPoller(name) => {
+                state.restart_pending.remove(name);
                 if state.online == Some(true) {
                     state.reconcile(&myself).await;
                 }
-                let _ = name;
             }
         }
         Ok(())
@@ -226,9 +240,15 @@ impl DeviceSupervisorState {
         let caps = self.capabilities.clone().unwrap_or_default();
         for slot in self.args.slots.clone() {
             let available = slot.required_tool.is_none_or(|t| caps.has(t));
-            match (self.pollers.get(slot.name), available) {
+            if self.restart_pending.contains(slot.name) {
+                continue;
+            }
+            match (self.pollers.get(slot.name).cloned(), available) {
                 (None, true) => self.spawn(myself, &slot).await,
                 (Some(p), false) => {
+                    // Forget it first so its termination is not taken for a crash.
+                    self.pollers.remove(slot.name);
+                    self.by_id.remove(&p.get_id());
                     p.stop(Some("tool disappeared".into()));
                 }
                 _ => {}
@@ -291,6 +311,7 @@ impl DeviceSupervisorState {
             self.publish(EventKind::ProbeFailed { probe: name.into(), error }).await;
             policy.window
         };
+        self.restart_pending.insert(name);
         myself.send_after(delay, move || DeviceSupervisorMsg::RestartPoller(name));
     }
 }

@@ -65,12 +65,15 @@ pub enum ProbeError {
 }
 
 impl ProbeError {
-    /// Whether this failure means the device is unreachable (as opposed to a tool failing).
+    /// Whether this failure means the device cannot be reached (as opposed to a tool failing).
     ///
     /// A timeout alone is ambiguous (a hung tool or a dead link): the poller settles it with
     /// a liveness check, see [`ProbeError::is_timeout`].
+    ///
+    /// A refused host key or credentials count too: the device cannot be monitored until an
+    /// operator acts, and the `DeviceOffline` event carries the reason.
     pub fn is_unreachable(&self) -> bool {
-        matches!(self, Self::Transport(e) if e.is_transient() && !matches!(e, TransportError::Timeout { .. }))
+        matches!(self, Self::Transport(e) if !matches!(e, TransportError::Timeout { .. }))
     }
 
     /// Whether a command timed out.

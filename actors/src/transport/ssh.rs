@@ -109,9 +109,9 @@ impl SshTransport {
             session.channel_session().await.map_err(|e| session_err("open channel", e))?;
         channel.exec(&command.wrapped_line()).await.map_err(|e| session_err("exec", e))?;
         let (mut out, mut err) = (Vec::new(), Vec::new());
-        let mut stdout = channel.stream(0).take(OUTPUT_CAP);
-        let mut stderr = channel.stderr().take(OUTPUT_CAP);
-        let (r1, r2) = futures::join!(stdout.read_to_end(&mut out), stderr.read_to_end(&mut err));
+        let (mut stdout, mut stderr) = (channel.stream(0), channel.stderr());
+        let (r1, r2) =
+            futures::join!(read_capped(&mut stdout, &mut out), read_capped(&mut stderr, &mut err));
         r1.map_err(|e| session_err("read stdout", e.into()))?;
         r2.map_err(|e| session_err("read stderr", e.into()))?;
         channel.wait_close().await.map_err(|e| session_err("close channel", e))?;
@@ -124,13 +124,25 @@ impl SshTransport {
     }
 }
 
+/// Reads `stream` to its end, keeping the first [`OUTPUT_CAP`] bytes and discarding the rest
+/// (still reading it, so the remote side is never blocked by a full window).
+async fn read_capped<R: futures::AsyncRead + Unpin>(
+    stream: &mut R,
+    into: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    (&mut *stream).take(OUTPUT_CAP).read_to_end(into).await?;
+    futures::io::copy(stream, &mut futures::io::sink()).await.map(|_| ())
+}
+
+/// Sends SSH keepalives while the session lives; stops at the first failure or stall.
 fn spawn_keepalive(session: std::sync::Weak<Session>, every: Duration) {
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(every).await;
             let Some(s) = session.upgrade() else { return };
-            if s.keepalive_send().await.is_err() {
-                return;
+            match tokio::time::timeout(every, s.keepalive_send()).await {
+                Ok(Ok(_)) => {}
+                _ => return,
             }
         }
     });
@@ -139,23 +151,24 @@ fn spawn_keepalive(session: std::sync::Weak<Session>, every: Duration) {
 #[async_trait::async_trait]
 impl Transport for SshTransport {
     async fn run(&self, command: &Command) -> Result<Output, TransportError> {
-        let _permit = self.channels.acquire().await.expect("semaphore is never closed");
-        let session = self.session().await?;
-        match tokio::time::timeout(command.timeout, self.exec(&session, command)).await {
-            Ok(Ok(out)) => Ok(out),
-            Ok(Err(e)) => {
-                // A broken session is replaced on the next call.
-                let mut guard = self.session.lock().await;
-                if guard.as_ref().is_some_and(|s| Arc::ptr_eq(s, &session)) {
-                    *guard = None;
-                }
-                Err(e)
-            }
-            Err(_) => Err(TransportError::Timeout {
+        let attempt = async {
+            let _permit = self.channels.acquire().await.expect("semaphore is never closed");
+            let session = self.session().await?;
+            self.exec(&session, command).await
+        };
+        let err = match tokio::time::timeout(command.timeout, attempt).await {
+            Ok(Ok(out)) => return Ok(out),
+            Ok(Err(e)) if !matches!(e, TransportError::Session { .. }) => return Err(e),
+            Ok(Err(e)) => e,
+            Err(_) => TransportError::Timeout {
                 command: command.name.to_string(),
                 after: command.timeout,
-            }),
-        }
+            },
+        };
+        // A broken or timed-out session is replaced on the next call: an abandoned libssh2
+        // call can leave a half-sent packet behind, after which the session is unusable.
+        self.session.lock().await.take();
+        Err(err)
     }
 
     async fn connect(&self) -> Result<(), TransportError> {

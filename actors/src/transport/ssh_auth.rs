@@ -41,7 +41,10 @@ pub fn verify_host_key(
     known
         .read_file(path, KnownHostFileKind::OpenSSH)
         .map_err(|e| fail(format!("cannot read {}: {e}", path.display())))?;
-    match known.check_port(&opts.host, opts.port, key) {
+    // OpenSSH records port 22 as `host` and others as `[host]:port`; libssh2's `check_port`
+    // would also accept a port-22 key for another port, so look up exactly one name.
+    let name = known_hosts_name(&opts.host, opts.port);
+    match known.check(&name, key) {
         CheckResult::Match => Ok(()),
         CheckResult::NotFound => Err(fail(format!(
             "host key {} is not in {}; verify it and add it with `ssh-keyscan -p {} {} >> {}`",
@@ -54,14 +57,31 @@ pub fn verify_host_key(
         CheckResult::Mismatch => Err(fail(format!(
             "host key {} does NOT match the key recorded in {}: the device was reinstalled or \
              someone is intercepting the connection; if the change is expected, remove the old \
-             entry with `ssh-keygen -R '[{}]:{}' -f {}`",
+             entry with `ssh-keygen -R '{}' -f {}`",
             fingerprint(session),
             path.display(),
-            opts.host,
-            opts.port,
+            name,
             path.display()
         ))),
         CheckResult::Failure => Err(fail(format!("could not check {}", path.display()))),
+    }
+}
+
+/// The known_hosts name OpenSSH uses for `host` on `port`.
+pub fn known_hosts_name(host: &str, port: u16) -> String {
+    if port == 22 { host.to_string() } else { format!("[{host}]:{port}") }
+}
+
+/// Whether an authentication error is the connection failing (not a refusal, a bad key file
+/// or a wrong passphrase): I/O errors and libssh2's socket, timeout and disconnect codes.
+fn is_connection_failure(e: &async_ssh2_lite::Error) -> bool {
+    use async_ssh2_lite::ssh2::ErrorCode;
+    match e {
+        async_ssh2_lite::Error::Io(_) => true,
+        async_ssh2_lite::Error::Ssh2(e) => {
+            matches!(e.code(), ErrorCode::Session(-7 | -9 | -13 | -43))
+        }
+        async_ssh2_lite::Error::Other(_) => false,
     }
 }
 
@@ -83,7 +103,16 @@ pub async fn authenticate(
             session
                 .userauth_pubkey_file(&opts.user, None, path, passphrase.as_deref())
                 .await
-                .map_err(|_| fail(format!("key {} was refused", path.display())))?;
+                .map_err(|e| {
+                    if is_connection_failure(&e) {
+                        TransportError::Unreachable {
+                            target: format!("{}:{}", opts.host, opts.port),
+                            detail: format!("connection failed during authentication: {e}"),
+                        }
+                    } else {
+                        fail(format!("key {} was refused ({})", path.display(), ssh2_message(&e)))
+                    }
+                })?;
         }
         Auth::Agent => {
             if std::env::var_os("SSH_AUTH_SOCK").is_none() {
@@ -99,5 +128,13 @@ pub async fn authenticate(
         Ok(())
     } else {
         Err(fail("server did not accept the credentials".into()))
+    }
+}
+
+/// libssh2's message for an error, without the Debug wrapping.
+fn ssh2_message(e: &async_ssh2_lite::Error) -> String {
+    match e {
+        async_ssh2_lite::Error::Ssh2(e) => e.message().to_lowercase(),
+        other => other.to_string(),
     }
 }

@@ -6,20 +6,20 @@
 //! each libssh2 attempt: data that arrives after the attempt sets it again, so the wait that
 //! follows cannot miss it. Because one session's channels share the socket, an attempt by one
 //! channel can consume a packet meant for another; every attempt that found the socket ready
-//! therefore wakes the other waiters ("progress" wakers), and a coarse safety-net timer bounds
-//! any wait that still slips through.
+//! therefore wakes the other waiters ("progress"), and one coarse safety-net timer per session,
+//! armed only while someone waits, bounds any wait that still slips through.
 
 use std::io::{self, ErrorKind};
 use std::os::fd::{AsRawFd, RawFd};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use async_ssh2_lite::ssh2::{BlockDirections, Error as Ssh2Error, ErrorCode, Session};
 use async_ssh2_lite::{AsyncSessionStream, Error};
-use tokio::io::{Interest, Ready};
+use tokio::io::Interest;
 use tokio::net::TcpStream;
-use tokio::sync::Notify;
 
 /// Longest a waiting operation sleeps before re-trying on its own (safety net only).
 const SAFETY_NET: Duration = Duration::from_millis(50);
@@ -27,21 +27,64 @@ const SAFETY_NET: Duration = Duration::from_millis(50);
 /// libssh2's `LIBSSH2_ERROR_EAGAIN`.
 const LIBSSH2_ERROR_EAGAIN: i32 = -37;
 
+/// Wakers of operations waiting on one session, shared with the safety-net timer.
+#[derive(Default)]
+struct Waiters {
+    /// Registered wakers (deduplicated); each is woken once, then forgotten.
+    wakers: Mutex<Vec<Waker>>,
+    /// Whether a safety-net timer is pending for this session.
+    net_armed: AtomicBool,
+}
+
+impl Waiters {
+    fn register(&self, waker: &Waker) {
+        let mut wakers = self.wakers.lock().unwrap_or_else(|e| e.into_inner());
+        if !wakers.iter().any(|w| w.will_wake(waker)) {
+            wakers.push(waker.clone());
+        }
+    }
+
+    /// Wakes every registered waiter except `me`, which stays registered.
+    fn wake_others(&self, me: Option<&Waker>) {
+        let mut wakers = self.wakers.lock().unwrap_or_else(|e| e.into_inner());
+        wakers.retain(|w| {
+            if me.is_some_and(|me| w.will_wake(me)) {
+                true
+            } else {
+                w.wake_by_ref();
+                false
+            }
+        });
+    }
+
+    /// Arms the session's single safety-net timer unless it is already pending.
+    fn arm_safety_net(self: &Arc<Self>) {
+        if self.net_armed.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let me = Arc::downgrade(self);
+        tokio::spawn(async move {
+            tokio::time::sleep(SAFETY_NET).await;
+            if let Some(w) = me.upgrade() {
+                w.net_armed.store(false, Ordering::Release);
+                w.wake_others(None);
+            }
+        });
+    }
+}
+
 /// The socket of one SSH session plus the wake-ups shared by its channels.
-#[derive(Debug)]
 pub struct ReadyStream {
     /// The connected socket (TCP_NODELAY set by the caller); closed when the session drops.
     tcp: TcpStream,
-    /// Wakes async waiters of other channels after an attempt that may have read their data.
-    progress: Notify,
-    /// Wakers of poll-based readers (channel stdout/stderr) waiting for such progress.
-    progress_wakers: Mutex<Vec<Waker>>,
+    /// Operations of this session's channels waiting for progress.
+    waiters: Arc<Waiters>,
 }
 
 impl ReadyStream {
     /// Wraps a connected socket.
     pub fn new(tcp: TcpStream) -> Self {
-        Self { tcp, progress: Notify::new(), progress_wakers: Mutex::new(Vec::new()) }
+        Self { tcp, waiters: Arc::default() }
     }
 
     /// Clears tokio's readiness for `interest` if it is set; returns whether it was.
@@ -54,30 +97,21 @@ impl ReadyStream {
         was_ready
     }
 
-    /// Registers `waker` to be woken by another channel's progress (deduplicated).
-    fn register(&self, waker: &Waker) {
-        let mut wakers = self.progress_wakers.lock().unwrap_or_else(|e| e.into_inner());
-        if !wakers.iter().any(|w| w.will_wake(waker)) {
-            wakers.push(waker.clone());
-        }
+    /// Clears read and write readiness before a libssh2 attempt; returns whether the socket
+    /// was readable (the attempt may then consume data meant for another channel).
+    fn clear_both(&self) -> bool {
+        self.clear(Interest::WRITABLE);
+        self.clear(Interest::READABLE)
     }
 
-    /// Wakes every other channel waiting on this session.
-    fn wake_others(&self) {
-        self.progress.notify_waiters();
-        let wakers =
-            std::mem::take(&mut *self.progress_wakers.lock().unwrap_or_else(|e| e.into_inner()));
-        for w in wakers {
-            w.wake();
-        }
-    }
-
-    fn interest(directions: BlockDirections) -> Option<Interest> {
+    /// The readiness to wait for after libssh2 said "would block".
+    fn interest(directions: BlockDirections) -> Interest {
         match directions {
-            BlockDirections::None => None,
-            BlockDirections::Inbound => Some(Interest::READABLE),
-            BlockDirections::Outbound => Some(Interest::WRITABLE),
-            BlockDirections::Both => Some(Interest::READABLE | Interest::WRITABLE),
+            BlockDirections::Outbound => Interest::WRITABLE,
+            BlockDirections::Both => Interest::READABLE | Interest::WRITABLE,
+            // `None` (libssh2 waits on something else, e.g. another channel) and `Inbound`:
+            // new data is what can unblock it.
+            BlockDirections::None | BlockDirections::Inbound => Interest::READABLE,
         }
     }
 }
@@ -102,28 +136,26 @@ impl AsyncSessionStream for ReadyStream {
         _sleep_dur: Option<Duration>,
     ) -> Result<R, Error> {
         loop {
-            let progress = self.progress.notified();
-            tokio::pin!(progress);
-            progress.as_mut().enable();
-            let cleared = self.clear(Interest::READABLE | Interest::WRITABLE);
+            // Register for other channels' progress before the attempt, so none is missed.
+            let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+            let waker = waker_fn(tx);
+            self.waiters.register(&waker);
+            let cleared = self.clear_both();
             match op() {
                 Ok(x) => {
-                    self.wake_others();
+                    self.waiters.wake_others(Some(&waker));
                     return Ok(x);
                 }
                 Err(err) if is_would_block(&err) => {}
                 Err(err) => return Err(err.into()),
             }
             if cleared {
-                self.wake_others();
+                self.waiters.wake_others(Some(&waker));
             }
-            let Some(interest) = Self::interest(sess.block_directions()) else {
-                tokio::task::yield_now().await;
-                continue;
-            };
+            let interest = Self::interest(sess.block_directions());
             tokio::select! {
                 r = self.tcp.ready(interest) => { r?; }
-                _ = &mut progress => {}
+                _ = rx => {}
                 _ = tokio::time::sleep(SAFETY_NET) => {}
             }
         }
@@ -137,43 +169,53 @@ impl AsyncSessionStream for ReadyStream {
         _expected: BlockDirections,
         _sleep_dur: Option<Duration>,
     ) -> Poll<Result<R, io::Error>> {
-        self.register(cx.waker());
-        let cleared = self.clear(Interest::READABLE | Interest::WRITABLE);
+        self.waiters.register(cx.waker());
+        let cleared = self.clear_both();
         match op() {
             Err(err) if err.kind() == ErrorKind::WouldBlock => {}
             ret => {
-                self.wake_others();
+                self.waiters.wake_others(Some(cx.waker()));
                 return Poll::Ready(ret);
             }
         }
         if cleared {
-            // Wake the others but keep our own registration: drain, then re-register.
-            self.wake_others();
-            self.register(cx.waker());
+            self.waiters.wake_others(Some(cx.waker()));
         }
         let ready = match sess.block_directions() {
-            BlockDirections::None => Poll::Ready(Ok(Ready::EMPTY)),
-            BlockDirections::Inbound => self.tcp.poll_read_ready(cx).map_ok(|_| Ready::READABLE),
-            BlockDirections::Outbound => self.tcp.poll_write_ready(cx).map_ok(|_| Ready::WRITABLE),
-            BlockDirections::Both => match self.tcp.poll_read_ready(cx) {
-                Poll::Ready(r) => Poll::Ready(r.map(|_| Ready::READABLE)),
-                Poll::Pending => self.tcp.poll_write_ready(cx).map_ok(|_| Ready::WRITABLE),
+            BlockDirections::Outbound => self.tcp.poll_write_ready(cx),
+            BlockDirections::Both => match self.tcp.poll_write_ready(cx) {
+                Poll::Pending => self.tcp.poll_read_ready(cx),
+                ready => ready,
             },
+            BlockDirections::None | BlockDirections::Inbound => self.tcp.poll_read_ready(cx),
         };
         match ready {
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            Poll::Ready(Ok(_)) => {
+            Poll::Ready(Ok(())) => {
+                // Readiness arrived between the attempt and now: try again at once.
                 cx.waker().wake_by_ref();
                 Poll::Pending
             }
             Poll::Pending => {
-                let waker = cx.waker().clone();
-                tokio::spawn(async move {
-                    tokio::time::sleep(SAFETY_NET).await;
-                    waker.wake();
-                });
+                self.waiters.arm_safety_net();
                 Poll::Pending
             }
         }
     }
+}
+
+/// A waker that completes a oneshot channel (for the async path's progress wake-ups).
+fn waker_fn(tx: tokio::sync::oneshot::Sender<()>) -> Waker {
+    struct OnceWake(Mutex<Option<tokio::sync::oneshot::Sender<()>>>);
+    impl std::task::Wake for OnceWake {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            if let Some(tx) = self.0.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                let _ = tx.send(());
+            }
+        }
+    }
+    Waker::from(Arc::new(OnceWake(Mutex::new(Some(tx)))))
 }

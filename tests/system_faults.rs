@@ -1,0 +1,161 @@
+//! System tests of failures over real sshd: a stalled network link (fault proxy) takes a
+//! device offline and back; a crashing poller is restarted by the policy.
+
+mod harness;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use harness::{FaultProxy, SimDevice, wait_until};
+use infrastructor::app::{self, AppOptions, Running};
+use infrastructor_actors::bus::Bus;
+use infrastructor_actors::device::{
+    Auth, DeviceSpec, FleetSettings, ProbeSettings, ProbeSlot, Probes, RestartPolicy,
+    TransportKind, default_slots,
+};
+use infrastructor_actors::events::EventKind;
+use infrastructor_actors::fleet::{Fleet, FleetArgs};
+use infrastructor_actors::probes::{PollContext, Probe, ProbeError};
+use ractor::Actor;
+
+fn spec(dev: &SimDevice, port: u16, known_hosts: std::path::PathBuf) -> DeviceSpec {
+    let s = dev.sshd();
+    let every = |ms| ProbeSettings { enabled: true, interval: Duration::from_millis(ms) };
+    DeviceSpec {
+        name: dev.name().into(),
+        transport: TransportKind::Ssh,
+        host: "127.0.0.1".into(),
+        port,
+        user: s.user().into(),
+        auth: Auth::KeyFile { path: s.client_key_path(), passphrase: None },
+        sudo: false,
+        tags: vec![],
+        known_hosts,
+        probes: Probes { containers: every(500), metrics: every(1000), drives: every(2000) },
+    }
+}
+
+fn settings() -> FleetSettings {
+    FleetSettings {
+        connect_timeout: Duration::from_secs(2),
+        command_timeout: Duration::from_secs(1),
+        reconnect_min: Duration::from_millis(100),
+        reconnect_max: Duration::from_millis(500),
+        restart: RestartPolicy {
+            backoff_min: Duration::from_millis(50),
+            backoff_max: Duration::from_millis(200),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+fn count(app: &Running, ty: &str) -> usize {
+    app.store.read().unwrap().recent.iter().filter(|e| e.type_name() == ty).count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_link_takes_the_device_offline_and_it_recovers() {
+    let dev = SimDevice::start("hotel");
+    dev.set_docker_ps(&harness::fixture("docker/client-28.2/ps.jsonl"));
+    let proxy = FaultProxy::start(dev.sshd().addr()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let kh = dir.path().join("known_hosts");
+    let line =
+        format!("[127.0.0.1]:{} {}\n", proxy.addr().port(), dev.sshd().host_public_key_line());
+    std::fs::write(&kh, line).unwrap();
+    let opts = AppOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        devices: vec![spec(&dev, proxy.addr().port(), kh)],
+        fleet: settings(),
+    };
+    let app = app::start(opts).await.unwrap();
+    let within = Duration::from_secs(40);
+    wait_until(within, "online through the proxy", || count(&app, "ContainerStatsSampled") >= 1)
+        .await;
+
+    proxy.stall().await;
+    wait_until(within, "offline after the link stalls", || count(&app, "DeviceOffline") == 1).await;
+    let samples = count(&app, "ContainerStatsSampled");
+
+    proxy.restore().await;
+    wait_until(within, "online again", || count(&app, "DeviceOnline") == 2).await;
+    wait_until(within, "polling again", || count(&app, "ContainerStatsSampled") > samples).await;
+    app.shutdown().await;
+}
+
+/// Panics on its first `panics` polls, then samples nothing.
+struct Crashy {
+    panics: Arc<AtomicU32>,
+}
+
+#[async_trait::async_trait]
+impl Probe for Crashy {
+    fn name(&self) -> &'static str {
+        "crashy"
+    }
+    fn required_tool(&self) -> Option<&'static str> {
+        Some("docker")
+    }
+    async fn poll(&mut self, ctx: &PollContext<'_>) -> Result<Vec<EventKind>, ProbeError> {
+        ctx.run_ok(&infrastructor_actors::command::docker_ps()).await?;
+        if self.panics.load(Ordering::SeqCst) > 0 {
+            self.panics.fetch_sub(1, Ordering::SeqCst);
+            panic!("crashy probe blew up");
+        }
+        Ok(vec![EventKind::ProbeSkipped { probe: "crashy".into(), reason: "healthy now".into() }])
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crashing_poller_is_restarted_while_the_others_keep_polling() {
+    let dev = SimDevice::start("india");
+    dev.set_docker_ps(&harness::fixture("docker/client-28.2/ps.jsonl"));
+    let spec = spec(&dev, dev.sshd().port(), dev.sshd().known_hosts_path());
+    let bus = Bus::new();
+    let mut rx = bus.subscribe_lossless(10_000);
+    let panics = Arc::new(AtomicU32::new(2));
+    let mut args = FleetArgs::new(settings(), bus, vec![spec]);
+    let p = panics.clone();
+    args.slots = Arc::new(move |spec| {
+        let mut slots = default_slots(spec);
+        let p = p.clone();
+        slots.push(ProbeSlot {
+            name: "crashy",
+            required_tool: Some("docker"),
+            settings: ProbeSettings { enabled: true, interval: Duration::from_millis(300) },
+            make: Arc::new(move || Box::new(Crashy { panics: p.clone() })),
+        });
+        slots
+    });
+    let (fleet, _) = Actor::spawn(None, Fleet, args).await.unwrap();
+    let mut restarts = Vec::new();
+    let (mut recovered, mut samples_during) = (false, 0);
+    let collect = async {
+        while let Some(ev) = rx.recv().await {
+            match &ev.kind {
+                EventKind::PollerRestarted { probe, restarts_in_window, reason } => {
+                    assert_eq!(probe, "crashy");
+                    assert!(reason.contains("crashy probe blew up"), "{reason}");
+                    restarts.push(*restarts_in_window);
+                }
+                EventKind::ContainerStatsSampled { .. } if restarts.len() < 2 => {
+                    samples_during += 1
+                }
+                EventKind::ProbeSkipped { reason, .. } if reason == "healthy now" => {
+                    recovered = true
+                }
+                _ => {}
+            }
+            if recovered && restarts.len() == 2 {
+                return;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), collect).await.expect("restarted and recovered");
+    assert_eq!(restarts, vec![1, 2]);
+    assert_eq!(panics.load(Ordering::SeqCst), 0);
+    assert!(samples_during >= 1, "the containers poller kept running meanwhile");
+    fleet.stop(None);
+}
