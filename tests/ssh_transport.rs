@@ -147,3 +147,15 @@ async fn wrong_host_key_and_wrong_credentials_are_refused_and_not_transient() {
     assert!(matches!(err, TransportError::Auth { .. }) && !err.is_transient(), "{err}");
     assert!(err.to_string().contains("was refused"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_recorded_for_port_22_is_not_accepted_for_another_port() {
+    let dev = SimDevice::start("t7");
+    let dir = tempfile::tempdir().unwrap();
+    let mut o = options(&dev);
+    o.known_hosts = dir.path().join("kh");
+    std::fs::write(&o.known_hosts, format!("127.0.0.1 {}\n", dev.sshd().host_public_key_line()))
+        .unwrap();
+    let err = SshTransport::new(o).connect().await.unwrap_err();
+    assert!(err.to_string().contains("is not in"), "{err}");
+}

@@ -159,3 +159,41 @@ async fn a_crashing_poller_is_restarted_while_the_others_keep_polling() {
     assert!(samples_during >= 1, "the containers poller kept running meanwhile");
     fleet.stop(None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconnecting_rechecks_host_key_and_tools() {
+    let mut dev = SimDevice::start("juliet");
+    dev.set_docker_ps(&harness::fixture("docker/client-28.2/ps.jsonl"));
+    let dir = tempfile::tempdir().unwrap();
+    let kh = dir.path().join("known_hosts");
+    std::fs::copy(dev.sshd().known_hosts_path(), &kh).unwrap();
+    let opts = AppOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        devices: vec![spec(&dev, dev.sshd().port(), kh.clone())],
+        fleet: settings(),
+    };
+    let app = app::start(opts).await.unwrap();
+    let within = Duration::from_secs(30);
+    wait_until(within, "online", || count(&app, "ContainerStatsSampled") >= 1).await;
+
+    // The device is "reinstalled": a different host key is recorded, and docker is gone.
+    dev.sshd().write_mismatched_known_hosts(&kh);
+    dev.remove_tool("docker");
+    dev.go_offline();
+    dev.come_online();
+    wait_until(within, "offline with the host-key reason", || count(&app, "DeviceOffline") == 1)
+        .await;
+    let reason = app.store.read().unwrap().devices["juliet"].offline_reason.clone().unwrap();
+    assert!(reason.contains("host key") && reason.contains("does NOT match"), "{reason}");
+
+    // The operator accepts the key: the device comes back, its missing tool is noticed, and
+    // the containers poller is retired without being mistaken for a crash.
+    std::fs::copy(dev.sshd().known_hosts_path(), &kh).unwrap();
+    wait_until(within, "online again", || count(&app, "DeviceOnline") == 2).await;
+    wait_until(within, "containers probe skipped", || {
+        app.store.read().unwrap().devices["juliet"].skipped.contains_key("containers")
+    })
+    .await;
+    assert_eq!(count(&app, "PollerRestarted"), 0);
+    app.shutdown().await;
+}
