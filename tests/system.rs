@@ -34,6 +34,7 @@ fn spec(dev: &SimDevice) -> DeviceSpec {
             containers: ProbeSettings { enabled: true, interval: Duration::from_millis(500) },
             metrics: ProbeSettings { enabled: true, interval: Duration::from_secs(1) },
             drives: ProbeSettings { enabled: true, interval: Duration::from_secs(2) },
+            ..Probes::disabled()
         },
     }
 }

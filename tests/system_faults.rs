@@ -32,7 +32,12 @@ fn spec(dev: &SimDevice, port: u16, known_hosts: std::path::PathBuf) -> DeviceSp
         sudo: false,
         tags: vec![],
         known_hosts,
-        probes: Probes { containers: every(500), metrics: every(1000), drives: every(2000) },
+        probes: Probes {
+            containers: every(500),
+            metrics: every(1000),
+            drives: every(2000),
+            ..Probes::disabled()
+        },
     }
 }
 

@@ -2,7 +2,7 @@
 
 use crate::command;
 use crate::events::Capabilities;
-use crate::probes::{KNOWN_TOOLS, ProbeError};
+use crate::probes::{KNOWN_FILES, KNOWN_TOOLS, ProbeError};
 use crate::transport::Transport;
 
 /// Runs the capabilities command on `transport` and parses its output.
@@ -19,12 +19,17 @@ pub async fn detect(transport: &dyn Transport) -> Result<Capabilities, ProbeErro
     Ok(parse(&out.stdout))
 }
 
-/// Parses `uname -sr` followed by `<tool> yes|no` lines; unknown lines are ignored.
+/// Parses `uname -sr` followed by `<tool> yes|no` lines (tools and file-detected
+/// capabilities such as `md`, `unraid`); unknown lines are ignored.
 pub fn parse(output: &str) -> Capabilities {
     let mut lines = output.lines();
     let kernel = lines.next().unwrap_or("").trim().chars().take(200).collect();
-    let mut tools: std::collections::BTreeMap<String, bool> =
-        KNOWN_TOOLS.iter().map(|t| (t.to_string(), false)).collect();
+    let mut tools: std::collections::BTreeMap<String, bool> = KNOWN_TOOLS
+        .iter()
+        .copied()
+        .chain(KNOWN_FILES.iter().map(|(cap, _)| *cap))
+        .map(|t| (t.to_string(), false))
+        .collect();
     for line in lines {
         if let Some((tool, answer)) = line.trim().split_once(' ')
             && let Some(slot) = tools.get_mut(tool)

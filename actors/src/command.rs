@@ -40,13 +40,15 @@ pub fn noop() -> Command {
 /// Capability detection: kernel name and which tools exist, one line each.
 pub fn capabilities() -> Command {
     let tools = crate::probes::KNOWN_TOOLS.join(" ");
-    Command::new(
-        "capabilities",
-        format!(
-            "uname -sr; for t in {tools}; do if command -v \"$t\" >/dev/null 2>&1; then echo \"$t yes\"; else echo \"$t no\"; fi; done"
-        ),
-        Duration::from_secs(10),
-    )
+    let mut line = format!(
+        "uname -sr; for t in {tools}; do if command -v \"$t\" >/dev/null 2>&1; then echo \"$t yes\"; else echo \"$t no\"; fi; done"
+    );
+    for (cap, path) in crate::probes::KNOWN_FILES {
+        line.push_str(&format!(
+            "; if [ -e {path} ]; then echo '{cap} yes'; else echo '{cap} no'; fi"
+        ));
+    }
+    Command::new("capabilities", line, Duration::from_secs(10))
 }
 
 /// `docker ps -a` as one JSON object per line.

@@ -70,6 +70,18 @@ async fn main() {
     let (ps, stats) = replay::synthetic_docker(a.containers);
     dev.set_docker_ps(&ps);
     dev.set_docker_stats(&stats);
+    println!(
+        "\n| command latency (loopback sshd, `true`; rows 1-2: raw channel, 3-4: the catalogue-wrapped command through SshTransport) | samples | p50 | p99 | CPU per command | target |"
+    );
+    println!("|---|---:|---:|---:|---:|---|");
+    let mut rows = stream::compare(&dev, 300).await;
+    rows.push(ssh::reused(&dev, 500).await);
+    rows.push(ssh::fresh(&dev, 50).await);
+    for l in rows {
+        let target = if l.label == "fresh connection" { "" } else { "p50 ≤ 3 ms" };
+        let (p50, p99, cpu) = (ms(l.p50), ms(l.p99), ms(l.cpu_per_cmd));
+        println!("| {} | {} | {p50} | {p99} | {cpu} | {target} |", l.label, l.samples);
+    }
     let f = ssh::fleet(
         &dev,
         a.ssh_devices,
@@ -77,8 +89,10 @@ async fn main() {
         Duration::from_secs(a.seconds.min(30)),
     )
     .await;
+    println!("\n| scenario | devices | events/s | CPU (% of one core) | RSS per device |");
+    println!("|---|---:|---:|---:|---:|");
     println!(
-        "| real sshd, {} containers, 5 s polls, {:.0} s window ({} of {} online) | {} | {:.1} | {:.2} % | {:.0} KiB | |",
+        "| real sshd, {} containers, 5 s polls, {:.0} s window ({} of {} online) | {} | {:.1} | {:.2} % | {:.0} KiB |",
         a.containers,
         f.window.as_secs_f64(),
         f.online,
@@ -88,22 +102,4 @@ async fn main() {
         f.cpu_percent,
         f.rss_per_device as f64 / 1024.0
     );
-    println!(
-        "\n| command latency (loopback sshd, `true`) | samples | p50 | p99 | CPU per command | target |"
-    );
-    println!("|---|---:|---:|---:|---:|---|");
-    let mut rows = stream::compare(&dev, 300).await;
-    rows.push(ssh::reused(&dev, 500).await);
-    rows.push(ssh::fresh(&dev, 50).await);
-    for l in rows {
-        let target = if l.label == "fresh connection" { "" } else { "p50 ≤ 3 ms" };
-        println!(
-            "| {} | {} | {} | {} | {} | {target} |",
-            l.label,
-            l.samples,
-            ms(l.p50),
-            ms(l.p99),
-            ms(l.cpu_per_cmd)
-        );
-    }
 }

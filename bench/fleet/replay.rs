@@ -74,6 +74,7 @@ fn spec(i: usize, every: Duration) -> DeviceSpec {
             containers: ProbeSettings { enabled: true, interval: every },
             metrics: off,
             drives: off,
+            ..Probes::disabled()
         },
     }
 }
@@ -122,7 +123,7 @@ pub async fn run(
     let elapsed = t0.elapsed();
     let (cpu1, ev1, calls1) = (cpu_time(), events.load(Ordering::Relaxed), transport.calls());
     let rss_after = rss_bytes();
-    fleet.stop(None);
+    let _ = fleet.stop_and_wait(None, Some(Duration::from_secs(5))).await;
     ReplayResult {
         devices,
         containers,

@@ -128,6 +128,7 @@ pub async fn fleet(
                 containers: ProbeSettings { enabled: true, interval: every },
                 metrics: off,
                 drives: off,
+                ..Probes::disabled()
             },
         })
         .collect();
@@ -150,7 +151,7 @@ pub async fn fleet(
     let elapsed = t0.elapsed();
     let (cpu1, ev1) = (cpu_time(), events.load(Ordering::Relaxed));
     let rss1 = rss_bytes();
-    fleet.stop(None);
+    let _ = fleet.stop_and_wait(None, Some(Duration::from_secs(5))).await;
     SshFleetResult {
         devices,
         online: online.load(Ordering::Relaxed) as usize,

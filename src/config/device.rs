@@ -126,21 +126,14 @@ impl Resolver<'_> {
             .unwrap_or_else(|| file::DEFAULT_KNOWN_HOSTS.into());
         let builtin = Probes::default();
         let (dp, fp) = (&defs.probes, &dev.probes);
-        let probes = Probes {
-            containers: self.probe(
-                &fp.containers,
-                &dp.containers,
-                &at("probes.containers"),
-                builtin.containers,
-            )?,
-            metrics: self.probe(
-                &fp.metrics,
-                &dp.metrics,
-                &at("probes.metrics"),
-                builtin.metrics,
-            )?,
-            drives: self.probe(&fp.drives, &dp.drives, &at("probes.drives"), builtin.drives)?,
-        };
+        let mut probes = builtin;
+        let fps = fp.entries();
+        for (i, (name, d)) in dp.entries().into_iter().enumerate() {
+            let builtin_setting = builtin.get(name).unwrap_or(ProbeSettings::every(300));
+            let resolved =
+                self.probe(fps[i].1, d, &at(&format!("probes.{name}")), builtin_setting)?;
+            set_probe(&mut probes, name, resolved);
+        }
         Ok(DeviceSpec {
             name: dev.name.get_ref().clone(),
             transport,
@@ -154,4 +147,20 @@ impl Resolver<'_> {
             probes,
         })
     }
+}
+
+/// Sets the probe called `name` in `probes`.
+fn set_probe(probes: &mut Probes, name: &str, settings: ProbeSettings) {
+    let slot = match name {
+        "containers" => &mut probes.containers,
+        "metrics" => &mut probes.metrics,
+        "drives" => &mut probes.drives,
+        "zfs" => &mut probes.zfs,
+        "arrays" => &mut probes.arrays,
+        "vms" => &mut probes.vms,
+        "services" => &mut probes.services,
+        "updates" => &mut probes.updates,
+        _ => return,
+    };
+    *slot = settings;
 }

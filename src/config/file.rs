@@ -159,6 +159,39 @@ pub struct FileProbes {
     /// `smartctl` (default every "1h").
     #[serde(default)]
     pub drives: FileProbe,
+    /// ZFS pools, datasets, snapshots, ARC (default every "5m").
+    #[serde(default)]
+    pub zfs: FileProbe,
+    /// md RAID and the Unraid array (default every "5m").
+    #[serde(default)]
+    pub arrays: FileProbe,
+    /// libvirt VMs via `virsh` (default every "5m").
+    #[serde(default)]
+    pub vms: FileProbe,
+    /// Failed systemd units (default every "5m").
+    #[serde(default)]
+    pub services: FileProbe,
+    /// Upgradable packages: apt, dnf or pacman (default every "6h").
+    #[serde(default)]
+    pub updates: FileProbe,
+}
+
+impl FileProbes {
+    /// Every probe entry with its name, in the order of [`Probes::entries`].
+    ///
+    /// [`Probes::entries`]: infrastructor_actors::device::Probes::entries
+    pub fn entries(&self) -> [(&'static str, &FileProbe); 8] {
+        [
+            ("containers", &self.containers),
+            ("metrics", &self.metrics),
+            ("drives", &self.drives),
+            ("zfs", &self.zfs),
+            ("arrays", &self.arrays),
+            ("vms", &self.vms),
+            ("services", &self.services),
+            ("updates", &self.updates),
+        ]
+    }
 }
 
 /// One probe's settings; unset fields fall back to `[defaults.probes]`, then built-ins.

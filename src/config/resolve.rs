@@ -133,9 +133,7 @@ impl Resolver<'_> {
         };
         let fleet = self.fleet(cfg)?;
         let dp = &cfg.defaults.probes;
-        for (probe, name) in
-            [(&dp.containers, "containers"), (&dp.metrics, "metrics"), (&dp.drives, "drives")]
-        {
+        for (name, probe) in dp.entries() {
             self.duration(
                 &probe.interval,
                 &format!("defaults.probes.{name}.interval"),

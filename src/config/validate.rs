@@ -82,12 +82,12 @@ fn row(d: &DeviceSpec) -> [String; 5] {
         }
     };
     let p = &d.probes;
-    let probes: Vec<String> =
-        [("containers", p.containers), ("metrics", p.metrics), ("drives", p.drives)]
-            .into_iter()
-            .filter(|(_, s)| s.enabled)
-            .map(|(n, s)| format!("{n}/{}", format_duration(s.interval)))
-            .collect();
+    let probes: Vec<String> = p
+        .entries()
+        .into_iter()
+        .filter(|(_, s)| s.enabled)
+        .map(|(n, s)| format!("{n}/{}", format_duration(s.interval)))
+        .collect();
     let probes = if probes.is_empty() { "none".to_owned() } else { probes.join(" ") };
     [d.name.clone(), transport.to_owned(), target, auth, probes]
 }
@@ -112,8 +112,9 @@ mod tests {
         assert!(out.contains("database: configured"), "{out}");
         assert!(out.contains("me@10.0.0.5:2222"), "{out}");
         assert!(out.contains("key /h/.ssh/id (passphrase)"), "{out}");
-        assert!(out.contains("containers/30s metrics/5m\n"), "{out}");
-        assert!(out.contains("containers/30s metrics/5m drives/1h"), "{out}");
+        let rest = "zfs/5m arrays/5m vms/5m services/5m updates/6h";
+        assert!(out.contains(&format!("containers/30s metrics/5m {rest}\n")), "{out}");
+        assert!(out.contains(&format!("containers/30s metrics/5m drives/1h {rest}")), "{out}");
         assert!(out.contains("source:   t.toml"), "{out}");
     }
 }

@@ -24,8 +24,20 @@ use std::path::{Path, PathBuf};
 use super::sshd::{SYSTEM_PATH, Sshd};
 
 /// Tools hidden from the system `PATH` of every device (the monitor's capability probes).
-pub const HIDDEN_TOOLS: &[&str] =
-    &["docker", "smartctl", "zpool", "virsh", "systemctl", "sensors", "sudo"];
+pub const HIDDEN_TOOLS: &[&str] = &[
+    "docker",
+    "smartctl",
+    "zpool",
+    "zfs",
+    "virsh",
+    "systemctl",
+    "journalctl",
+    "sensors",
+    "sudo",
+    "apt",
+    "dnf",
+    "pacman",
+];
 /// Tools with a built-in shim, installed at start.
 pub const SHIMMED_TOOLS: &[&str] = &["docker", "smartctl", "sudo"];
 

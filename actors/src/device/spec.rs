@@ -61,10 +61,20 @@ impl ProbeSettings {
 pub struct Probes {
     /// `docker ps` + `docker stats`; default every 30 s.
     pub containers: ProbeSettings,
-    /// `/proc` + `df`; default every 5 min.
+    /// `/proc`, `df`, `sensors`; default every 5 min.
     pub metrics: ProbeSettings,
     /// `smartctl`; default every 1 h.
     pub drives: ProbeSettings,
+    /// ZFS pools, datasets, snapshots, ARC; default every 5 min.
+    pub zfs: ProbeSettings,
+    /// Linux md RAID and the Unraid array; default every 5 min.
+    pub arrays: ProbeSettings,
+    /// libvirt VMs (`virsh`); default every 5 min.
+    pub vms: ProbeSettings,
+    /// Failed systemd units; default every 5 min.
+    pub services: ProbeSettings,
+    /// Upgradable packages; default every 6 h.
+    pub updates: ProbeSettings,
 }
 
 impl Default for Probes {
@@ -73,7 +83,51 @@ impl Default for Probes {
             containers: ProbeSettings::every(30),
             metrics: ProbeSettings::every(300),
             drives: ProbeSettings::every(3600),
+            zfs: ProbeSettings::every(300),
+            arrays: ProbeSettings::every(300),
+            vms: ProbeSettings::every(300),
+            services: ProbeSettings::every(300),
+            updates: ProbeSettings::every(6 * 3600),
         }
+    }
+}
+
+impl Probes {
+    /// Every probe disabled (at its default interval): a base for `Probes { x, ..disabled() }`.
+    pub fn disabled() -> Self {
+        let mut p = Self::default();
+        for s in [
+            &mut p.containers,
+            &mut p.metrics,
+            &mut p.drives,
+            &mut p.zfs,
+            &mut p.arrays,
+            &mut p.vms,
+            &mut p.services,
+            &mut p.updates,
+        ] {
+            s.enabled = false;
+        }
+        p
+    }
+
+    /// Every probe with its settings, in a fixed order.
+    pub fn entries(&self) -> [(&'static str, ProbeSettings); 8] {
+        [
+            ("containers", self.containers),
+            ("metrics", self.metrics),
+            ("drives", self.drives),
+            ("zfs", self.zfs),
+            ("arrays", self.arrays),
+            ("vms", self.vms),
+            ("services", self.services),
+            ("updates", self.updates),
+        ]
+    }
+
+    /// Settings of the probe called `name`.
+    pub fn get(&self, name: &str) -> Option<ProbeSettings> {
+        self.entries().into_iter().find(|(n, _)| *n == name).map(|(_, s)| s)
     }
 }
 
