@@ -170,7 +170,7 @@ fn render_events(events: &[EventKind]) -> String {
         .iter()
         .map(|e| match e {
             EventKind::ContainerStopped { container, exit_code }
-            | EventKind::ContainerDied { container, exit_code } => {
+            | EventKind::ContainerDied { container, exit_code, .. } => {
                 format!("{} {} {:?}", e.type_name(), container.name, exit_code)
             }
             EventKind::ContainerHealthChanged { container, previous, current } => {
