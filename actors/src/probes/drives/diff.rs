@@ -23,14 +23,18 @@ pub struct DriveTracker {
 
 #[derive(Debug)]
 struct Seen {
-    /// The last awake sample.
-    last: Drive,
+    /// The last known SMART verdict.
+    passed: Option<bool>,
+    /// The last known value of each of [`counters`].
+    counters: [Option<u64>; COUNTERS],
     /// Whether the drive is above its temperature threshold (with hysteresis).
     hot: bool,
 }
 
+const COUNTERS: usize = 9;
+
 /// The error counters whose increase is reported, with smartctl's names.
-fn counters(d: &Drive) -> [(&'static str, Option<u64>); 9] {
+fn counters(d: &Drive) -> [(&'static str, Option<u64>); COUNTERS] {
     [
         ("Reallocated_Sector_Ct", d.reallocated_sectors),
         ("Current_Pending_Sector", d.pending_sectors),
@@ -66,11 +70,11 @@ impl DriveTracker {
             let threshold = threshold_c(cur);
             let Some(seen) = self.by_key.get_mut(&cur.key()) else {
                 let hot = cur.temperature_c.is_some_and(|t| t >= threshold);
-                self.by_key.insert(cur.key(), Seen { last: cur.clone(), hot });
+                let counters = counters(cur).map(|(_, v)| v);
+                self.by_key.insert(cur.key(), Seen { passed: cur.smart_passed, counters, hot });
                 continue;
             };
-            let prev = &seen.last;
-            if let (Some(before), Some(now)) = (prev.smart_passed, cur.smart_passed)
+            if let (Some(before), Some(now)) = (seen.passed, cur.smart_passed)
                 && before != now
             {
                 events.push(EventKind::DriveHealthChanged {
@@ -79,8 +83,9 @@ impl DriveTracker {
                     current: verdict(now),
                 });
             }
-            for ((attribute, before), (_, now)) in counters(prev).into_iter().zip(counters(cur)) {
-                if let (Some(previous), Some(current)) = (before, now)
+            seen.passed = cur.smart_passed.or(seen.passed);
+            for (last, (attribute, now)) in seen.counters.iter_mut().zip(counters(cur)) {
+                if let (Some(previous), Some(current)) = (*last, now)
                     && current > previous
                 {
                     events.push(EventKind::SmartAttributeIncreased {
@@ -90,6 +95,7 @@ impl DriveTracker {
                         current,
                     });
                 }
+                *last = now.or(*last);
             }
             if let Some(t) = cur.temperature_c {
                 let crossed = if seen.hot { t <= threshold - HYSTERESIS_C } else { t >= threshold };
@@ -103,7 +109,6 @@ impl DriveTracker {
                     });
                 }
             }
-            seen.last = cur.clone();
         }
         events
     }

@@ -11,6 +11,8 @@ mod scan;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_diff;
 
 pub use diff::{DriveTracker, HOT_C, HOT_NVME_C, HYSTERESIS_C, threshold_c};
 pub use model::{Drive, NvmeHealth, SmartAttribute};

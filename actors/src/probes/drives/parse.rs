@@ -33,7 +33,8 @@ pub fn parse_info(output: &str, _observed_at: DateTime<Utc>) -> (Option<Drive>, 
     let drive = Drive {
         device: text(device.get("name")).unwrap_or_default(),
         dev_type: text(device.get("type")),
-        model: text(root.get("model_name")),
+        // smartctl ≥ 7.3 names the SCSI identity `scsi_model_name`.
+        model: text(root.get("model_name")).or_else(|| text(root.get("scsi_model_name"))),
         serial: text(root.get("serial_number")),
         capacity_bytes: path_u64(&root, &["user_capacity", "bytes"])
             .or_else(|| root.get("nvme_total_capacity").and_then(Value::as_u64)),
