@@ -40,9 +40,8 @@ pub fn parse_inspect(
 
 fn inspect_from(obj: &Value) -> Inspect {
     let state = obj.get("State");
-    let text = |v: Option<&Value>| {
-        v.and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string)
-    };
+    let text =
+        |v: Option<&Value>| v.and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
     // The engine prints the zero time for "never".
     let time = |key: &str| text(state.and_then(|s| s.get(key))).filter(|t| !t.starts_with("0001-"));
     let policy = obj.get("HostConfig").and_then(|h| h.get("RestartPolicy"));

@@ -19,8 +19,8 @@ mod tests_inspect;
 pub use diff::diff;
 pub use inspect::{needs_inspect, parse_inspect};
 pub use model::{Container, Inspect, Mount, Network};
-pub use restarts::{LOOP_RESTARTS, LOOP_WINDOW_SECS, RestartTracker};
 pub use parse::{Stats, merge, parse_labels, parse_ps, parse_stats};
+pub use restarts::{LOOP_RESTARTS, LOOP_WINDOW_SECS, RestartTracker};
 pub use units::{parse_percent, parse_size, parse_size_pair};
 
 use std::collections::HashMap;
@@ -75,8 +75,7 @@ impl Probe for ContainersProbe {
         let changes = match &self.previous {
             Some(previous) => {
                 let mut changes = diff(previous, &containers);
-                let loops =
-                    self.restarts.observe(previous, &containers, &changes, ctx.observed_at);
+                let loops = self.restarts.observe(previous, &containers, &changes, ctx.observed_at);
                 changes.extend(loops);
                 changes
             }

@@ -96,10 +96,16 @@ fn mounts_networks_and_depends_on() {
         .collect();
     assert_eq!(
         mounts,
-        ["bind /srv/data->/data rw=true", "volume /var/lib/docker/volumes/v/_data->/cache rw=false"]
+        [
+            "bind /srv/data->/data rw=true",
+            "volume /var/lib/docker/volumes/v/_data->/cache rw=false"
+        ]
     );
     assert_eq!(x.networks.len(), 1);
-    assert_eq!((x.networks[0].ip.as_deref(), x.networks[0].ipv6.as_deref()), (Some("172.18.0.2"), None));
+    assert_eq!(
+        (x.networks[0].ip.as_deref(), x.networks[0].ipv6.as_deref()),
+        (Some("172.18.0.2"), None)
+    );
     let (containers, _) = parse_ps(PS_28, at());
     let web = containers.iter().find(|c| c.name == "stack-web-1").unwrap();
     assert_eq!(web.depends_on, ["db"]);
@@ -128,7 +134,10 @@ fn restarts_from_inspect_and_oom_kills() {
     let events = diff(&[running(0, "t0")], &[running(1, "t1")]);
     assert_eq!(render_events(&events), "ContainerRestarted app");
     // Same count, new start time (e.g. `docker restart`).
-    assert_eq!(render_events(&diff(&[running(1, "t1")], &[running(1, "t2")])), "ContainerRestarted app");
+    assert_eq!(
+        render_events(&diff(&[running(1, "t1")], &[running(1, "t2")])),
+        "ContainerRestarted app"
+    );
     assert_eq!(diff(&[running(1, "t1")], &[running(1, "t1")]), vec![]);
     let mut dead = running(1, "t1");
     dead.state = "exited".into();
@@ -158,7 +167,9 @@ fn restart_loop_is_reported_once_per_episode() {
         let cur = running(count, &format!("t{count}"));
         let changes = diff(std::slice::from_ref(&prev), std::slice::from_ref(&cur));
         let when = t0 + chrono::Duration::seconds(30 * i as i64);
-        for e in tracker.observe(std::slice::from_ref(&prev), std::slice::from_ref(&cur), &changes, when) {
+        for e in
+            tracker.observe(std::slice::from_ref(&prev), std::slice::from_ref(&cur), &changes, when)
+        {
             let EventKind::ContainerRestartLoopDetected { restarts, window_secs, .. } = e else {
                 panic!("{e:?}")
             };

@@ -116,10 +116,8 @@ fn raw_value(raw: &Value) -> Option<u64> {
 
 /// The whole `ata_smart_attributes.table`; rows without an id are skipped.
 fn attributes(root: &Value) -> Vec<SmartAttribute> {
-    let Some(table) = root
-        .get("ata_smart_attributes")
-        .and_then(|a| a.get("table"))
-        .and_then(Value::as_array)
+    let Some(table) =
+        root.get("ata_smart_attributes").and_then(|a| a.get("table")).and_then(Value::as_array)
     else {
         return Vec::new();
     };

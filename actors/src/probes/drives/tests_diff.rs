@@ -75,8 +75,7 @@ fn full_attribute_table_and_nvme_log() {
     );
     assert_eq!(hdd.attributes.len(), 17, "every row of the table");
     let failing = drive(fixture!("sata-hdd-failing.json"));
-    let now: Vec<u64> =
-        failing.attributes.iter().filter(|a| a.failing_now).map(|a| a.id).collect();
+    let now: Vec<u64> = failing.attributes.iter().filter(|a| a.failing_now).map(|a| a.id).collect();
     assert_eq!(now, [5]);
     let nvme = drive(NVME).nvme_health.expect("NVMe log");
     assert_eq!(
