@@ -4,8 +4,8 @@
 
 use chrono::{TimeZone, Utc};
 use infrastructor_actors::capabilities;
-use infrastructor_actors::events::{ContainerRef, Event, EventKind};
-use infrastructor_actors::probes::containers::parse_ps;
+use infrastructor_actors::events::{ContainerRef, DriveRef, Event, EventKind};
+use infrastructor_actors::probes::containers::{parse_inspect, parse_ps};
 use infrastructor_actors::probes::drives::parse_info;
 use infrastructor_actors::probes::metrics::parse_metrics;
 use uuid::Uuid;
@@ -36,17 +36,28 @@ fn covered(kind: &EventKind) -> &'static str {
         | EventKind::ContainerHealthChanged { .. }
         | EventKind::ContainerImageChanged { .. }
         | EventKind::MetricsSampled { .. }
-        | EventKind::DriveHealthSampled { .. } => kind.type_name(),
+        | EventKind::DriveHealthSampled { .. }
+        | EventKind::ContainerRestartLoopDetected { .. }
+        | EventKind::DriveHealthChanged { .. }
+        | EventKind::SmartAttributeIncreased { .. }
+        | EventKind::DriveTemperatureCrossed { .. } => kind.type_name(),
     }
 }
 
 fn examples() -> Vec<EventKind> {
     let at = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
     let (containers, _) = parse_ps(&fixture("docker/client-28.2/ps.jsonl"), at);
-    let one = containers.into_iter().next().expect("a container in the fixture");
+    let mut one = containers.into_iter().next().expect("a container in the fixture");
+    let (mut inspected, _) = parse_inspect(&fixture("docker/client-28.2/inspect.json"), at);
+    one.inspect = inspected.remove(&one.id);
     let c = ContainerRef { id: one.id.clone(), name: one.name.clone(), image: one.image.clone() };
     let sample = parse_metrics(&fixture("metrics/metrics-1.txt"), at).0.sample;
     let drive = parse_info(&fixture("smartctl/sata-hdd-healthy.json"), at).0.expect("a drive");
+    let d = DriveRef {
+        device: drive.device.clone(),
+        model: drive.model.clone(),
+        serial: drive.serial.clone(),
+    };
     vec![
         EventKind::DeviceOnline { transport: "ssh monitor@tower:22".into() },
         EventKind::DeviceOffline {
@@ -73,7 +84,11 @@ fn examples() -> Vec<EventKind> {
         EventKind::ContainerCreated { container: c.clone() },
         EventKind::ContainerStarted { container: c.clone() },
         EventKind::ContainerStopped { container: c.clone(), exit_code: Some(0) },
-        EventKind::ContainerDied { container: c.clone(), exit_code: Some(137) },
+        EventKind::ContainerDied {
+            container: c.clone(),
+            exit_code: Some(137),
+            oom_killed: Some(true),
+        },
         EventKind::ContainerRemoved { container: c.clone() },
         EventKind::ContainerRestarted { container: c.clone() },
         EventKind::ContainerHealthChanged {
@@ -82,12 +97,30 @@ fn examples() -> Vec<EventKind> {
             current: Some("unhealthy".into()),
         },
         EventKind::ContainerImageChanged {
-            container: c,
+            container: c.clone(),
             previous_id: format!("sha256:{}", "ab".repeat(32)),
             previous_image: "local/busybox:latest".into(),
         },
         EventKind::MetricsSampled { sample },
         EventKind::DriveHealthSampled { drives: vec![drive] },
+        EventKind::ContainerRestartLoopDetected { container: c, restarts: 3, window_secs: 300 },
+        EventKind::DriveHealthChanged {
+            drive: d.clone(),
+            previous: "passed".into(),
+            current: "failed".into(),
+        },
+        EventKind::SmartAttributeIncreased {
+            drive: d.clone(),
+            attribute: "Reallocated_Sector_Ct".into(),
+            previous: 0,
+            current: 8,
+        },
+        EventKind::DriveTemperatureCrossed {
+            drive: d,
+            temperature_c: 56,
+            threshold_c: 55,
+            rising: true,
+        },
     ]
 }
 

@@ -2,6 +2,10 @@
 //!
 //! No user-supplied string is interpolated into a shell line without validation and quoting.
 
+pub mod docker;
+
+pub use docker::{docker_inspect, valid_container_id};
+
 use std::time::Duration;
 
 /// One command to run on a device.

@@ -17,6 +17,17 @@ pub struct ContainerRef {
     pub image: String,
 }
 
+/// A drive named in a change event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriveRef {
+    /// Device path, e.g. `/dev/sda`.
+    pub device: String,
+    /// Model name, when known.
+    pub model: Option<String>,
+    /// Serial number, when known (drives are tracked by serial, else by device path).
+    pub serial: Option<String>,
+}
+
 /// Which tools a device has, detected once per connection.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Capabilities {
@@ -106,16 +117,30 @@ pub enum EventKind {
         container: ContainerRef,
         /// Exit code, when known.
         exit_code: Option<i64>,
+        /// Whether the kernel OOM killer killed it, from `docker inspect`; `None` when unknown.
+        #[serde(default)]
+        oom_killed: Option<bool>,
     },
     /// A container disappeared.
     ContainerRemoved {
         /// Which container.
         container: ContainerRef,
     },
-    /// A container kept running but was restarted between two polls (its uptime went down).
+    /// A container kept running but was restarted between two polls (its restart count went
+    /// up or its start time changed; without inspect data, its uptime went down).
     ContainerRestarted {
         /// Which container.
         container: ContainerRef,
+    },
+    /// A container restarted at least 3 times within 5 minutes; reported once per episode
+    /// (until it has been quiet for a whole window).
+    ContainerRestartLoopDetected {
+        /// Which container.
+        container: ContainerRef,
+        /// Restarts seen inside the window.
+        restarts: u64,
+        /// The window, seconds.
+        window_secs: u64,
     },
     /// A container's healthcheck status changed (`starting`, `healthy`, `unhealthy`).
     ContainerHealthChanged {
@@ -146,6 +171,41 @@ pub enum EventKind {
         /// Every drive found by `smartctl --scan-open`.
         drives: Vec<Drive>,
     },
+    /// A drive's SMART overall self-assessment changed between two samples in which it was
+    /// awake (waking from standby is not a change).
+    DriveHealthChanged {
+        /// Which drive.
+        drive: DriveRef,
+        /// Verdict before: `passed` or `failed`.
+        previous: String,
+        /// Verdict now: `passed` or `failed`.
+        current: String,
+    },
+    /// An error counter of a drive went up: reallocated, pending or offline-uncorrectable
+    /// sectors, CRC errors, reported-uncorrectable errors, NVMe media errors or error-log
+    /// entries, SCSI grown defects.
+    SmartAttributeIncreased {
+        /// Which drive.
+        drive: DriveRef,
+        /// Counter name as smartctl calls it, e.g. `Reallocated_Sector_Ct`, `media_errors`.
+        attribute: String,
+        /// Value at the previous awake sample.
+        previous: u64,
+        /// Value now.
+        current: u64,
+    },
+    /// A drive's temperature crossed its threshold (55 °C for HDD/SSD, 70 °C for NVMe); it
+    /// is reported falling again only once 3 °C below the threshold.
+    DriveTemperatureCrossed {
+        /// Which drive.
+        drive: DriveRef,
+        /// Temperature now, °C.
+        temperature_c: i64,
+        /// The threshold crossed, °C.
+        threshold_c: i64,
+        /// `true` when it went above the threshold, `false` when it came back below.
+        rising: bool,
+    },
 }
 
 impl EventKind {
@@ -165,10 +225,14 @@ impl EventKind {
             Self::ContainerDied { .. } => "ContainerDied",
             Self::ContainerRemoved { .. } => "ContainerRemoved",
             Self::ContainerRestarted { .. } => "ContainerRestarted",
+            Self::ContainerRestartLoopDetected { .. } => "ContainerRestartLoopDetected",
             Self::ContainerHealthChanged { .. } => "ContainerHealthChanged",
             Self::ContainerImageChanged { .. } => "ContainerImageChanged",
             Self::MetricsSampled { .. } => "MetricsSampled",
             Self::DriveHealthSampled { .. } => "DriveHealthSampled",
+            Self::DriveHealthChanged { .. } => "DriveHealthChanged",
+            Self::SmartAttributeIncreased { .. } => "SmartAttributeIncreased",
+            Self::DriveTemperatureCrossed { .. } => "DriveTemperatureCrossed",
         }
     }
 }
