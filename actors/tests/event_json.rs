@@ -8,6 +8,8 @@ use infrastructor_actors::events::{ContainerRef, Event, EventKind};
 use infrastructor_actors::probes::containers::parse_ps;
 use infrastructor_actors::probes::drives::parse_info;
 use infrastructor_actors::probes::metrics::parse_metrics;
+use infrastructor_actors::probes::services::parse_failed_units;
+use infrastructor_actors::probes::updates::parse_upgradable;
 use uuid::Uuid;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/");
@@ -36,7 +38,12 @@ fn covered(kind: &EventKind) -> &'static str {
         | EventKind::ContainerHealthChanged { .. }
         | EventKind::ContainerImageChanged { .. }
         | EventKind::MetricsSampled { .. }
-        | EventKind::DriveHealthSampled { .. } => kind.type_name(),
+        | EventKind::DriveHealthSampled { .. }
+        | EventKind::ServicesSampled { .. }
+        | EventKind::ServiceFailed { .. }
+        | EventKind::ServiceRecovered { .. }
+        | EventKind::UpdatesSampled { .. }
+        | EventKind::UpdatesAvailable { .. } => kind.type_name(),
     }
 }
 
@@ -46,6 +53,7 @@ fn examples() -> Vec<EventKind> {
     let one = containers.into_iter().next().expect("a container in the fixture");
     let c = ContainerRef { id: one.id.clone(), name: one.name.clone(), image: one.image.clone() };
     let sample = parse_metrics(&fixture("metrics/metrics-1.txt"), at).0.sample;
+    let updates = parse_upgradable(&fixture("updates/dnf-rocky9.txt"), at).0.expect("dnf");
     let drive = parse_info(&fixture("smartctl/sata-hdd-healthy.json"), at).0.expect("a drive");
     vec![
         EventKind::DeviceOnline { transport: "ssh monitor@tower:22".into() },
@@ -88,6 +96,21 @@ fn examples() -> Vec<EventKind> {
         },
         EventKind::MetricsSampled { sample },
         EventKind::DriveHealthSampled { drives: vec![drive] },
+        EventKind::ServicesSampled {
+            failed: parse_failed_units(&fixture("systemd/failed-252.txt"), at).0,
+        },
+        EventKind::ServiceFailed {
+            unit: "nginx.service".into(),
+            description: "A high performance web server and a reverse proxy server".into(),
+        },
+        EventKind::ServiceRecovered { unit: "nginx.service".into() },
+        EventKind::UpdatesSampled {
+            manager: "dnf".into(),
+            // NetworkManager, NetworkManager-libnm, kernel (a security update).
+            packages: updates.packages.into_iter().take(3).collect(),
+            security_count: 1,
+        },
+        EventKind::UpdatesAvailable { count: 9, security_count: 5 },
     ]
 }
 
