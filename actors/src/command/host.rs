@@ -57,5 +57,31 @@ pub const UPGRADABLE_LINE: &str = "if command -v apt >/dev/null 2>&1 && command 
 
 /// Upgradable packages of whichever package manager the device has, in one round trip.
 pub fn upgradable() -> Command {
-    Command::new("upgradable", UPGRADABLE_LINE, std::time::Duration::from_secs(60))
+    Command::new("upgradable", UPGRADABLE_LINE, DEFAULT_TIMEOUT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_metrics_fixtures_were_captured_with_the_catalogue_line() {
+        let script = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/metrics/capture.sh"
+        ));
+        assert!(script.contains(&format!("LINE='{METRICS_LINE}'")), "{METRICS_LINE}");
+    }
+
+    #[test]
+    fn every_section_marker_is_printed() {
+        for section in
+            ["stat", "meminfo", "loadavg", "uptime", "netdev", "diskstats", "procs", "df"]
+        {
+            assert!(METRICS_LINE.contains(&format!("echo @@{section};")), "{section}");
+        }
+        for manager in ["apt", "dnf", "dnf-security", "pacman", "none"] {
+            assert!(UPGRADABLE_LINE.contains(&format!("echo @@{manager};")), "{manager}");
+        }
+    }
 }

@@ -134,6 +134,25 @@ fn damaged_and_old_formats() {
     assert_eq!(parsed.sections, 5);
 }
 
+#[test]
+fn damaged_new_sections() {
+    let input = "@@stat\ncpu  1 0 1 8 0 0 0 0\ncpu0 1 0 1 8\ncpuX 1 2 3 4\ncpu1 1 x\n@@netdev\n\
+                 Inter-|   Receive\n    lo: 1 1 0 0 0 0 0 0 1 1 0 0 0 0 0 0\neth0: 5\n\
+                 wg0: 7 0 0 0 0 0 0 0 9 0 0 0 0 0 0 0\n@@diskstats\n 8 0 sda 1 0 2 0 3 0 4 0 0 0 0\n\
+                 8 1 sda1 1 0 2 0 3 0 4 0 0 0 0\nbad\n@@procs\nmany\n@@meminfo\nSwapTotal: 10 kB\n\
+                 SwapFree: 4 kB\n";
+    let (parsed, warnings) = parse_metrics(input, at());
+    let lines: Vec<_> = warnings.iter().map(|w| w.line.unwrap_or(0)).collect();
+    assert_eq!(lines, [4, 5, 9, 14, 16]);
+    assert_eq!(parsed.cores.iter().map(|(c, _)| *c).collect::<Vec<_>>(), [0]);
+    let names = |v: Vec<String>| v.join(",");
+    assert_eq!(names(parsed.sample.network.iter().map(|i| i.name.clone()).collect()), "wg0");
+    assert_eq!(names(parsed.sample.disks.iter().map(|d| d.name.clone()).collect()), "sda");
+    assert_eq!(parsed.sample.disks[0].write_bytes, 4 * 512);
+    assert_eq!(parsed.sample.process_count, None);
+    assert_eq!(parsed.sample.swap_used_bytes, Some(6 * 1024));
+}
+
 /// Answers each command with the next output queued under its name.
 struct FakeTransport(Mutex<Vec<(&'static str, i32, &'static str)>>);
 
