@@ -8,6 +8,8 @@ use infrastructor_actors::events::{ContainerRef, DriveRef, Event, EventKind};
 use infrastructor_actors::probes::containers::{parse_inspect, parse_ps};
 use infrastructor_actors::probes::drives::parse_info;
 use infrastructor_actors::probes::metrics::parse_metrics;
+use infrastructor_actors::probes::services::parse_failed_units;
+use infrastructor_actors::probes::updates::parse_upgradable;
 use uuid::Uuid;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/");
@@ -40,7 +42,12 @@ fn covered(kind: &EventKind) -> &'static str {
         | EventKind::ContainerRestartLoopDetected { .. }
         | EventKind::DriveHealthChanged { .. }
         | EventKind::SmartAttributeIncreased { .. }
-        | EventKind::DriveTemperatureCrossed { .. } => kind.type_name(),
+        | EventKind::DriveTemperatureCrossed { .. }
+        | EventKind::ServicesSampled { .. }
+        | EventKind::ServiceFailed { .. }
+        | EventKind::ServiceRecovered { .. }
+        | EventKind::UpdatesSampled { .. }
+        | EventKind::UpdatesAvailable { .. } => kind.type_name(),
     }
 }
 
@@ -52,6 +59,7 @@ fn examples() -> Vec<EventKind> {
     one.inspect = inspected.remove(&one.id);
     let c = ContainerRef { id: one.id.clone(), name: one.name.clone(), image: one.image.clone() };
     let sample = parse_metrics(&fixture("metrics/metrics-1.txt"), at).0.sample;
+    let updates = parse_upgradable(&fixture("updates/dnf-rocky9.txt"), at).0.expect("dnf");
     let drive = parse_info(&fixture("smartctl/sata-hdd-healthy.json"), at).0.expect("a drive");
     let d = DriveRef {
         device: drive.device.clone(),
@@ -121,6 +129,21 @@ fn examples() -> Vec<EventKind> {
             threshold_c: 55,
             rising: true,
         },
+        EventKind::ServicesSampled {
+            failed: parse_failed_units(&fixture("systemd/failed-252.txt"), at).0,
+        },
+        EventKind::ServiceFailed {
+            unit: "nginx.service".into(),
+            description: "A high performance web server and a reverse proxy server".into(),
+        },
+        EventKind::ServiceRecovered { unit: "nginx.service".into() },
+        EventKind::UpdatesSampled {
+            manager: "dnf".into(),
+            // NetworkManager, NetworkManager-libnm, kernel (a security update).
+            packages: updates.packages.into_iter().take(3).collect(),
+            security_count: 1,
+        },
+        EventKind::UpdatesAvailable { count: 9, security_count: 5 },
     ]
 }
 

@@ -7,6 +7,8 @@ use crate::probes::Probe;
 use crate::probes::containers::ContainersProbe;
 use crate::probes::drives::DrivesProbe;
 use crate::probes::metrics::MetricsProbe;
+use crate::probes::services::ServicesProbe;
+use crate::probes::updates::UpdatesProbe;
 
 /// Builds a fresh probe (on first start and after every restart).
 pub type ProbeFactory = Arc<dyn Fn() -> Box<dyn Probe> + Send + Sync>;
@@ -44,6 +46,8 @@ pub fn default_slots(spec: &DeviceSpec) -> Vec<ProbeSlot> {
         ProbeSlot::of::<ContainersProbe>(p.containers),
         ProbeSlot::of::<MetricsProbe>(p.metrics),
         ProbeSlot::of::<DrivesProbe>(p.drives),
+        ProbeSlot::of::<ServicesProbe>(p.services),
+        ProbeSlot::of::<UpdatesProbe>(p.updates),
     ]
     .into_iter()
     .filter(|s| s.settings.enabled)

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::probes::{containers::Container, drives::Drive, metrics::MetricsSample};
+use crate::probes::{services::FailedUnit, updates::Package};
 
 /// A container named in a change event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -206,6 +207,40 @@ pub enum EventKind {
         /// `true` when it went above the threshold, `false` when it came back below.
         rising: bool,
     },
+    /// One poll of the failed systemd units.
+    ServicesSampled {
+        /// Every unit in the `failed` state, in name order (empty when all is well).
+        failed: Vec<FailedUnit>,
+    },
+    /// A systemd unit entered the `failed` state (or was failed when monitoring started).
+    ServiceFailed {
+        /// Unit name, e.g. `nginx.service`.
+        unit: String,
+        /// The unit's description.
+        description: String,
+    },
+    /// A systemd unit that was failed is no longer failed (restarted, reset or removed).
+    ServiceRecovered {
+        /// Unit name.
+        unit: String,
+    },
+    /// One poll of the upgradable packages (from the local package cache; nothing refreshed).
+    UpdatesSampled {
+        /// Package manager: `apt`, `dnf` or `pacman`.
+        manager: String,
+        /// Every upgradable package, in name order.
+        packages: Vec<Package>,
+        /// How many of `packages` are security updates.
+        security_count: u32,
+    },
+    /// Updates became available (the count went from 0 to more), or more security updates
+    /// are pending than at the previous poll.
+    UpdatesAvailable {
+        /// Upgradable packages now.
+        count: u32,
+        /// Security updates among them.
+        security_count: u32,
+    },
 }
 
 impl EventKind {
@@ -233,6 +268,11 @@ impl EventKind {
             Self::DriveHealthChanged { .. } => "DriveHealthChanged",
             Self::SmartAttributeIncreased { .. } => "SmartAttributeIncreased",
             Self::DriveTemperatureCrossed { .. } => "DriveTemperatureCrossed",
+            Self::ServicesSampled { .. } => "ServicesSampled",
+            Self::ServiceFailed { .. } => "ServiceFailed",
+            Self::ServiceRecovered { .. } => "ServiceRecovered",
+            Self::UpdatesSampled { .. } => "UpdatesSampled",
+            Self::UpdatesAvailable { .. } => "UpdatesAvailable",
         }
     }
 }

@@ -6,6 +6,8 @@
 pub mod containers;
 pub mod drives;
 pub mod metrics;
+pub mod services;
+pub mod updates;
 
 use chrono::{DateTime, Utc};
 
