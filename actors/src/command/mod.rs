@@ -2,7 +2,11 @@
 //!
 //! No user-supplied string is interpolated into a shell line without validation and quoting.
 
+pub mod ondemand;
+
 use std::time::Duration;
+
+pub use ondemand::{InvalidArgument, Since};
 
 /// One command to run on a device.
 #[derive(Debug, Clone, PartialEq, Eq)]
