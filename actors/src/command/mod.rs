@@ -4,11 +4,13 @@
 
 pub mod docker;
 pub mod host;
+pub mod ondemand;
+
+use std::time::Duration;
 
 pub use docker::{docker_inspect, valid_container_id};
 pub use host::*;
-
-use std::time::Duration;
+pub use ondemand::{InvalidArgument, Since};
 
 /// One command to run on a device.
 #[derive(Debug, Clone, PartialEq, Eq)]
