@@ -15,11 +15,20 @@ pub fn parse_inspect(
     output: &str,
     _observed_at: DateTime<Utc>,
 ) -> (HashMap<String, Inspect>, Vec<Warning>) {
+    if output.trim().is_empty() {
+        return (HashMap::new(), Vec::new());
+    }
+    if let Some(fast) = super::inspect_fast::parse(output) {
+        return (fast, Vec::new());
+    }
+    parse_lenient(output)
+}
+
+/// The per-object path: decodes through `serde_json::Value` so one odd object only loses
+/// itself (with a warning), at about three times the cost of the typed path.
+pub(super) fn parse_lenient(output: &str) -> (HashMap<String, Inspect>, Vec<Warning>) {
     let mut found = HashMap::new();
     let mut warnings = Vec::new();
-    if output.trim().is_empty() {
-        return (found, warnings);
-    }
     let list = match serde_json::from_str::<Value>(output) {
         Ok(Value::Array(list)) => list,
         Ok(_) => return (found, vec![Warning::general("docker inspect output is not an array")]),
@@ -122,4 +131,35 @@ pub fn needs_inspect(prev: Option<&Container>, cur: &Container) -> bool {
         || prev.exit_code != cur.exit_code
         || cur.state == "restarting"
         || uptime_dropped
+}
+
+#[cfg(test)]
+mod fast_path_tests {
+    use super::*;
+
+    #[test]
+    fn typed_and_lenient_paths_agree_on_real_captures() {
+        for client in ["client-20.10", "client-28.2"] {
+            let path = format!(
+                "{}/../tests/fixtures/docker/{client}/inspect.json",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let text = std::fs::read_to_string(path).unwrap();
+            let fast = super::super::inspect_fast::parse(&text).expect("typed path fits");
+            let (lenient, warnings) = parse_lenient(&text);
+            assert!(warnings.is_empty());
+            assert_eq!(fast.len(), 13, "{client}");
+            assert_eq!(fast, lenient, "{client}");
+        }
+    }
+
+    #[test]
+    fn one_odd_object_falls_back_and_only_loses_itself() {
+        let text = r#"[{"Id":"a","RestartCount":"three"},{"Id":"b","RestartCount":2},{"Id":""}]"#;
+        assert!(super::super::inspect_fast::parse(text).is_none());
+        let (found, warnings) = parse_inspect(text, Utc::now());
+        assert_eq!(found["b"].restart_count, Some(2));
+        assert_eq!(found["a"].restart_count, None);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+    }
 }

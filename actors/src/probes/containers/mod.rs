@@ -3,6 +3,7 @@
 
 mod diff;
 mod inspect;
+mod inspect_fast;
 mod model;
 mod parse;
 mod restarts;
