@@ -11,4 +11,6 @@ pub mod fleet;
 pub mod ondemand;
 pub mod probes;
 pub mod state;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod transport;

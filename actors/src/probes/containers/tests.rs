@@ -1,13 +1,10 @@
 //! Fixture tests for the containers probe: real docker 20.10 and 28.2 client output.
 
-use std::sync::Mutex;
-
 use chrono::{DateTime, TimeZone, Utc};
 
 use super::*;
-use crate::command::Command;
 use crate::probes::PollContext;
-use crate::transport::{Output, Transport, TransportError};
+use crate::testing::Scripted;
 
 const PS_20: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -282,49 +279,16 @@ fn diff_rules() {
     );
 }
 
-/// Answers catalogue commands by name with canned outputs.
-pub(super) struct FakeTransport {
-    outputs: Mutex<Vec<(&'static str, Output)>>,
-}
-
-impl FakeTransport {
-    pub(super) fn new(outputs: Vec<(&'static str, &str, i32)>) -> Self {
-        let outputs = outputs
-            .into_iter()
-            .map(|(n, out, status)| {
-                (n, Output { stdout: out.into(), stderr: String::new(), status })
-            })
-            .collect();
-        Self { outputs: Mutex::new(outputs) }
-    }
-}
-
-#[async_trait::async_trait]
-impl Transport for FakeTransport {
-    async fn run(&self, command: &Command) -> Result<Output, TransportError> {
-        let mut outputs = self.outputs.lock().unwrap();
-        let i = outputs.iter().position(|(n, _)| *n == command.name).expect("unexpected command");
-        Ok(outputs.remove(i).1)
-    }
-    async fn connect(&self) -> Result<(), TransportError> {
-        Ok(())
-    }
-    async fn disconnect(&self) {}
-    fn describe(&self) -> String {
-        "fake".into()
-    }
-}
-
 #[tokio::test]
 async fn probe_samples_then_reports_changes() {
-    let transport = FakeTransport::new(vec![
-        ("docker_ps", PS_28, 0),
-        ("docker_stats", STATS_28, 0),
-        ("docker_inspect", INSPECT_28, 0),
-        ("docker_ps", PS_AFTER_28, 0),
-        ("docker_stats", STATS_AFTER_28, 0),
-        ("docker_inspect", INSPECT_28, 0),
-        ("docker_ps", "", 1),
+    let transport = Scripted::new([
+        ("docker_ps", 0, PS_28),
+        ("docker_stats", 0, STATS_28),
+        ("docker_inspect", 0, INSPECT_28),
+        ("docker_ps", 0, PS_AFTER_28),
+        ("docker_stats", 0, STATS_AFTER_28),
+        ("docker_inspect", 0, INSPECT_28),
+        ("docker_ps", 1, ""),
     ]);
     let ctx = PollContext {
         transport: &transport,

@@ -1,14 +1,12 @@
 //! `docker inspect`: parsing the real 20.10 and 28.2 captures, inspecting only new or changed
 //! containers, restarts from the restart count, OOM kills, and restart-loop detection.
 
-use std::sync::Mutex;
+use crate::testing::Scripted;
 
 use super::tests::{at, render_events};
 use super::*;
-use crate::command::Command;
 use crate::events::EventKind;
 use crate::probes::PollContext;
-use crate::transport::{Output, Transport, TransportError};
 
 macro_rules! docker {
     ($path:literal) => {
@@ -180,48 +178,21 @@ fn restart_loop_is_reported_once_per_episode() {
     assert_eq!(reported, [(2, 3, 300), (20, 3, 300)]);
 }
 
-/// Answers by command name and records every line it was sent.
-struct Recorder {
-    answers: Mutex<Vec<(&'static str, &'static str)>>,
-    lines: Mutex<Vec<String>>,
-}
-
-#[async_trait::async_trait]
-impl Transport for Recorder {
-    async fn run(&self, command: &Command) -> Result<Output, TransportError> {
-        self.lines.lock().unwrap().push(command.line.clone());
-        let mut answers = self.answers.lock().unwrap();
-        let i = answers.iter().position(|(n, _)| *n == command.name).expect("unexpected command");
-        let stdout = answers.remove(i).1.to_string();
-        Ok(Output { stdout, stderr: String::new(), status: 0 })
-    }
-    async fn connect(&self) -> Result<(), TransportError> {
-        Ok(())
-    }
-    async fn disconnect(&self) {}
-    fn describe(&self) -> String {
-        "recorder".into()
-    }
-}
-
 #[tokio::test]
 async fn only_new_or_changed_containers_are_inspected() {
     let stats = docker!("client-28.2/stats.jsonl");
     let after = docker!("client-28.2/ps-after.jsonl");
-    let transport = Recorder {
-        answers: Mutex::new(vec![
-            ("docker_ps", PS_28),
-            ("docker_stats", stats),
-            ("docker_inspect", INSPECT_28),
-            ("docker_ps", PS_28),
-            ("docker_stats", stats),
-            ("docker_inspect", INSPECT_28),
-            ("docker_ps", after),
-            ("docker_stats", stats),
-            ("docker_inspect", INSPECT_28),
-        ]),
-        lines: Mutex::new(Vec::new()),
-    };
+    let transport = Scripted::new([
+        ("docker_ps", 0, PS_28),
+        ("docker_stats", 0, stats),
+        ("docker_inspect", 0, INSPECT_28),
+        ("docker_ps", 0, PS_28),
+        ("docker_stats", 0, stats),
+        ("docker_inspect", 0, INSPECT_28),
+        ("docker_ps", 0, after),
+        ("docker_stats", 0, stats),
+        ("docker_inspect", 0, INSPECT_28),
+    ]);
     let ctx = PollContext {
         transport: &transport,
         observed_at: at(),
@@ -229,9 +200,9 @@ async fn only_new_or_changed_containers_are_inspected() {
         command_timeout: std::time::Duration::from_secs(20),
     };
     let mut probe = ContainersProbe::default();
-    let inspected = |transport: &Recorder| -> Vec<usize> {
-        let lines = transport.lines.lock().unwrap();
-        lines
+    let inspected = |transport: &Scripted| -> Vec<usize> {
+        transport
+            .lines()
             .iter()
             .filter(|l| l.starts_with("docker inspect"))
             .map(|l| l.split(' ').count() - 4)

@@ -1,14 +1,11 @@
 //! Fixture tests for the metrics probe: two real captures of the `metrics` command, and
 //! `sensors -j` outputs.
 
-use std::sync::Mutex;
-
 use chrono::{DateTime, TimeZone, Utc};
 
 use super::*;
-use crate::command::Command;
 use crate::probes::PollContext;
-use crate::transport::{Output, Transport, TransportError};
+use crate::testing::Scripted;
 
 const FIRST: &str =
     include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/metrics/metrics-1.txt"));
@@ -153,28 +150,7 @@ fn damaged_new_sections() {
     assert_eq!(parsed.sample.swap_used_bytes, Some(6 * 1024));
 }
 
-/// Answers each command with the next output queued under its name.
-struct FakeTransport(Mutex<Vec<(&'static str, i32, &'static str)>>);
-
-#[async_trait::async_trait]
-impl Transport for FakeTransport {
-    async fn run(&self, command: &Command) -> Result<Output, TransportError> {
-        let mut queue = self.0.lock().unwrap();
-        let i =
-            queue.iter().position(|(name, ..)| *name == command.name).expect("unexpected command");
-        let (_, status, stdout) = queue.remove(i);
-        Ok(Output { stdout: stdout.to_string(), stderr: String::new(), status })
-    }
-    async fn connect(&self) -> Result<(), TransportError> {
-        Ok(())
-    }
-    async fn disconnect(&self) {}
-    fn describe(&self) -> String {
-        "fake".into()
-    }
-}
-
-fn ctx(transport: &FakeTransport) -> PollContext<'_> {
+fn ctx(transport: &Scripted) -> PollContext<'_> {
     PollContext {
         transport,
         observed_at: at(),
@@ -192,13 +168,13 @@ fn sample(events: Vec<EventKind>) -> MetricsSample {
 
 #[tokio::test]
 async fn probe_computes_cpu_and_rates_from_the_previous_poll() {
-    let transport = FakeTransport(Mutex::new(vec![
+    let transport = Scripted::new([
         ("metrics", 0, FIRST),
         ("sensors", 0, SENSORS_MULTICHIP),
         ("metrics", 0, SECOND),
         ("sensors", 0, SENSORS_MULTICHIP),
         ("metrics", 0, "nothing useful"),
-    ]));
+    ]);
     let mut probe = MetricsProbe::default();
     let first = sample(probe.poll(&ctx(&transport)).await.unwrap());
     assert_eq!((first.cpu_percent, first.cpu_cores.len()), (None, 0));
@@ -223,14 +199,14 @@ disk vda r=21139334144/464530 w=31902789632/110117 r/s=Some(11815.38) w/s=Some(1
 
 #[tokio::test]
 async fn missing_sensors_are_not_retried() {
-    let transport = FakeTransport(Mutex::new(vec![
+    let transport = Scripted::new([
         ("metrics", 0, FIRST),
         ("sensors", 127, ""),
         ("metrics", 0, SECOND),
         ("metrics", 0, FIRST),
         ("sensors", 1, SENSORS_NONE),
         ("metrics", 0, SECOND),
-    ]));
+    ]);
     let mut probe = MetricsProbe::default();
     for _ in 0..2 {
         assert_eq!(sample(probe.poll(&ctx(&transport)).await.unwrap()).temperatures, vec![]);
@@ -239,7 +215,7 @@ async fn missing_sensors_are_not_retried() {
     for _ in 0..2 {
         assert_eq!(sample(probe.poll(&ctx(&transport)).await.unwrap()).temperatures, vec![]);
     }
-    assert!(transport.0.lock().unwrap().is_empty(), "sensors run once per probe instance");
+    assert_eq!(transport.unused(), 0, "sensors run once per probe instance");
 }
 
 #[test]

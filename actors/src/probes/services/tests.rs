@@ -1,12 +1,9 @@
 //! Fixture tests for the services probe: systemd 252 outputs and a machine without systemd.
 
-use std::sync::Mutex;
-
 use chrono::{DateTime, TimeZone, Utc};
 
 use super::*;
-use crate::command::Command;
-use crate::transport::{Output, Transport, TransportError};
+use crate::testing::Scripted;
 
 macro_rules! fixture {
     ($name:literal) => {
@@ -72,37 +69,18 @@ fn diff_reports_failures_and_recoveries() {
     assert_eq!(diff(&after, &after), vec![]);
 }
 
-/// Answers `failed_units` with the queued (status, stdout, stderr) outputs, in order.
-struct FakeTransport(Mutex<Vec<(i32, &'static str, &'static str)>>);
-
-#[async_trait::async_trait]
-impl Transport for FakeTransport {
-    async fn run(&self, command: &Command) -> Result<Output, TransportError> {
-        assert_eq!(command.name, "failed_units");
-        let (status, stdout, stderr) = self.0.lock().unwrap().remove(0);
-        Ok(Output { stdout: stdout.into(), stderr: stderr.into(), status })
-    }
-    async fn connect(&self) -> Result<(), TransportError> {
-        Ok(())
-    }
-    async fn disconnect(&self) {}
-    fn describe(&self) -> String {
-        "fake".into()
-    }
-}
-
 fn types(events: &[EventKind]) -> Vec<&'static str> {
     events.iter().map(EventKind::type_name).collect()
 }
 
 #[tokio::test]
 async fn probe_reports_units_failed_at_first_sight_once() {
-    let transport = FakeTransport(Mutex::new(vec![
-        (0, FAILED, ""),
-        (0, FAILED, ""),
-        (0, AFTER, ""),
-        (1, "", NOT_BOOTED_STDERR),
-    ]));
+    let transport = Scripted::with_stderr([
+        ("failed_units", 0, FAILED, ""),
+        ("failed_units", 0, FAILED, ""),
+        ("failed_units", 0, AFTER, ""),
+        ("failed_units", 1, "", NOT_BOOTED_STDERR),
+    ]);
     let ctx = PollContext {
         transport: &transport,
         observed_at: at(),

@@ -1,12 +1,9 @@
 //! Fixture tests for the updates probe: a real apt capture and dnf/pacman formats.
 
-use std::sync::Mutex;
-
 use chrono::{DateTime, TimeZone, Utc};
 
 use super::*;
-use crate::command::Command;
-use crate::transport::{Output, Transport, TransportError};
+use crate::testing::Scripted;
 
 macro_rules! fixture {
     ($name:literal) => {
@@ -136,28 +133,15 @@ fn updates_available_rule() {
     assert!(!became_available(Some((4, 2)), (0, 0)));
 }
 
-/// Answers `upgradable` with the queued outputs, in order.
-struct FakeTransport(Mutex<Vec<&'static str>>);
-
-#[async_trait::async_trait]
-impl Transport for FakeTransport {
-    async fn run(&self, command: &Command) -> Result<Output, TransportError> {
-        assert_eq!(command.name, "upgradable");
-        let stdout = self.0.lock().unwrap().remove(0).to_string();
-        Ok(Output { stdout, stderr: String::new(), status: 0 })
-    }
-    async fn connect(&self) -> Result<(), TransportError> {
-        Ok(())
-    }
-    async fn disconnect(&self) {}
-    fn describe(&self) -> String {
-        "fake".into()
-    }
-}
-
 #[tokio::test]
 async fn probe_announces_updates_once() {
-    let transport = FakeTransport(Mutex::new(vec![APT, APT, "@@apt\nListing...\n", DNF, NONE]));
+    let transport = Scripted::new([
+        ("upgradable", 0, APT),
+        ("upgradable", 0, APT),
+        ("upgradable", 0, "@@apt\nListing...\n"),
+        ("upgradable", 0, DNF),
+        ("upgradable", 0, NONE),
+    ]);
     let ctx = PollContext {
         transport: &transport,
         observed_at: at(),
