@@ -9,9 +9,12 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 use crate::events::{Capabilities, Event, EventKind};
+use crate::probes::arrays::ArraysSample;
 use crate::probes::containers::Container;
 use crate::probes::drives::Drive;
 use crate::probes::metrics::MetricsSample;
+use crate::probes::vms::Vm;
+use crate::probes::zfs::ZfsSample;
 
 /// The latest known state of one device.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -32,6 +35,12 @@ pub struct DeviceState {
     pub metrics: Option<MetricsSample>,
     /// Last drives sample.
     pub drives: Vec<Drive>,
+    /// Last ZFS sample.
+    pub zfs: Option<ZfsSample>,
+    /// Last arrays sample.
+    pub arrays: Option<ArraysSample>,
+    /// Last VMs sample.
+    pub vms: Vec<Vm>,
     /// Probes skipped, with the reason.
     pub skipped: BTreeMap<String, String>,
     /// Last failure per probe.
@@ -74,6 +83,18 @@ impl DeviceState {
             EventKind::DriveHealthSampled { drives } => {
                 self.failures.remove("drives");
                 self.drives = drives.clone();
+            }
+            EventKind::PoolStatusSampled { sample } => {
+                self.failures.remove("zfs");
+                self.zfs = Some(sample.clone());
+            }
+            EventKind::ArraysSampled { sample } => {
+                self.failures.remove("arrays");
+                self.arrays = Some(sample.clone());
+            }
+            EventKind::VmsSampled { vms } => {
+                self.failures.remove("vms");
+                self.vms = vms.clone();
             }
             _ => {}
         }

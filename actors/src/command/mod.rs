@@ -2,6 +2,10 @@
 //!
 //! No user-supplied string is interpolated into a shell line without validation and quoting.
 
+pub mod storage;
+
+pub use storage::{arrays, valid_vm_name, virsh_dominfo, virsh_list, zfs};
+
 use std::time::Duration;
 
 /// One command to run on a device.
