@@ -110,11 +110,14 @@ pub fn parse_disks_ini(
     disks
 }
 
-/// Disks whose state makes the array degraded, as `name STATUS`.
+/// Disks whose state makes the array degraded, as `name STATUS`. `DISK_NP_DSBL` counts only
+/// for a slot that had a disk assigned (non-empty `id`): an unused second parity slot reads
+/// `DISK_NP_DSBL` too.
 pub fn bad_disks(a: &UnraidArray) -> Vec<String> {
     a.disks
         .iter()
         .filter(|d| BAD.contains(&d.status.as_str()))
+        .filter(|d| d.status != "DISK_NP_DSBL" || d.id.is_some())
         .map(|d| format!("{} {}", d.name, d.status))
         .collect()
 }
