@@ -5,9 +5,12 @@
 use chrono::{TimeZone, Utc};
 use infrastructor_actors::capabilities;
 use infrastructor_actors::events::{ContainerRef, Event, EventKind};
+use infrastructor_actors::probes::arrays::parse_arrays;
 use infrastructor_actors::probes::containers::parse_ps;
 use infrastructor_actors::probes::drives::parse_info;
 use infrastructor_actors::probes::metrics::parse_metrics;
+use infrastructor_actors::probes::vms::parse_dominfo;
+use infrastructor_actors::probes::zfs::parse_zfs;
 use uuid::Uuid;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/");
@@ -36,7 +39,16 @@ fn covered(kind: &EventKind) -> &'static str {
         | EventKind::ContainerHealthChanged { .. }
         | EventKind::ContainerImageChanged { .. }
         | EventKind::MetricsSampled { .. }
-        | EventKind::DriveHealthSampled { .. } => kind.type_name(),
+        | EventKind::DriveHealthSampled { .. }
+        | EventKind::PoolStatusSampled { .. }
+        | EventKind::PoolStateChanged { .. }
+        | EventKind::ScrubFinished { .. }
+        | EventKind::ResilverFinished { .. }
+        | EventKind::ArraysSampled { .. }
+        | EventKind::ArrayDegraded { .. }
+        | EventKind::ArrayRecovered { .. }
+        | EventKind::VmsSampled { .. }
+        | EventKind::VmStateChanged { .. } => kind.type_name(),
     }
 }
 
@@ -47,6 +59,20 @@ fn examples() -> Vec<EventKind> {
     let c = ContainerRef { id: one.id.clone(), name: one.name.clone(), image: one.image.clone() };
     let sample = parse_metrics(&fixture("metrics/metrics-1.txt"), at).0.sample;
     let drive = parse_info(&fixture("smartctl/sata-hdd-healthy.json"), at).0.expect("a drive");
+    let zfs = format!(
+        "@@version\n{}@@status\n{}@@list\n{}@@snapshots\n{}@@arcstats\n{}",
+        fixture("zfs/openzfs-2.1/zpool-version.txt"),
+        fixture("zfs/openzfs-2.1/zpool-status-p-degraded.txt"),
+        fixture("zfs/openzfs-2.1/zpool-list-Hp-degraded.txt"),
+        fixture("zfs/openzfs-2.1/zfs-list-Hp-snapshots.txt"),
+        fixture("zfs/openzfs-2.1/arcstats.txt"),
+    );
+    let mut zfs = parse_zfs(&zfs, at).0.expect("a zfs sample");
+    zfs.pools.truncate(1);
+    let arrays =
+        format!("@@mdstat\n{}", fixture("mdstat/linux-6.1/degraded-raid1-resync-raid5.txt"));
+    let arrays = parse_arrays(&arrays, at).0;
+    let vms = parse_dominfo(&fixture("virsh/libvirt-9.0/dominfo.txt"), at).0;
     vec![
         EventKind::DeviceOnline { transport: "ssh monitor@tower:22".into() },
         EventKind::DeviceOffline {
@@ -88,6 +114,31 @@ fn examples() -> Vec<EventKind> {
         },
         EventKind::MetricsSampled { sample },
         EventKind::DriveHealthSampled { drives: vec![drive] },
+        EventKind::PoolStatusSampled { sample: zfs },
+        EventKind::PoolStateChanged {
+            pool: "backup".into(),
+            previous: Some("ONLINE".into()),
+            current: Some("DEGRADED".into()),
+        },
+        EventKind::ScrubFinished {
+            pool: "tank".into(),
+            errors: Some(0),
+            finished_at: Some("Mon Nov 23 13:40:00 2026".into()),
+        },
+        EventKind::ResilverFinished {
+            pool: "backup".into(),
+            errors: Some(0),
+            finished_at: Some("2026-11-23T11:25:56+00:00".into()),
+        },
+        EventKind::ArraysSampled { sample: arrays },
+        EventKind::ArrayDegraded { array: "md0".into(), detail: "[2/1] [U_] sdb1(F)".into() },
+        EventKind::ArrayRecovered { array: "md0".into() },
+        EventKind::VmsSampled { vms },
+        EventKind::VmStateChanged {
+            vm: "win11.gaming".into(),
+            previous: Some("running".into()),
+            current: Some("shut off".into()),
+        },
     ]
 }
 
