@@ -51,7 +51,7 @@ pub fn valid_vm_name(name: &str) -> bool {
 /// `virsh dominfo` for every VM of `names` in one round trip, each section preceded by an
 /// `@@vm` line. Names failing [`valid_vm_name`] are left out and returned as the second value;
 /// `None` when no name is left.
-pub fn virsh_dominfo<'a>(names: &'a [String]) -> (Option<Command>, Vec<&'a str>) {
+pub fn virsh_dominfo(names: &[String]) -> (Option<Command>, Vec<&str>) {
     let mut line = String::new();
     let mut rejected = Vec::new();
     for name in names {
