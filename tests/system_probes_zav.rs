@@ -1,6 +1,7 @@
 //! System tests of the ZFS and VMs probes over real sshd: simulated devices whose `zpool`,
 //! `zfs` and `virsh` are shims replaying the fixtures; a pool going ONLINE → DEGRADED gives
-//! exactly one `PoolStateChanged`, a VM going running → shut off exactly one `VmStateChanged`.
+//! exactly one `PoolStateChanged`, a scrub finishing (2.3 JSON status) exactly one
+//! `ScrubFinished`, a VM going running → shut off exactly one `VmStateChanged`.
 
 mod harness;
 
@@ -205,5 +206,44 @@ async fn a_vm_shutting_off_gives_exactly_one_vm_state_changed() {
             ]
         );
     }
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finished_scrub_in_json_status_gives_exactly_one_scrub_finished() {
+    let dev = SimDevice::start("nas23");
+    dev.install_tool("zpool", ZPOOL);
+    dev.install_tool("zfs", ZFS);
+    dev.set("zpool/version", &fixture("zfs/openzfs-2.3/zpool-version.txt"));
+    dev.set("zpool/status-json", &fixture("zfs/openzfs-2.3/zpool-status-j-scrubbing.json"));
+    dev.set("zpool/list", &fixture("zfs/openzfs-2.1/zpool-list-Hp-healthy.txt"));
+    let app = serve(vec![spec(&dev, Probes { zfs: every(300), ..Probes::disabled() })]).await;
+    wait_until(Duration::from_secs(20), "zfs sampled", || {
+        count(&app, "nas23", "PoolStatusSampled") >= 1
+    })
+    .await;
+    more_samples(&app, "nas23", "PoolStatusSampled", 2).await;
+    assert_eq!(count(&app, "nas23", "ScrubFinished"), 0, "no event while scrubbing");
+
+    dev.set("zpool/status-json", &fixture("zfs/openzfs-2.3/zpool-status-j-healthy.json"));
+    wait_until(Duration::from_secs(20), "ScrubFinished", || {
+        count(&app, "nas23", "ScrubFinished") >= 1
+    })
+    .await;
+    more_samples(&app, "nas23", "PoolStatusSampled", 3).await;
+    assert_eq!(
+        events(&app, "nas23", "ScrubFinished"),
+        vec![EventKind::ScrubFinished {
+            pool: "tank".into(),
+            errors: Some(0),
+            finished_at: Some("2026-11-22T03:36:45+00:00".into()),
+        }]
+    );
+    assert_eq!(count(&app, "nas23", "PoolStateChanged"), 0);
+    let store = app.store.read().unwrap();
+    let zfs = store.devices["nas23"].zfs.clone().expect("zfs state kept");
+    drop(store);
+    assert!(zfs.json_status, "the JSON status was used");
+    assert_eq!(dev.calls("zpool status -p"), 0, "no text fallback when -j works");
     app.shutdown().await;
 }
