@@ -240,9 +240,7 @@ async fn a_finished_scrub_in_json_status_gives_exactly_one_scrub_finished() {
         }]
     );
     assert_eq!(count(&app, "nas23", "PoolStateChanged"), 0);
-    let store = app.store.read().unwrap();
-    let zfs = store.devices["nas23"].zfs.clone().expect("zfs state kept");
-    drop(store);
+    let zfs = app.store.read().unwrap().devices["nas23"].zfs.clone().expect("zfs state kept");
     assert!(zfs.json_status, "the JSON status was used");
     assert_eq!(dev.calls("zpool status -p"), 0, "no text fallback when -j works");
     app.shutdown().await;
