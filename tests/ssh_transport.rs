@@ -12,17 +12,7 @@ use infrastructor_actors::device::Auth;
 use infrastructor_actors::transport::{SshOptions, SshTransport, Transport, TransportError};
 
 fn options(dev: &SimDevice) -> SshOptions {
-    let s = dev.sshd();
-    SshOptions {
-        host: "127.0.0.1".into(),
-        port: s.port(),
-        user: s.user().to_string(),
-        auth: Auth::KeyFile { path: s.client_key_path(), passphrase: None },
-        known_hosts: s.known_hosts_path(),
-        connect_timeout: Duration::from_secs(10),
-        max_channels: 4,
-        keepalive: Duration::from_secs(30),
-    }
+    harness::ssh_options(dev)
 }
 
 fn cmd(line: &str, timeout: Duration) -> Command {

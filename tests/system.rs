@@ -9,7 +9,7 @@ use harness::{SimDevice, wait_until};
 use infrastructor::app::{self, AppOptions, Running};
 use infrastructor::check::check_device;
 use infrastructor_actors::device::{
-    Auth, DeviceSpec, FleetSettings, ProbeSettings, Probes, RestartPolicy, TransportKind,
+    Auth, DeviceSpec, FleetSettings, ProbeSettings, Probes, RestartPolicy,
 };
 use infrastructor_actors::events::EventKind;
 
@@ -19,24 +19,14 @@ const PS_AFTER: &str = "docker/client-20.10/ps-after.jsonl";
 const STATS_AFTER: &str = "docker/client-20.10/stats-after.jsonl";
 
 fn spec(dev: &SimDevice) -> DeviceSpec {
-    let sshd = dev.sshd();
-    DeviceSpec {
-        name: dev.name().to_string(),
-        transport: TransportKind::Ssh,
-        host: "127.0.0.1".into(),
-        port: sshd.port(),
-        user: sshd.user().to_string(),
-        auth: Auth::KeyFile { path: sshd.client_key_path(), passphrase: None },
-        sudo: false,
-        tags: vec!["test".into()],
-        known_hosts: sshd.known_hosts_path(),
-        probes: Probes {
-            containers: ProbeSettings { enabled: true, interval: Duration::from_millis(500) },
-            metrics: ProbeSettings { enabled: true, interval: Duration::from_secs(1) },
-            drives: ProbeSettings { enabled: true, interval: Duration::from_secs(2) },
-            ..Probes::disabled()
-        },
-    }
+    let every = |ms| ProbeSettings { enabled: true, interval: Duration::from_millis(ms) };
+    let probes = Probes {
+        containers: every(500),
+        metrics: every(1000),
+        drives: every(2000),
+        ..Probes::disabled()
+    };
+    harness::device_spec(dev, probes)
 }
 
 fn fast_settings() -> FleetSettings {

@@ -11,8 +11,7 @@ use harness::{FaultProxy, SimDevice, wait_until};
 use infrastructor::app::{self, AppOptions, Running};
 use infrastructor_actors::bus::Bus;
 use infrastructor_actors::device::{
-    Auth, DeviceSpec, FleetSettings, ProbeSettings, ProbeSlot, Probes, RestartPolicy,
-    TransportKind, default_slots,
+    DeviceSpec, FleetSettings, ProbeSettings, ProbeSlot, Probes, RestartPolicy, default_slots,
 };
 use infrastructor_actors::events::EventKind;
 use infrastructor_actors::fleet::{Fleet, FleetArgs};
@@ -20,25 +19,14 @@ use infrastructor_actors::probes::{PollContext, Probe, ProbeError};
 use ractor::Actor;
 
 fn spec(dev: &SimDevice, port: u16, known_hosts: std::path::PathBuf) -> DeviceSpec {
-    let s = dev.sshd();
     let every = |ms| ProbeSettings { enabled: true, interval: Duration::from_millis(ms) };
-    DeviceSpec {
-        name: dev.name().into(),
-        transport: TransportKind::Ssh,
-        host: "127.0.0.1".into(),
-        port,
-        user: s.user().into(),
-        auth: Auth::KeyFile { path: s.client_key_path(), passphrase: None },
-        sudo: false,
-        tags: vec![],
-        known_hosts,
-        probes: Probes {
-            containers: every(500),
-            metrics: every(1000),
-            drives: every(2000),
-            ..Probes::disabled()
-        },
-    }
+    let probes = Probes {
+        containers: every(500),
+        metrics: every(1000),
+        drives: every(2000),
+        ..Probes::disabled()
+    };
+    DeviceSpec { port, known_hosts, ..harness::device_spec(dev, probes) }
 }
 
 fn settings() -> FleetSettings {

@@ -8,6 +8,7 @@ pub mod command;
 pub mod device;
 pub mod events;
 pub mod fleet;
+pub mod ondemand;
 pub mod probes;
 pub mod state;
 pub mod transport;

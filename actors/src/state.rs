@@ -13,6 +13,8 @@ use crate::probes::arrays::ArraysSample;
 use crate::probes::containers::Container;
 use crate::probes::drives::Drive;
 use crate::probes::metrics::MetricsSample;
+use crate::probes::services::FailedUnit;
+use crate::probes::updates::Package;
 use crate::probes::vms::Vm;
 use crate::probes::zfs::ZfsSample;
 
@@ -41,6 +43,10 @@ pub struct DeviceState {
     pub arrays: Option<ArraysSample>,
     /// Last VMs sample.
     pub vms: Vec<Vm>,
+    /// Failed systemd units of the last services sample; `None` before the first.
+    pub failed_units: Option<Vec<FailedUnit>>,
+    /// Last updates sample; `None` before the first.
+    pub updates: Option<UpdatesState>,
     /// Probes skipped, with the reason.
     pub skipped: BTreeMap<String, String>,
     /// Last failure per probe.
@@ -96,9 +102,32 @@ impl DeviceState {
                 self.failures.remove("vms");
                 self.vms = vms.clone();
             }
+            EventKind::ServicesSampled { failed } => {
+                self.failures.remove("services");
+                self.failed_units = Some(failed.clone());
+            }
+            EventKind::UpdatesSampled { manager, packages, security_count } => {
+                self.failures.remove("updates");
+                self.updates = Some(UpdatesState {
+                    manager: manager.clone(),
+                    packages: packages.clone(),
+                    security_count: *security_count,
+                });
+            }
             _ => {}
         }
     }
+}
+
+/// The last `UpdatesSampled` of a device.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct UpdatesState {
+    /// Package manager: `apt`, `dnf` or `pacman`.
+    pub manager: String,
+    /// Upgradable packages.
+    pub packages: Vec<Package>,
+    /// Security updates among them.
+    pub security_count: u32,
 }
 
 /// State of every device plus the most recent events, shared behind a lock.

@@ -4,11 +4,13 @@
 
 use chrono::{TimeZone, Utc};
 use infrastructor_actors::capabilities;
-use infrastructor_actors::events::{ContainerRef, Event, EventKind};
+use infrastructor_actors::events::{ContainerRef, DriveRef, Event, EventKind};
 use infrastructor_actors::probes::arrays::parse_arrays;
-use infrastructor_actors::probes::containers::parse_ps;
+use infrastructor_actors::probes::containers::{parse_inspect, parse_ps};
 use infrastructor_actors::probes::drives::parse_info;
 use infrastructor_actors::probes::metrics::parse_metrics;
+use infrastructor_actors::probes::services::parse_failed_units;
+use infrastructor_actors::probes::updates::parse_upgradable;
 use infrastructor_actors::probes::vms::parse_dominfo;
 use infrastructor_actors::probes::zfs::parse_zfs;
 use uuid::Uuid;
@@ -40,6 +42,15 @@ fn covered(kind: &EventKind) -> &'static str {
         | EventKind::ContainerImageChanged { .. }
         | EventKind::MetricsSampled { .. }
         | EventKind::DriveHealthSampled { .. }
+        | EventKind::ContainerRestartLoopDetected { .. }
+        | EventKind::DriveHealthChanged { .. }
+        | EventKind::SmartAttributeIncreased { .. }
+        | EventKind::DriveTemperatureCrossed { .. }
+        | EventKind::ServicesSampled { .. }
+        | EventKind::ServiceFailed { .. }
+        | EventKind::ServiceRecovered { .. }
+        | EventKind::UpdatesSampled { .. }
+        | EventKind::UpdatesAvailable { .. }
         | EventKind::PoolStatusSampled { .. }
         | EventKind::PoolStateChanged { .. }
         | EventKind::ScrubFinished { .. }
@@ -55,9 +66,12 @@ fn covered(kind: &EventKind) -> &'static str {
 fn examples() -> Vec<EventKind> {
     let at = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
     let (containers, _) = parse_ps(&fixture("docker/client-28.2/ps.jsonl"), at);
-    let one = containers.into_iter().next().expect("a container in the fixture");
+    let mut one = containers.into_iter().next().expect("a container in the fixture");
+    let (mut inspected, _) = parse_inspect(&fixture("docker/client-28.2/inspect.json"), at);
+    one.inspect = inspected.remove(&one.id);
     let c = ContainerRef { id: one.id.clone(), name: one.name.clone(), image: one.image.clone() };
     let sample = parse_metrics(&fixture("metrics/metrics-1.txt"), at).0.sample;
+    let updates = parse_upgradable(&fixture("updates/dnf-rocky9.txt"), at).0.expect("dnf");
     let drive = parse_info(&fixture("smartctl/sata-hdd-healthy.json"), at).0.expect("a drive");
     let zfs = format!(
         "@@version\n{}@@status\n{}@@list\n{}@@snapshots\n{}@@arcstats\n{}",
@@ -73,6 +87,11 @@ fn examples() -> Vec<EventKind> {
         format!("@@mdstat\n{}", fixture("mdstat/linux-6.1/degraded-raid1-resync-raid5.txt"));
     let arrays = parse_arrays(&arrays, at).0;
     let vms = parse_dominfo(&fixture("virsh/libvirt-9.0/dominfo.txt"), at).0;
+    let d = DriveRef {
+        device: drive.device.clone(),
+        model: drive.model.clone(),
+        serial: drive.serial.clone(),
+    };
     vec![
         EventKind::DeviceOnline { transport: "ssh monitor@tower:22".into() },
         EventKind::DeviceOffline {
@@ -99,7 +118,11 @@ fn examples() -> Vec<EventKind> {
         EventKind::ContainerCreated { container: c.clone() },
         EventKind::ContainerStarted { container: c.clone() },
         EventKind::ContainerStopped { container: c.clone(), exit_code: Some(0) },
-        EventKind::ContainerDied { container: c.clone(), exit_code: Some(137) },
+        EventKind::ContainerDied {
+            container: c.clone(),
+            exit_code: Some(137),
+            oom_killed: Some(true),
+        },
         EventKind::ContainerRemoved { container: c.clone() },
         EventKind::ContainerRestarted { container: c.clone() },
         EventKind::ContainerHealthChanged {
@@ -108,12 +131,45 @@ fn examples() -> Vec<EventKind> {
             current: Some("unhealthy".into()),
         },
         EventKind::ContainerImageChanged {
-            container: c,
+            container: c.clone(),
             previous_id: format!("sha256:{}", "ab".repeat(32)),
             previous_image: "local/busybox:latest".into(),
         },
         EventKind::MetricsSampled { sample },
         EventKind::DriveHealthSampled { drives: vec![drive] },
+        EventKind::ContainerRestartLoopDetected { container: c, restarts: 3, window_secs: 300 },
+        EventKind::DriveHealthChanged {
+            drive: d.clone(),
+            previous: "passed".into(),
+            current: "failed".into(),
+        },
+        EventKind::SmartAttributeIncreased {
+            drive: d.clone(),
+            attribute: "Reallocated_Sector_Ct".into(),
+            previous: 0,
+            current: 8,
+        },
+        EventKind::DriveTemperatureCrossed {
+            drive: d,
+            temperature_c: 56,
+            threshold_c: 55,
+            rising: true,
+        },
+        EventKind::ServicesSampled {
+            failed: parse_failed_units(&fixture("systemd/failed-252.txt"), at).0,
+        },
+        EventKind::ServiceFailed {
+            unit: "nginx.service".into(),
+            description: "A high performance web server and a reverse proxy server".into(),
+        },
+        EventKind::ServiceRecovered { unit: "nginx.service".into() },
+        EventKind::UpdatesSampled {
+            manager: "dnf".into(),
+            // NetworkManager, NetworkManager-libnm, kernel (a security update).
+            packages: updates.packages.into_iter().take(3).collect(),
+            security_count: 1,
+        },
+        EventKind::UpdatesAvailable { count: 9, security_count: 5 },
         EventKind::PoolStatusSampled { sample: zfs },
         EventKind::PoolStateChanged {
             pool: "backup".into(),

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use infrastructor_actors::bus::Bus;
 use infrastructor_actors::command;
 use infrastructor_actors::device::{
-    Auth, DeviceSpec, FleetSettings, ProbeSettings, Probes, TransportKind,
+    DeviceSpec, FleetSettings, ProbeSettings, Probes, TransportKind,
 };
 use infrastructor_actors::fleet::{Fleet, FleetArgs};
 use infrastructor_actors::transport::{SshOptions, SshTransport, Transport};
@@ -37,17 +37,7 @@ pub struct SshFleetResult {
 }
 
 fn options(dev: &SimDevice) -> SshOptions {
-    let s = dev.sshd();
-    SshOptions {
-        host: "127.0.0.1".into(),
-        port: s.port(),
-        user: s.user().to_string(),
-        auth: Auth::KeyFile { path: s.client_key_path(), passphrase: None },
-        known_hosts: s.known_hosts_path(),
-        connect_timeout: Duration::from_secs(10),
-        max_channels: 4,
-        keepalive: Duration::from_secs(30),
-    }
+    crate::harness::ssh_options(dev)
 }
 
 /// `n` commands one after another on one session.

@@ -23,21 +23,9 @@ use std::path::{Path, PathBuf};
 
 use super::sshd::{SYSTEM_PATH, Sshd};
 
-/// Tools hidden from the system `PATH` of every device (the monitor's capability probes).
-pub const HIDDEN_TOOLS: &[&str] = &[
-    "docker",
-    "smartctl",
-    "zpool",
-    "zfs",
-    "virsh",
-    "systemctl",
-    "journalctl",
-    "sensors",
-    "sudo",
-    "apt",
-    "dnf",
-    "pacman",
-];
+/// Tools hidden from the system `PATH` of every device: exactly the ones the monitor's
+/// capability detection looks for, so a simulated device has only the shims a test installs.
+pub const HIDDEN_TOOLS: &[&str] = infrastructor_actors::probes::KNOWN_TOOLS;
 /// Tools with a built-in shim, installed at start.
 pub const SHIMMED_TOOLS: &[&str] = &["docker", "smartctl", "sudo"];
 

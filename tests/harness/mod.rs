@@ -7,6 +7,7 @@
 pub mod device;
 pub mod postgres;
 pub mod proxy;
+pub mod specs;
 pub mod sshd;
 
 use std::future::{Future, Ready, ready};
@@ -16,6 +17,7 @@ use std::time::{Duration, Instant};
 pub use device::{SimDevice, SimFleet};
 pub use postgres::TestDb;
 pub use proxy::FaultProxy;
+pub use specs::{device_spec, ssh_options};
 pub use sshd::Sshd;
 
 /// How often waits re-check their condition.

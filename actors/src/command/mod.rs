@@ -2,11 +2,17 @@
 //!
 //! No user-supplied string is interpolated into a shell line without validation and quoting.
 
+pub mod docker;
+pub mod host;
+pub mod ondemand;
 pub mod storage;
 
-pub use storage::{arrays, valid_vm_name, virsh_dominfo, virsh_list, zfs};
-
 use std::time::Duration;
+
+pub use docker::{docker_inspect, valid_container_id};
+pub use host::*;
+pub use ondemand::{InvalidArgument, Since};
+pub use storage::{arrays, valid_vm_name, virsh_dominfo, virsh_list, zfs};
 
 /// One command to run on a device.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,16 +71,6 @@ pub fn docker_stats() -> Command {
     Command::new(
         "docker_stats",
         "docker stats --no-stream --no-trunc --format '{{json .}}'",
-        DEFAULT_TIMEOUT,
-    )
-}
-
-/// System metrics in one round trip: sections separated by `@@<name>` marker lines.
-pub fn metrics() -> Command {
-    Command::new(
-        "metrics",
-        "echo @@stat; cat /proc/stat; echo @@meminfo; cat /proc/meminfo; echo @@loadavg; \
-         cat /proc/loadavg; echo @@uptime; cat /proc/uptime; echo @@df; df -PB1 2>/dev/null; true",
         DEFAULT_TIMEOUT,
     )
 }

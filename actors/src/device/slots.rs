@@ -8,6 +8,8 @@ use crate::probes::arrays::ArraysProbe;
 use crate::probes::containers::ContainersProbe;
 use crate::probes::drives::DrivesProbe;
 use crate::probes::metrics::MetricsProbe;
+use crate::probes::services::ServicesProbe;
+use crate::probes::updates::UpdatesProbe;
 use crate::probes::vms::VmsProbe;
 use crate::probes::zfs::ZfsProbe;
 
@@ -50,6 +52,8 @@ pub fn default_slots(spec: &DeviceSpec) -> Vec<ProbeSlot> {
         ProbeSlot::of::<ZfsProbe>(p.zfs),
         ProbeSlot::of::<ArraysProbe>(p.arrays),
         ProbeSlot::of::<VmsProbe>(p.vms),
+        ProbeSlot::of::<ServicesProbe>(p.services),
+        ProbeSlot::of::<UpdatesProbe>(p.updates),
     ]
     .into_iter()
     .filter(|s| s.settings.enabled)

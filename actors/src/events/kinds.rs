@@ -8,6 +8,7 @@ use crate::probes::{
     arrays::ArraysSample, containers::Container, drives::Drive, metrics::MetricsSample, vms::Vm,
     zfs::ZfsSample,
 };
+use crate::probes::{services::FailedUnit, updates::Package};
 
 /// A container named in a change event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,6 +19,17 @@ pub struct ContainerRef {
     pub name: String,
     /// Image reference as the engine reports it.
     pub image: String,
+}
+
+/// A drive named in a change event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriveRef {
+    /// Device path, e.g. `/dev/sda`.
+    pub device: String,
+    /// Model name, when known.
+    pub model: Option<String>,
+    /// Serial number, when known (drives are tracked by serial, else by device path).
+    pub serial: Option<String>,
 }
 
 /// Which tools a device has, detected once per connection.
@@ -109,16 +121,30 @@ pub enum EventKind {
         container: ContainerRef,
         /// Exit code, when known.
         exit_code: Option<i64>,
+        /// Whether the kernel OOM killer killed it, from `docker inspect`; `None` when unknown.
+        #[serde(default)]
+        oom_killed: Option<bool>,
     },
     /// A container disappeared.
     ContainerRemoved {
         /// Which container.
         container: ContainerRef,
     },
-    /// A container kept running but was restarted between two polls (its uptime went down).
+    /// A container kept running but was restarted between two polls (its restart count went
+    /// up or its start time changed; without inspect data, its uptime went down).
     ContainerRestarted {
         /// Which container.
         container: ContainerRef,
+    },
+    /// A container restarted at least 3 times within 5 minutes; reported once per episode
+    /// (until it has been quiet for a whole window).
+    ContainerRestartLoopDetected {
+        /// Which container.
+        container: ContainerRef,
+        /// Restarts seen inside the window.
+        restarts: u64,
+        /// The window, seconds.
+        window_secs: u64,
     },
     /// A container's healthcheck status changed (`starting`, `healthy`, `unhealthy`).
     ContainerHealthChanged {
@@ -148,6 +174,75 @@ pub enum EventKind {
     DriveHealthSampled {
         /// Every drive found by `smartctl --scan-open`.
         drives: Vec<Drive>,
+    },
+    /// A drive's SMART overall self-assessment changed between two samples in which it was
+    /// awake (waking from standby is not a change).
+    DriveHealthChanged {
+        /// Which drive.
+        drive: DriveRef,
+        /// Verdict before: `passed` or `failed`.
+        previous: String,
+        /// Verdict now: `passed` or `failed`.
+        current: String,
+    },
+    /// An error counter of a drive went up: reallocated, pending or offline-uncorrectable
+    /// sectors, CRC errors, reported-uncorrectable errors, NVMe media errors or error-log
+    /// entries, SCSI grown defects.
+    SmartAttributeIncreased {
+        /// Which drive.
+        drive: DriveRef,
+        /// Counter name as smartctl calls it, e.g. `Reallocated_Sector_Ct`, `media_errors`.
+        attribute: String,
+        /// Value at the previous awake sample.
+        previous: u64,
+        /// Value now.
+        current: u64,
+    },
+    /// A drive's temperature crossed its threshold (55 °C for HDD/SSD, 70 °C for NVMe); it
+    /// is reported falling again only once 3 °C below the threshold.
+    DriveTemperatureCrossed {
+        /// Which drive.
+        drive: DriveRef,
+        /// Temperature now, °C.
+        temperature_c: i64,
+        /// The threshold crossed, °C.
+        threshold_c: i64,
+        /// `true` when it went above the threshold, `false` when it came back below.
+        rising: bool,
+    },
+    /// One poll of the failed systemd units.
+    ServicesSampled {
+        /// Every unit in the `failed` state, in name order (empty when all is well).
+        failed: Vec<FailedUnit>,
+    },
+    /// A systemd unit entered the `failed` state (or was failed when monitoring started).
+    ServiceFailed {
+        /// Unit name, e.g. `nginx.service`.
+        unit: String,
+        /// The unit's description.
+        description: String,
+    },
+    /// A systemd unit that was failed is no longer failed (restarted, reset or removed).
+    ServiceRecovered {
+        /// Unit name.
+        unit: String,
+    },
+    /// One poll of the upgradable packages (from the local package cache; nothing refreshed).
+    UpdatesSampled {
+        /// Package manager: `apt`, `dnf` or `pacman`.
+        manager: String,
+        /// Every upgradable package, in name order.
+        packages: Vec<Package>,
+        /// How many of `packages` are security updates.
+        security_count: u32,
+    },
+    /// Updates became available (the count went from 0 to more), or more security updates
+    /// are pending than at the previous poll.
+    UpdatesAvailable {
+        /// Upgradable packages now.
+        count: u32,
+        /// Security updates among them.
+        security_count: u32,
     },
     /// One poll of ZFS: pools with vdev tree and scan state, datasets, snapshots, ARC.
     PoolStatusSampled {
@@ -233,10 +328,19 @@ impl EventKind {
             Self::ContainerDied { .. } => "ContainerDied",
             Self::ContainerRemoved { .. } => "ContainerRemoved",
             Self::ContainerRestarted { .. } => "ContainerRestarted",
+            Self::ContainerRestartLoopDetected { .. } => "ContainerRestartLoopDetected",
             Self::ContainerHealthChanged { .. } => "ContainerHealthChanged",
             Self::ContainerImageChanged { .. } => "ContainerImageChanged",
             Self::MetricsSampled { .. } => "MetricsSampled",
             Self::DriveHealthSampled { .. } => "DriveHealthSampled",
+            Self::DriveHealthChanged { .. } => "DriveHealthChanged",
+            Self::SmartAttributeIncreased { .. } => "SmartAttributeIncreased",
+            Self::DriveTemperatureCrossed { .. } => "DriveTemperatureCrossed",
+            Self::ServicesSampled { .. } => "ServicesSampled",
+            Self::ServiceFailed { .. } => "ServiceFailed",
+            Self::ServiceRecovered { .. } => "ServiceRecovered",
+            Self::UpdatesSampled { .. } => "UpdatesSampled",
+            Self::UpdatesAvailable { .. } => "UpdatesAvailable",
             Self::PoolStatusSampled { .. } => "PoolStatusSampled",
             Self::PoolStateChanged { .. } => "PoolStateChanged",
             Self::ScrubFinished { .. } => "ScrubFinished",

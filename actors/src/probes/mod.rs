@@ -8,6 +8,8 @@ pub mod containers;
 pub mod drives;
 pub mod metrics;
 pub mod sections;
+pub mod services;
+pub mod updates;
 pub mod vms;
 pub mod zfs;
 

@@ -15,7 +15,9 @@ use crate::events::EventKind;
 /// * not running → running → `ContainerStarted` (paused ↔ running is neither);
 /// * running/paused/restarting/created → exited/dead → `ContainerStopped` for exit code 0,
 ///   `ContainerDied` otherwise; running/paused → restarting → `ContainerDied`;
-/// * still running with a smaller uptime → `ContainerRestarted`;
+/// * still running and restarted in between → `ContainerRestarted`: from `docker inspect`
+///   (restart count went up or the start time changed) when both snapshots have it, else
+///   from the uptime in the status text going down;
 /// * health differs and is now known → `ContainerHealthChanged` (except the trivial
 ///   none → `starting` of a container that just started).
 ///
@@ -63,13 +65,8 @@ fn transition(prev: &Container, cur: &Container, events: &mut Vec<EventKind>) {
     } else if cur.is_stopped() && !prev.is_stopped() {
         events.push(exit_event(cur));
     } else if cur.state == "restarting" && prev.is_running() {
-        events.push(EventKind::ContainerDied { container: container(), exit_code: cur.exit_code });
-    } else if cur.is_running()
-        && prev.is_running()
-        && let (Some(before), Some(now)) =
-            (super::status::uptime_secs(&prev.status), super::status::uptime_secs(&cur.status))
-        && now < before
-    {
+        events.push(died(cur));
+    } else if cur.is_running() && prev.is_running() && restarted(prev, cur) {
         events.push(EventKind::ContainerRestarted { container: container() });
     }
 
@@ -83,10 +80,32 @@ fn transition(prev: &Container, cur: &Container, events: &mut Vec<EventKind>) {
     }
 }
 
+/// Whether a container running in both snapshots was restarted in between: `docker inspect`
+/// says so (restart count up, or a new start time), or, as a fallback for containers not
+/// inspected, the uptime in the status text went down.
+fn restarted(prev: &Container, cur: &Container) -> bool {
+    let inspected = prev.inspect.as_ref().zip(cur.inspect.as_ref()).is_some_and(|(b, n)| {
+        matches!((b.restart_count, n.restart_count), (Some(b), Some(n)) if n > b)
+            || matches!((&b.started_at, &n.started_at), (Some(b), Some(n)) if b != n)
+    });
+    inspected
+        || matches!(
+            (super::status::uptime_secs(&prev.status), super::status::uptime_secs(&cur.status)),
+            (Some(before), Some(now)) if now < before
+        )
+}
+
+fn died(cur: &Container) -> EventKind {
+    EventKind::ContainerDied {
+        container: cur.to_ref(),
+        exit_code: cur.exit_code,
+        oom_killed: cur.inspect.as_ref().and_then(|i| i.oom_killed),
+    }
+}
+
 fn exit_event(cur: &Container) -> EventKind {
-    let container = cur.to_ref();
     match cur.exit_code {
-        Some(0) => EventKind::ContainerStopped { container, exit_code: Some(0) },
-        exit_code => EventKind::ContainerDied { container, exit_code },
+        Some(0) => EventKind::ContainerStopped { container: cur.to_ref(), exit_code: Some(0) },
+        _ => died(cur),
     }
 }

@@ -49,6 +49,59 @@ pub struct Container {
     pub block_write_bytes: Option<u64>,
     /// Number of processes/threads in the container; running only.
     pub pids: Option<u64>,
+    /// Services this one depends on, from the `com.docker.compose.depends_on` label
+    /// (`db:service_started:false,cache:…` gives `["db", "cache"]`).
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+    /// What `docker inspect` adds; `None` until the container has been inspected once.
+    #[serde(default)]
+    pub inspect: Option<Inspect>,
+}
+
+/// The fields of `docker inspect` the probe keeps. Inspected only when a container is new or
+/// changed, and carried over from the previous poll otherwise.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inspect {
+    /// How often the engine restarted the container under its restart policy.
+    pub restart_count: Option<u64>,
+    /// Whether the kernel OOM killer killed the main process at its last exit.
+    pub oom_killed: Option<bool>,
+    /// Last start time (RFC 3339 as the engine prints it); `None` if never started.
+    pub started_at: Option<String>,
+    /// Last exit time (RFC 3339); `None` if it never exited.
+    pub finished_at: Option<String>,
+    /// Image id (`sha256:…`) the container runs.
+    pub image_id: Option<String>,
+    /// Restart policy, e.g. `no`, `always`, `unless-stopped`, `on-failure:5`.
+    pub restart_policy: Option<String>,
+    /// Mounts, in the engine's order.
+    pub mounts: Vec<Mount>,
+    /// Networks the container is attached to, by name.
+    pub networks: Vec<Network>,
+}
+
+/// One mount of a container.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mount {
+    /// `bind`, `volume`, `tmpfs`, …
+    pub kind: String,
+    /// Host path (bind) or the volume's path on the host.
+    pub source: String,
+    /// Path inside the container.
+    pub destination: String,
+    /// Whether it is writable.
+    pub rw: bool,
+}
+
+/// One network a container is attached to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Network {
+    /// Network name, e.g. `bridge` or `stack_default`.
+    pub name: String,
+    /// IPv4 address; `None` when not assigned (e.g. stopped).
+    pub ip: Option<String>,
+    /// Global IPv6 address; `None` when not assigned.
+    pub ipv6: Option<String>,
 }
 
 impl Container {

@@ -101,6 +101,7 @@ fn container_from(ps: PsLine) -> Container {
         exit_code: status::exit_code(&ps.status),
         compose_project: labels.get("com.docker.compose.project").cloned(),
         compose_service: labels.get("com.docker.compose.service").cloned(),
+        depends_on: super::inspect::depends_on(labels.get("com.docker.compose.depends_on")),
         id: ps.id,
         name,
         image: ps.image,

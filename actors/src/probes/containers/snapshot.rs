@@ -1,11 +1,12 @@
 //! Snapshot of the event JSON (a public contract) produced from the real docker 28.2 captures:
-//! the sample of `ps.jsonl` + `stats.jsonl` and the changes up to `ps-after.jsonl`.
+//! the sample of `ps.jsonl` + `stats.jsonl` + `inspect.json` and the changes up to
+//! `ps-after.jsonl`.
 //!
 //! Run with `UPDATE_SNAPSHOTS=1` to accept a change; review the diff before committing it.
 
 use chrono::{TimeZone, Utc};
 
-use super::{diff, merge, parse_ps, parse_stats};
+use super::{diff, merge, parse_inspect, parse_ps, parse_stats};
 use crate::events::EventKind;
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/docker/client-28.2/");
@@ -19,6 +20,10 @@ fn event_json_snapshot() {
     let at = Utc.with_ymd_and_hms(2026, 11, 23, 12, 56, 40).unwrap();
     let (mut before, _) = parse_ps(&read("ps.jsonl"), at);
     merge(&mut before, parse_stats(&read("stats.jsonl"), at).0);
+    let (mut inspected, _) = parse_inspect(&read("inspect.json"), at);
+    for c in &mut before {
+        c.inspect = inspected.remove(&c.id);
+    }
     let (after, _) = parse_ps(&read("ps-after.jsonl"), at);
     let mut events = diff(&before, &after);
     events.insert(0, EventKind::ContainerStatsSampled { containers: before });

@@ -38,7 +38,12 @@ const STATS_AFTER_28: &str = include_str!(concat!(
     "/../tests/fixtures/docker/client-28.2/stats-after.jsonl"
 ));
 
-fn at() -> DateTime<Utc> {
+const INSPECT_28: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../tests/fixtures/docker/client-28.2/inspect.json"
+));
+
+pub(super) fn at() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 12, 56, 40).unwrap()
 }
 
@@ -165,12 +170,12 @@ fn bad_lines_are_skipped_with_a_warning() {
 }
 
 /// Renders change events one per line: `Type name [detail]`.
-fn render_events(events: &[EventKind]) -> String {
+pub(super) fn render_events(events: &[EventKind]) -> String {
     events
         .iter()
         .map(|e| match e {
             EventKind::ContainerStopped { container, exit_code }
-            | EventKind::ContainerDied { container, exit_code } => {
+            | EventKind::ContainerDied { container, exit_code, .. } => {
                 format!("{} {} {:?}", e.type_name(), container.name, exit_code)
             }
             EventKind::ContainerHealthChanged { container, previous, current } => {
@@ -278,12 +283,12 @@ fn diff_rules() {
 }
 
 /// Answers catalogue commands by name with canned outputs.
-struct FakeTransport {
+pub(super) struct FakeTransport {
     outputs: Mutex<Vec<(&'static str, Output)>>,
 }
 
 impl FakeTransport {
-    fn new(outputs: Vec<(&'static str, &str, i32)>) -> Self {
+    pub(super) fn new(outputs: Vec<(&'static str, &str, i32)>) -> Self {
         let outputs = outputs
             .into_iter()
             .map(|(n, out, status)| {
@@ -315,8 +320,10 @@ async fn probe_samples_then_reports_changes() {
     let transport = FakeTransport::new(vec![
         ("docker_ps", PS_28, 0),
         ("docker_stats", STATS_28, 0),
+        ("docker_inspect", INSPECT_28, 0),
         ("docker_ps", PS_AFTER_28, 0),
         ("docker_stats", STATS_AFTER_28, 0),
+        ("docker_inspect", INSPECT_28, 0),
         ("docker_ps", "", 1),
     ]);
     let ctx = PollContext {

@@ -4,14 +4,18 @@
 //! device open failed *or* (with `-n standby`) the drive is asleep, bits 2–7 = SMART findings
 //! (failing disk, attributes at threshold, error logs) that still come with a full report.
 
+mod diff;
 mod model;
 mod parse;
 mod scan;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_diff;
 
-pub use model::Drive;
+pub use diff::{DriveTracker, HOT_C, HOT_NVME_C, HYSTERESIS_C, threshold_c};
+pub use model::{Drive, NvmeHealth, SmartAttribute};
 pub use parse::{is_standby_message, parse_info};
 pub use scan::{ScanEntry, parse_scan};
 
@@ -27,7 +31,10 @@ const FAIL_OPEN_OR_STANDBY: i32 = 2;
 
 /// Polls SMART health of every drive without waking sleeping ones.
 #[derive(Debug, Default)]
-pub struct DrivesProbe {}
+pub struct DrivesProbe {
+    /// Previous awake samples and temperature states, for change events.
+    tracker: DriveTracker,
+}
 
 #[async_trait::async_trait]
 impl Probe for DrivesProbe {
@@ -39,8 +46,8 @@ impl Probe for DrivesProbe {
         Some("smartctl")
     }
 
-    /// Returns `[DriveHealthSampled]` with every drive that could be read; drives that could
-    /// not (rejected name, open failure) are skipped with a logged warning.
+    /// Returns `[DriveHealthSampled, changes…]` with every drive that could be read; drives
+    /// that could not (rejected name, open failure) are skipped with a logged warning.
     async fn poll(&mut self, ctx: &PollContext<'_>) -> Result<Vec<EventKind>, ProbeError> {
         let out = ctx.run_ok(&command::smartctl_scan(ctx.sudo)).await?;
         let (entries, warnings) = parse_scan(&out.stdout, ctx.observed_at);
@@ -53,7 +60,10 @@ impl Probe for DrivesProbe {
                 Err(warning) => log_warnings(&[warning]),
             }
         }
-        Ok(vec![EventKind::DriveHealthSampled { drives }])
+        let changes = self.tracker.observe(&drives);
+        let mut events = vec![EventKind::DriveHealthSampled { drives }];
+        events.extend(changes);
+        Ok(events)
     }
 }
 

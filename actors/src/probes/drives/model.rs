@@ -40,7 +40,102 @@ pub struct Drive {
     pub nvme_available_spare: Option<u64>,
     /// NVMe `media_errors`: unrecovered data integrity errors.
     pub nvme_media_errors: Option<u64>,
+    /// ATA attribute 187 `Reported_Uncorrect` (raw): errors the drive could not correct.
+    #[serde(default)]
+    pub reported_uncorrect: Option<u64>,
+    /// NVMe `num_err_log_entries`: error-information log entries over the drive's life.
+    #[serde(default)]
+    pub nvme_error_log_entries: Option<u64>,
+    /// SCSI/SAS grown defect list length (sectors remapped since manufacture).
+    #[serde(default)]
+    pub scsi_grown_defects: Option<u64>,
+    /// SCSI/SAS uncorrected read + write errors from the error counter log.
+    #[serde(default)]
+    pub scsi_uncorrected_errors: Option<u64>,
+    /// The full ATA SMART attribute table (empty for NVMe and SCSI).
+    #[serde(default)]
+    pub attributes: Vec<SmartAttribute>,
+    /// The NVMe SMART/health information log (`None` for ATA and SCSI).
+    #[serde(default)]
+    pub nvme_health: Option<NvmeHealth>,
     /// smartctl's exit status bitmask (bit 3: disk failing, 4: prefail attribute at threshold,
     /// 5: attribute was at threshold, 6: error log has entries, 7: self-test log has errors).
     pub smartctl_exit_status: Option<i64>,
+}
+
+/// One row of the ATA SMART attribute table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmartAttribute {
+    /// Attribute id, e.g. 5.
+    pub id: u64,
+    /// smartctl's name, e.g. `Reallocated_Sector_Ct`.
+    pub name: String,
+    /// Normalized value (higher is better, typically 1–253).
+    pub value: Option<u64>,
+    /// Worst normalized value seen.
+    pub worst: Option<u64>,
+    /// Threshold at or below which the attribute is failing.
+    pub thresh: Option<u64>,
+    /// Raw value: the leading number of smartctl's raw string, else the raw integer.
+    pub raw: Option<u64>,
+    /// smartctl's `when_failed` is `now`: the attribute is at or below its threshold.
+    pub failing_now: bool,
+}
+
+/// The NVMe SMART/health information log; fields smartctl did not print are `None`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NvmeHealth {
+    /// Critical warning bit field (0 = none).
+    pub critical_warning: Option<u64>,
+    /// Composite temperature, °C.
+    pub temperature: Option<u64>,
+    /// Spare capacity left, percent.
+    pub available_spare: Option<u64>,
+    /// Spare threshold below which the drive warns, percent.
+    pub available_spare_threshold: Option<u64>,
+    /// Vendor estimate of life used, percent (may exceed 100).
+    pub percentage_used: Option<u64>,
+    /// Data units (1000 × 512 bytes) read.
+    pub data_units_read: Option<u64>,
+    /// Data units (1000 × 512 bytes) written.
+    pub data_units_written: Option<u64>,
+    /// Read commands completed.
+    pub host_reads: Option<u64>,
+    /// Write commands completed.
+    pub host_writes: Option<u64>,
+    /// Minutes the controller was busy.
+    pub controller_busy_time: Option<u64>,
+    /// Power cycles.
+    pub power_cycles: Option<u64>,
+    /// Power-on hours.
+    pub power_on_hours: Option<u64>,
+    /// Unsafe shutdowns.
+    pub unsafe_shutdowns: Option<u64>,
+    /// Unrecovered data integrity errors.
+    pub media_errors: Option<u64>,
+    /// Error-information log entries.
+    pub num_err_log_entries: Option<u64>,
+    /// Minutes above the warning composite temperature.
+    pub warning_temp_time: Option<u64>,
+    /// Minutes above the critical composite temperature.
+    pub critical_comp_time: Option<u64>,
+}
+
+impl Drive {
+    /// The reference used in change events.
+    pub fn to_ref(&self) -> crate::events::DriveRef {
+        crate::events::DriveRef {
+            device: self.device.clone(),
+            model: self.model.clone(),
+            serial: self.serial.clone(),
+        }
+    }
+
+    /// Key that follows a drive across polls: its serial, else its device path.
+    pub fn key(&self) -> String {
+        match &self.serial {
+            Some(s) if !s.is_empty() => format!("serial:{s}"),
+            _ => format!("device:{}", self.device),
+        }
+    }
 }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::model::Drive;
+use super::model::{Drive, NvmeHealth, SmartAttribute};
 use crate::probes::Warning;
 
 /// Parses one drive's report. `None` when the output names no device (smartctl could not
@@ -33,7 +33,8 @@ pub fn parse_info(output: &str, _observed_at: DateTime<Utc>) -> (Option<Drive>, 
     let drive = Drive {
         device: text(device.get("name")).unwrap_or_default(),
         dev_type: text(device.get("type")),
-        model: text(root.get("model_name")),
+        // smartctl ≥ 7.3 names the SCSI identity `scsi_model_name`.
+        model: text(root.get("model_name")).or_else(|| text(root.get("scsi_model_name"))),
         serial: text(root.get("serial_number")),
         capacity_bytes: path_u64(&root, &["user_capacity", "bytes"])
             .or_else(|| root.get("nvme_total_capacity").and_then(Value::as_u64)),
@@ -58,6 +59,12 @@ pub fn parse_info(output: &str, _observed_at: DateTime<Utc>) -> (Option<Drive>, 
         nvme_percentage_used: nvme_u64("percentage_used"),
         nvme_available_spare: nvme_u64("available_spare"),
         nvme_media_errors: nvme_u64("media_errors"),
+        reported_uncorrect: attribute(&root, 187),
+        nvme_error_log_entries: nvme_u64("num_err_log_entries"),
+        scsi_grown_defects: root.get("scsi_grown_defect_list").and_then(Value::as_u64),
+        scsi_uncorrected_errors: scsi_uncorrected(&root),
+        attributes: attributes(&root),
+        nvme_health: nvme.map(nvme_health),
         smartctl_exit_status: root
             .get("smartctl")
             .and_then(|s| s.get("exit_status"))
@@ -95,9 +102,72 @@ fn path_u64(root: &Value, path: &[&str]) -> Option<u64> {
 fn attribute(root: &Value, id: u64) -> Option<u64> {
     let table = root.get("ata_smart_attributes")?.get("table")?.as_array()?;
     let raw = table.iter().find(|a| a.get("id").and_then(Value::as_u64) == Some(id))?.get("raw")?;
+    raw_value(raw)
+}
+
+/// The leading number of `raw.string`, else `raw.value`.
+fn raw_value(raw: &Value) -> Option<u64> {
     let leading = raw.get("string").and_then(Value::as_str).and_then(|s| {
         let digits: String = s.trim_start().chars().take_while(char::is_ascii_digit).collect();
         digits.parse().ok()
     });
     leading.or_else(|| raw.get("value").and_then(Value::as_u64))
+}
+
+/// The whole `ata_smart_attributes.table`; rows without an id are skipped.
+fn attributes(root: &Value) -> Vec<SmartAttribute> {
+    let Some(table) =
+        root.get("ata_smart_attributes").and_then(|a| a.get("table")).and_then(Value::as_array)
+    else {
+        return Vec::new();
+    };
+    table
+        .iter()
+        .filter_map(|a| {
+            let id = a.get("id")?.as_u64()?;
+            let u = |key: &str| a.get(key).and_then(Value::as_u64);
+            Some(SmartAttribute {
+                id,
+                name: a.get("name").and_then(Value::as_str).unwrap_or_default().to_string(),
+                value: u("value"),
+                worst: u("worst"),
+                thresh: u("thresh"),
+                raw: a.get("raw").and_then(raw_value),
+                failing_now: a.get("when_failed").and_then(Value::as_str) == Some("now"),
+            })
+        })
+        .collect()
+}
+
+fn nvme_health(n: &Value) -> NvmeHealth {
+    let u = |key: &str| n.get(key).and_then(Value::as_u64);
+    NvmeHealth {
+        critical_warning: u("critical_warning"),
+        temperature: u("temperature"),
+        available_spare: u("available_spare"),
+        available_spare_threshold: u("available_spare_threshold"),
+        percentage_used: u("percentage_used"),
+        data_units_read: u("data_units_read"),
+        data_units_written: u("data_units_written"),
+        host_reads: u("host_reads"),
+        host_writes: u("host_writes"),
+        controller_busy_time: u("controller_busy_time"),
+        power_cycles: u("power_cycles"),
+        power_on_hours: u("power_on_hours"),
+        unsafe_shutdowns: u("unsafe_shutdowns"),
+        media_errors: u("media_errors"),
+        num_err_log_entries: u("num_err_log_entries"),
+        warning_temp_time: u("warning_temp_time"),
+        critical_comp_time: u("critical_comp_time"),
+    }
+}
+
+/// `scsi_error_counter_log.{read,write}.total_uncorrected_errors`, summed.
+fn scsi_uncorrected(root: &Value) -> Option<u64> {
+    let log = root.get("scsi_error_counter_log")?;
+    let side = |k: &str| log.get(k)?.get("total_uncorrected_errors")?.as_u64();
+    match (side("read"), side("write")) {
+        (None, None) => None,
+        (r, w) => Some(r.unwrap_or(0).saturating_add(w.unwrap_or(0))),
+    }
 }

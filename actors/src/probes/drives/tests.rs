@@ -22,9 +22,21 @@ const NVME: &str = fixture!("nvme-healthy.json");
 const STANDBY: &str = fixture!("sata-standby.json");
 const NO_TYPE: &str = fixture!("error-vda-unable-to-detect.json");
 const OPEN_FAILED: &str = fixture!("error-sda-open-failed.json");
-const ALL: [&str; 8] = [SCAN, SCAN_EMPTY, HEALTHY, FAILING, NVME, STANDBY, NO_TYPE, OPEN_FAILED];
+const ALL: [&str; 11] = [
+    SCAN,
+    SCAN_EMPTY,
+    HEALTHY,
+    FAILING,
+    NVME,
+    STANDBY,
+    NO_TYPE,
+    OPEN_FAILED,
+    fixture!("sas-hdd-healthy.json"),
+    fixture!("usb-jmicron-hdd.json"),
+    fixture!("sata-hdd-failing-later.json"),
+];
 
-fn at() -> DateTime<Utc> {
+pub(super) fn at() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, 9, 14, 7).unwrap()
 }
 
@@ -57,7 +69,7 @@ fn render(d: &Drive) -> String {
     )
 }
 
-fn check(output: &str, expected: &str) {
+pub(super) fn check(output: &str, expected: &str) {
     let (drive, warnings) = parse_info(output, at());
     let rendered = match drive {
         Some(d) => render(&d),

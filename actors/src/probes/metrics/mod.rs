@@ -1,25 +1,59 @@
-//! Metrics probe: CPU, memory, load, uptime and filesystems from `/proc` and `df`.
+//! Metrics probe: CPU (overall and per core), memory and swap, load, uptime, processes,
+//! network and disk rates and filesystems from `/proc` and `df` in one round trip, plus
+//! temperatures from `sensors -j` where lm-sensors is installed.
 
 mod df;
+mod io;
 mod model;
 mod parse;
+mod sensors;
 
 #[cfg(test)]
 mod tests;
 
-pub use model::{CpuTimes, Filesystem, MetricsSample};
+pub use io::is_whole_disk;
+pub use model::{
+    CoreUsage, CpuTimes, DiskIo, Filesystem, MetricsSample, NetInterface, Temperature,
+};
 pub use parse::{ParsedMetrics, parse_metrics};
+pub use sensors::parse_sensors;
 
 use crate::command;
 use crate::events::EventKind;
+use crate::transport::TransportError;
 
 use super::{PollContext, Probe, ProbeError};
 
-/// Samples system metrics; keeps the previous CPU counters to compute CPU % from their delta.
+/// What `sensors -j` gave so far.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum SensorsState {
+    /// Not run yet, or it gave readings: run it every poll.
+    #[default]
+    Unknown,
+    /// lm-sensors is not installed (exit 127) or found no chip (exit 1 with `{ }`): not run
+    /// again by this probe instance (a restarted poller builds a new one and tries again).
+    Absent,
+}
+
+/// The counters of the previous poll, kept for CPU % and rates.
+#[derive(Debug, Default)]
+struct Previous {
+    cpu: Option<CpuTimes>,
+    cores: Vec<(u32, CpuTimes)>,
+    uptime: Option<f64>,
+    network: Vec<NetInterface>,
+    disks: Vec<DiskIo>,
+}
+
+/// Samples system metrics; keeps the previous counters to compute CPU % and rates.
 #[derive(Debug, Default)]
 pub struct MetricsProbe {
-    /// The aggregate `/proc/stat` counters of the previous poll; `None` before the first one.
-    previous_cpu: Option<CpuTimes>,
+    /// The counters of the previous poll; `None` before the first one.
+    previous: Option<Previous>,
+    /// Whether `sensors -j` is worth running.
+    sensors: SensorsState,
+    /// The last `sensors` failure logged, so a failing tool is logged once, not every poll.
+    sensors_error: Option<String>,
 }
 
 #[async_trait::async_trait]
@@ -32,7 +66,8 @@ impl Probe for MetricsProbe {
         None
     }
 
-    /// Returns `[MetricsSampled]`; `cpu_percent` is `None` on the first poll.
+    /// Returns `[MetricsSampled]`; `cpu_percent`, `cpu_cores` and rates are empty on the first
+    /// poll.
     async fn poll(&mut self, ctx: &PollContext<'_>) -> Result<Vec<EventKind>, ProbeError> {
         let out = ctx.run_ok(&command::metrics()).await?;
         let (parsed, warnings) = parse_metrics(&out.stdout, ctx.observed_at);
@@ -46,14 +81,85 @@ impl Probe for MetricsProbe {
             });
         }
         let mut sample = parsed.sample;
-        sample.cpu_percent = match (&self.previous_cpu, &parsed.cpu) {
-            (Some(previous), Some(current)) => current.percent_since(previous),
-            _ => None,
-        };
+        if let Some(previous) = &self.previous {
+            apply_deltas(&mut sample, &parsed.cpu, &parsed.cores, parsed.uptime, previous);
+        }
+        let previous = self.previous.get_or_insert_with(Previous::default);
         // Keep the last good counters: a poll without a cpu line does not reset the baseline.
         if parsed.cpu.is_some() {
-            self.previous_cpu = parsed.cpu;
+            previous.cpu = parsed.cpu;
+            previous.cores = parsed.cores;
         }
+        if parsed.uptime.is_some() {
+            previous.uptime = parsed.uptime;
+            previous.network = sample.network.clone();
+            previous.disks = sample.disks.clone();
+        }
+        sample.temperatures = self.temperatures(ctx).await?;
         Ok(vec![EventKind::MetricsSampled { sample }])
+    }
+}
+
+impl MetricsProbe {
+    /// Runs `sensors -j` unless it is known to be absent. Its failures never fail the poll
+    /// (only an unreachable device does) and are logged once per distinct error.
+    async fn temperatures(
+        &mut self,
+        ctx: &PollContext<'_>,
+    ) -> Result<Vec<Temperature>, ProbeError> {
+        if self.sensors == SensorsState::Absent {
+            return Ok(Vec::new());
+        }
+        let out = match ctx.run(&command::sensors()).await {
+            Ok(out) => out,
+            Err(e) if !matches!(e, TransportError::Timeout { .. }) => return Err(e.into()),
+            Err(e) => {
+                self.log_sensors_error(e.to_string());
+                return Ok(Vec::new());
+            }
+        };
+        let (temps, warnings) = parse_sensors(&out.stdout, ctx.observed_at);
+        match out.status {
+            127 => self.sensors = SensorsState::Absent,
+            _ if temps.is_empty() && warnings.is_empty() => self.sensors = SensorsState::Absent,
+            0 => self.sensors_error = None,
+            status => self.log_sensors_error(format!("`sensors -j` exited with status {status}")),
+        }
+        if let Some(w) = warnings.first() {
+            self.log_sensors_error(w.message.clone());
+        }
+        Ok(temps)
+    }
+
+    fn log_sensors_error(&mut self, error: String) {
+        if self.sensors_error.as_ref() != Some(&error) {
+            tracing::warn!(probe = "metrics", command = "sensors", %error, "no temperatures");
+            self.sensors_error = Some(error);
+        }
+    }
+}
+
+/// CPU %, per-core usage and rates from the counters of the previous poll.
+fn apply_deltas(
+    sample: &mut MetricsSample,
+    cpu: &Option<CpuTimes>,
+    cores: &[(u32, CpuTimes)],
+    uptime: Option<f64>,
+    previous: &Previous,
+) {
+    if let (Some(before), Some(now)) = (&previous.cpu, cpu) {
+        sample.cpu_percent = now.percent_since(before);
+        sample.cpu_cores = cores
+            .iter()
+            .filter_map(|(core, now)| {
+                let (_, before) = previous.cores.iter().find(|(c, _)| c == core)?;
+                Some(CoreUsage { core: *core, percent: now.percent_since(before)? })
+            })
+            .collect();
+    }
+    if let (Some(before), Some(now)) = (previous.uptime, uptime) {
+        let secs = now - before;
+        io::net_rates(&mut sample.network, &previous.network, secs);
+        io::disk_rates(&mut sample.disks, &previous.disks, secs);
     }
 }

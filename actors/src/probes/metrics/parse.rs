@@ -1,20 +1,26 @@
-//! Parser for the `metrics` catalogue command: `@@stat`, `@@meminfo`, `@@loadavg`, `@@uptime`
-//! and `@@df` sections, each the raw content of its `/proc` file or `df -PB1`.
+//! Parser for the `metrics` catalogue command: `@@stat`, `@@meminfo`, `@@loadavg`, `@@uptime`,
+//! `@@netdev`, `@@diskstats`, `@@procs` and `@@df` sections, each the raw content of its
+//! `/proc` file, the process count or `df -PB1`.
 
 use chrono::{DateTime, Utc};
 
 use super::df::{DfLine, parse_df_line};
+use super::io::{parse_diskstats_line, parse_netdev_line};
 use super::model::{CpuTimes, MetricsSample};
 use crate::probes::Warning;
 
-/// A parsed `metrics` output: the sample (without `cpu_percent`, which needs the previous
-/// poll) and the raw CPU counters.
+/// A parsed `metrics` output: the sample (without `cpu_percent`, per-core usage and rates,
+/// which need the previous poll) and the raw counters.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParsedMetrics {
     /// Everything but `cpu_percent`.
     pub sample: MetricsSample,
     /// The aggregate `cpu` line of `/proc/stat`, if present.
     pub cpu: Option<CpuTimes>,
+    /// The `cpuN` lines of `/proc/stat`: core number and counters.
+    pub cores: Vec<(u32, CpuTimes)>,
+    /// Seconds since boot with the kernel's 1/100 s precision, the clock of every rate.
+    pub uptime: Option<f64>,
     /// How many known `@@` sections were found (0 means the output is unusable).
     pub sections: usize,
 }
@@ -26,6 +32,9 @@ enum Section {
     Meminfo,
     Loadavg,
     Uptime,
+    NetDev,
+    DiskStats,
+    Procs,
     Df,
     Unknown,
 }
@@ -44,6 +53,9 @@ pub fn parse_metrics(output: &str, _observed_at: DateTime<Utc>) -> (ParsedMetric
                 "meminfo" => Section::Meminfo,
                 "loadavg" => Section::Loadavg,
                 "uptime" => Section::Uptime,
+                "netdev" => Section::NetDev,
+                "diskstats" => Section::DiskStats,
+                "procs" => Section::Procs,
                 "df" => Section::Df,
                 other => {
                     warnings.push(Warning::at(n, format!("unknown section `@@{other}`")));
@@ -63,6 +75,12 @@ pub fn parse_metrics(output: &str, _observed_at: DateTime<Utc>) -> (ParsedMetric
                     if parsed.cpu.is_none() {
                         warnings.push(Warning::at(n, "unreadable aggregate cpu line"));
                     }
+                } else if let Some(rest) = line.strip_prefix("cpu") {
+                    let core = rest.split_whitespace().next().and_then(|c| c.parse::<u32>().ok());
+                    match (core, parse_cpu_line(line)) {
+                        (Some(core), Some(times)) => parsed.cores.push((core, times)),
+                        _ => warnings.push(Warning::at(n, "unreadable per-core cpu line")),
+                    }
                 }
             }
             Section::Meminfo => mem.line(line),
@@ -75,14 +93,30 @@ pub fn parse_metrics(output: &str, _observed_at: DateTime<Utc>) -> (ParsedMetric
                 }
             }
             Section::Uptime => {
-                s.uptime_secs = line
+                parsed.uptime = line
                     .split_whitespace()
                     .next()
                     .and_then(|w| w.parse::<f64>().ok())
-                    .filter(|v| v.is_finite() && *v >= 0.0)
-                    .map(|v| v as u64);
+                    .filter(|v| v.is_finite() && *v >= 0.0);
+                s.uptime_secs = parsed.uptime.map(|v| v as u64);
                 if s.uptime_secs.is_none() {
                     warnings.push(Warning::at(n, "unreadable /proc/uptime"));
+                }
+            }
+            Section::NetDev => match parse_netdev_line(line) {
+                Ok(Some(iface)) => s.network.push(iface),
+                Ok(None) => {}
+                Err(()) => warnings.push(Warning::at(n, "unreadable /proc/net/dev line")),
+            },
+            Section::DiskStats => match parse_diskstats_line(line) {
+                Ok(Some(disk)) => s.disks.push(disk),
+                Ok(None) => {}
+                Err(()) => warnings.push(Warning::at(n, "unreadable /proc/diskstats line")),
+            },
+            Section::Procs => {
+                s.process_count = line.trim().parse().ok();
+                if s.process_count.is_none() {
+                    warnings.push(Warning::at(n, "unreadable process count"));
                 }
             }
             Section::Df => match parse_df_line(line) {
@@ -148,5 +182,7 @@ impl Meminfo {
         s.mem_available_bytes = bytes(self.available.or_else(fallback));
         s.swap_total_bytes = bytes(self.swap_total);
         s.swap_free_bytes = bytes(self.swap_free);
+        s.swap_used_bytes =
+            s.swap_total_bytes.zip(s.swap_free_bytes).map(|(t, f)| t.saturating_sub(f));
     }
 }

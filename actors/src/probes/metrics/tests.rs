@@ -1,4 +1,5 @@
-//! Fixture tests for the metrics probe: two real captures of the `metrics` command.
+//! Fixture tests for the metrics probe: two real captures of the `metrics` command, and
+//! `sensors -j` outputs.
 
 use std::sync::Mutex;
 
@@ -14,24 +15,66 @@ const FIRST: &str =
 const SECOND: &str =
     include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/metrics/metrics-2.txt"));
 
+const SENSORS_MULTICHIP: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../tests/fixtures/metrics/sensors-multichip.json"
+));
+const SENSORS_NONE: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../tests/fixtures/metrics/sensors-none.json"
+));
+
 fn at() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 13, 0, 0).unwrap()
 }
 
-/// `key=value` per line, filesystems last.
+fn round(v: Option<f64>) -> Option<f64> {
+    v.map(|c| (c * 100.0).round() / 100.0)
+}
+
+/// `key=value` on the first line, then cores, interfaces, disks and filesystems.
 fn render(s: &MetricsSample) -> String {
     let mut out = format!(
-        "cpu={:?} mem={:?}/{:?} swap={:?}/{:?} load={:?},{:?},{:?} uptime={:?}",
-        s.cpu_percent.map(|c| (c * 100.0).round() / 100.0),
+        "cpu={:?} mem={:?}/{:?} swap={:?}/{:?}/{:?} load={:?},{:?},{:?} uptime={:?} procs={:?}",
+        round(s.cpu_percent),
         s.mem_available_bytes,
         s.mem_total_bytes,
+        s.swap_used_bytes,
         s.swap_free_bytes,
         s.swap_total_bytes,
         s.load1,
         s.load5,
         s.load15,
         s.uptime_secs,
+        s.process_count,
     );
+    for c in &s.cpu_cores {
+        out += &format!("\ncore {} {:?}", c.core, round(Some(c.percent)));
+    }
+    for i in &s.network {
+        out += &format!(
+            "\nnet {} rx={} tx={} rx/s={:?} tx/s={:?}",
+            i.name,
+            i.rx_bytes,
+            i.tx_bytes,
+            round(i.rx_bytes_per_sec),
+            round(i.tx_bytes_per_sec)
+        );
+    }
+    for d in &s.disks {
+        out += &format!(
+            "\ndisk {} r={}/{} w={}/{} r/s={:?} w/s={:?} riops={:?} wiops={:?}",
+            d.name,
+            d.read_bytes,
+            d.reads,
+            d.write_bytes,
+            d.writes,
+            round(d.read_bytes_per_sec),
+            round(d.write_bytes_per_sec),
+            round(d.read_iops),
+            round(d.write_iops)
+        );
+    }
     for fs in &s.filesystems {
         out += &format!(
             "\n{} {} {} {} {}",
@@ -52,8 +95,12 @@ fn real_capture() {
     check(
         FIRST,
         "
-cpu=None mem=Some(24488402944)/Some(25276510208) swap=Some(0)/Some(0) load=Some(1.3),Some(0.82),Some(0.42) uptime=Some(2195)
-/dev/vda / 270553174016 15278239744 82294509568",
+cpu=None mem=Some(23793586176)/Some(25276510208) swap=Some(0)/Some(0)/Some(0) load=Some(5.83),Some(6.69),Some(4.19) uptime=Some(5347) procs=Some(103)
+net ifb0 rx=0 tx=0 rx/s=None tx/s=None
+net ifb1 rx=0 tx=0 rx/s=None tx/s=None
+net eth0 rx=248114126 tx=383140 rx/s=None tx/s=None
+disk vda r=21139321856/464528 w=31885471744/110106 r/s=None w/s=None riops=None wiops=None
+/dev/vda / 270553174016 29327515648 68245233664",
     );
 }
 
@@ -62,10 +109,16 @@ fn cpu_percent_from_two_captures() {
     let (a, _) = parse_metrics(FIRST, at());
     let (b, _) = parse_metrics(SECOND, at());
     let (a, b) = (a.cpu.unwrap(), b.cpu.unwrap());
-    // user +56, system +26, idle +117 ticks between the captures.
-    assert_eq!(b.percent_since(&a).map(|c| (c * 1000.0).round() / 1000.0), Some(41.206));
+    assert_eq!(
+        b.percent_since(&a).map(|c| (c * 1000.0).round() / 1000.0),
+        Some(100.0),
+        "busy machine"
+    );
     assert_eq!(a.percent_since(&b), None, "counters going backwards (reboot) give no value");
     assert_eq!(a.percent_since(&a), None, "no time passed");
+    let partial = CpuTimes { busy: 100 + 56 + 26, idle: 1000 + 117 };
+    let base = CpuTimes { busy: 100, idle: 1000 };
+    assert_eq!(partial.percent_since(&base).map(|c| (c * 1000.0).round() / 1000.0), Some(41.206));
 }
 
 #[test]
@@ -81,15 +134,36 @@ fn damaged_and_old_formats() {
     assert_eq!(parsed.sections, 5);
 }
 
-/// Answers the `metrics` command with the given outputs, in order.
-struct FakeTransport(Mutex<Vec<&'static str>>);
+#[test]
+fn damaged_new_sections() {
+    let input = "@@stat\ncpu  1 0 1 8 0 0 0 0\ncpu0 1 0 1 8\ncpuX 1 2 3 4\ncpu1 1 x\n@@netdev\n\
+                 Inter-|   Receive\n    lo: 1 1 0 0 0 0 0 0 1 1 0 0 0 0 0 0\neth0: 5\n\
+                 wg0: 7 0 0 0 0 0 0 0 9 0 0 0 0 0 0 0\n@@diskstats\n 8 0 sda 1 0 2 0 3 0 4 0 0 0 0\n\
+                 8 1 sda1 1 0 2 0 3 0 4 0 0 0 0\nbad\n@@procs\nmany\n@@meminfo\nSwapTotal: 10 kB\n\
+                 SwapFree: 4 kB\n";
+    let (parsed, warnings) = parse_metrics(input, at());
+    let lines: Vec<_> = warnings.iter().map(|w| w.line.unwrap_or(0)).collect();
+    assert_eq!(lines, [4, 5, 9, 14, 16]);
+    assert_eq!(parsed.cores.iter().map(|(c, _)| *c).collect::<Vec<_>>(), [0]);
+    let names = |v: Vec<String>| v.join(",");
+    assert_eq!(names(parsed.sample.network.iter().map(|i| i.name.clone()).collect()), "wg0");
+    assert_eq!(names(parsed.sample.disks.iter().map(|d| d.name.clone()).collect()), "sda");
+    assert_eq!(parsed.sample.disks[0].write_bytes, 4 * 512);
+    assert_eq!(parsed.sample.process_count, None);
+    assert_eq!(parsed.sample.swap_used_bytes, Some(6 * 1024));
+}
+
+/// Answers each command with the next output queued under its name.
+struct FakeTransport(Mutex<Vec<(&'static str, i32, &'static str)>>);
 
 #[async_trait::async_trait]
 impl Transport for FakeTransport {
     async fn run(&self, command: &Command) -> Result<Output, TransportError> {
-        assert_eq!(command.name, "metrics");
-        let stdout = self.0.lock().unwrap().remove(0).to_string();
-        Ok(Output { stdout, stderr: String::new(), status: 0 })
+        let mut queue = self.0.lock().unwrap();
+        let i =
+            queue.iter().position(|(name, ..)| *name == command.name).expect("unexpected command");
+        let (_, status, stdout) = queue.remove(i);
+        Ok(Output { stdout: stdout.to_string(), stderr: String::new(), status })
     }
     async fn connect(&self) -> Result<(), TransportError> {
         Ok(())
@@ -100,24 +174,101 @@ impl Transport for FakeTransport {
     }
 }
 
-#[tokio::test]
-async fn probe_computes_cpu_from_the_previous_poll() {
-    let transport = FakeTransport(Mutex::new(vec![FIRST, SECOND, "nothing useful"]));
-    let ctx = PollContext {
-        transport: &transport,
+fn ctx(transport: &FakeTransport) -> PollContext<'_> {
+    PollContext {
+        transport,
         observed_at: at(),
         sudo: false,
         command_timeout: std::time::Duration::from_secs(20),
-    };
-    let mut probe = MetricsProbe::default();
-    let cpu = |events: Vec<EventKind>| match events.as_slice() {
-        [EventKind::MetricsSampled { sample }] => sample.cpu_percent.map(|c| c.round()),
+    }
+}
+
+fn sample(events: Vec<EventKind>) -> MetricsSample {
+    match events.as_slice() {
+        [EventKind::MetricsSampled { sample }] => sample.clone(),
         other => panic!("{other:?}"),
-    };
-    assert_eq!(cpu(probe.poll(&ctx).await.unwrap()), None);
-    assert_eq!(cpu(probe.poll(&ctx).await.unwrap()), Some(41.0));
-    let err = probe.poll(&ctx).await.unwrap_err();
+    }
+}
+
+#[tokio::test]
+async fn probe_computes_cpu_and_rates_from_the_previous_poll() {
+    let transport = FakeTransport(Mutex::new(vec![
+        ("metrics", 0, FIRST),
+        ("sensors", 0, SENSORS_MULTICHIP),
+        ("metrics", 0, SECOND),
+        ("sensors", 0, SENSORS_MULTICHIP),
+        ("metrics", 0, "nothing useful"),
+    ]));
+    let mut probe = MetricsProbe::default();
+    let first = sample(probe.poll(&ctx(&transport)).await.unwrap());
+    assert_eq!((first.cpu_percent, first.cpu_cores.len()), (None, 0));
+    assert_eq!(first.temperatures.len(), 7);
+    let second = sample(probe.poll(&ctx(&transport)).await.unwrap());
+    let rendered = render(&second);
+    // The machine was fully busy (idle ticks unchanged); eth0 was quiet; vda read 12288 bytes
+    // (2 reads) in the 1.04 s between the two `/proc/uptime` readings.
+    let expected = "
+core 0 Some(100.0)
+core 1 Some(100.0)
+net ifb0 rx=0 tx=0 rx/s=Some(0.0) tx/s=Some(0.0)
+net ifb1 rx=0 tx=0 rx/s=Some(0.0) tx/s=Some(0.0)
+net eth0 rx=248114126 tx=383140 rx/s=Some(0.0) tx/s=Some(0.0)
+disk vda r=21139334144/464530 w=31902789632/110117 r/s=Some(11815.38) w/s=Some(16651815.38) riops=Some(1.92) wiops=Some(10.58)
+/dev/vda / 270553174016 29331369984 68241379328";
+    assert_eq!(rendered.split_once('\n').map(|(_, rest)| rest).unwrap_or(""), expected.trim());
+    assert_eq!(second.cpu_percent, Some(100.0));
+    let err = probe.poll(&ctx(&transport)).await.unwrap_err();
     assert!(matches!(err, ProbeError::Output { command: "metrics", .. }), "{err}");
+}
+
+#[tokio::test]
+async fn missing_sensors_are_not_retried() {
+    let transport = FakeTransport(Mutex::new(vec![
+        ("metrics", 0, FIRST),
+        ("sensors", 127, ""),
+        ("metrics", 0, SECOND),
+        ("metrics", 0, FIRST),
+        ("sensors", 1, SENSORS_NONE),
+        ("metrics", 0, SECOND),
+    ]));
+    let mut probe = MetricsProbe::default();
+    for _ in 0..2 {
+        assert_eq!(sample(probe.poll(&ctx(&transport)).await.unwrap()).temperatures, vec![]);
+    }
+    let mut probe = MetricsProbe::default();
+    for _ in 0..2 {
+        assert_eq!(sample(probe.poll(&ctx(&transport)).await.unwrap()).temperatures, vec![]);
+    }
+    assert!(transport.0.lock().unwrap().is_empty(), "sensors run once per probe instance");
+}
+
+#[test]
+fn sensors_multichip() {
+    let (temps, warnings) = parse_sensors(SENSORS_MULTICHIP, at());
+    assert_eq!(warnings, vec![]);
+    let rendered: Vec<String> = temps
+        .iter()
+        .map(|t| {
+            format!(
+                "{} / {}: {} high={:?} crit={:?}",
+                t.chip, t.label, t.celsius, t.high, t.critical
+            )
+        })
+        .collect();
+    let expected = "
+acpitz-acpi-0 / temp1: 27.8 high=None crit=Some(105.0)
+coretemp-isa-0000 / Core 0: 45 high=Some(80.0) crit=Some(100.0)
+coretemp-isa-0000 / Core 1: 47 high=Some(80.0) crit=Some(100.0)
+coretemp-isa-0000 / Package id 0: 48 high=Some(80.0) crit=Some(100.0)
+nct6798-isa-0290 / SYSTIN: 31 high=Some(80.0) crit=None
+nvme-pci-0100 / Composite: 38.85 high=Some(81.85) crit=Some(84.85)
+nvme-pci-0100 / Sensor 1: 38.85 high=None crit=None";
+    // AUXTIN0 (-62 °C, disconnected input), fans, voltages and intrusion are left out.
+    assert_eq!(rendered.join("\n"), expected.trim());
+    assert_eq!(parse_sensors(SENSORS_NONE, at()), (vec![], vec![]));
+    assert_eq!(parse_sensors("", at()), (vec![], vec![]));
+    assert_eq!(parse_sensors("[1]", at()).1.len(), 1);
+    assert_eq!(parse_sensors("{\"chip\": 3, \"ok\": {}}", at()).1.len(), 1);
 }
 
 /// Every prefix of the fixtures, and some garbage, parses without panicking.
@@ -135,14 +286,28 @@ fn parser_never_panics() {
         (0..20_000)
             .map(|_| ["@@df\n", "@@stat\n", "cpu ", "1 ", "\n", "/ ", "1% "][rng.usize(..7)])
             .collect(),
+        (0..20_000)
+            .map(|_| {
+                ["@@netdev\n", "@@diskstats\n", "@@procs\n", "cpu7 ", "eth0:", "sda ", "1 ", "\n"]
+                    [rng.usize(..8)]
+            })
+            .collect(),
+        "{\"c\":{\"l\":{\"temp1_input\":1e999,\"temp_input\":5,\"temp1_max\":\"x\"}}}".into(),
+        "[".repeat(100_000),
     ];
     for input in [FIRST, SECOND] {
         for (i, _) in input.char_indices() {
             let _ = parse_metrics(&input[..i], at());
         }
     }
+    for input in [SENSORS_MULTICHIP, SENSORS_NONE] {
+        for (i, _) in input.char_indices() {
+            let _ = parse_sensors(&input[..i], at());
+        }
+    }
     for input in &garbage {
         let _ = parse_metrics(input, at());
+        let _ = parse_sensors(input, at());
         let _ = parse_metrics(input.get(..input.len() / 2).unwrap_or(""), at());
     }
 }

@@ -1,0 +1,86 @@
+//! Output caps of on-demand queries: at most N lines and M bytes, newest kept.
+
+use serde::{Deserialize, Serialize};
+
+/// Caps on what an on-demand query returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputCaps {
+    /// Most lines (or entries) returned; the newest are kept.
+    pub max_lines: usize,
+    /// Most bytes of text returned, summed over lines; a single longer line is cut.
+    pub max_bytes: usize,
+}
+
+impl Default for OutputCaps {
+    /// 1000 lines, 256 KiB.
+    fn default() -> Self {
+        Self { max_lines: 1000, max_bytes: 256 * 1024 }
+    }
+}
+
+impl OutputCaps {
+    /// Keeps the newest items (the end of `items`) that fit both caps, in their order, and
+    /// says whether anything was dropped or cut. `text` gives each item's text, which is cut
+    /// (on a character boundary) when one item alone is longer than `max_bytes`.
+    pub fn keep_newest<T>(
+        &self,
+        mut items: Vec<T>,
+        mut text: impl FnMut(&mut T) -> &mut String,
+    ) -> (Vec<T>, bool) {
+        let mut truncated = false;
+        let mut bytes = 0usize;
+        let mut keep = 0usize;
+        for item in items.iter_mut().rev() {
+            if keep >= self.max_lines {
+                truncated = true;
+                break;
+            }
+            let t = text(item);
+            if t.len() > self.max_bytes {
+                cut(t, self.max_bytes);
+                truncated = true;
+            }
+            if bytes + t.len() > self.max_bytes {
+                truncated = true;
+                break;
+            }
+            bytes += t.len();
+            keep += 1;
+        }
+        let dropped = items.len() - keep;
+        items.drain(..dropped);
+        (items, truncated)
+    }
+}
+
+/// Cuts `s` to at most `max` bytes on a character boundary.
+fn cut(s: &mut String, max: usize) {
+    let mut end = max.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.truncate(end);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(caps: OutputCaps, items: &[&str]) -> (Vec<String>, bool) {
+        let items = items.iter().map(|s| s.to_string()).collect();
+        caps.keep_newest(items, |s| s)
+    }
+
+    #[test]
+    fn keeps_the_newest_within_both_caps() {
+        let c = |max_lines, max_bytes| OutputCaps { max_lines, max_bytes };
+        assert_eq!(run(c(10, 100), &["a", "b"]), (vec!["a".into(), "b".into()], false));
+        assert_eq!(run(c(2, 100), &["a", "b", "c"]), (vec!["b".into(), "c".into()], true));
+        assert_eq!(run(c(10, 5), &["aaa", "bb", "cc"]), (vec!["bb".into(), "cc".into()], true));
+        assert_eq!(run(c(10, 4), &["aaa", "bbbbbb"]), (vec!["bbbb".into()], true));
+        // A cut never splits a character: "é" is two bytes.
+        assert_eq!(run(c(10, 3), &["ééé"]), (vec!["é".into()], true));
+        assert_eq!(run(c(0, 100), &["a"]), (vec![], true));
+        assert_eq!(run(c(1, 1), &[]), (vec![], false));
+    }
+}

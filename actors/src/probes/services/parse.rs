@@ -1,0 +1,64 @@
+//! `systemctl list-units --state=failed --all --no-legend --plain --no-pager`: one unit per
+//! line, `unit load active sub description…`.
+//!
+//! Older systemd (and newer without `--plain` honoured for list-units) prefix failed units
+//! with a `●` (or `*` on non-UTF-8 terminals) column; it is skipped. Units are sorted by
+//! name and de-duplicated.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::probes::Warning;
+
+/// One failed systemd unit.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedUnit {
+    /// Unit name, e.g. `nginx.service`.
+    pub unit: String,
+    /// Load state, e.g. `loaded`, `not-found`, `masked`.
+    pub load: String,
+    /// High-level activation state, `failed` for every unit listed here.
+    pub active: String,
+    /// Low-level, unit-type-specific state, e.g. `failed`, `auto-restart`.
+    pub sub: String,
+    /// The unit's `Description=`, empty when it has none.
+    pub description: String,
+}
+
+/// Parses the text output of the `failed_units` command.
+pub fn parse_failed_units(
+    output: &str,
+    _observed_at: DateTime<Utc>,
+) -> (Vec<FailedUnit>, Vec<Warning>) {
+    let mut units: Vec<FailedUnit> = Vec::new();
+    let mut warnings = Vec::new();
+    for (i, line) in output.lines().enumerate() {
+        let line = line.trim();
+        let line = line.strip_prefix('●').or_else(|| line.strip_prefix("* ")).unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        let mut words = line.split_whitespace();
+        let (Some(unit), Some(load), Some(active), Some(sub)) =
+            (words.next(), words.next(), words.next(), words.next())
+        else {
+            warnings.push(Warning::at(i + 1, "expected `unit load active sub description`"));
+            continue;
+        };
+        if !unit.contains('.') || unit.chars().any(char::is_control) {
+            warnings.push(Warning::at(i + 1, format!("`{unit}` is not a unit name")));
+            continue;
+        }
+        let description = words.collect::<Vec<_>>().join(" ");
+        units.push(FailedUnit {
+            unit: unit.to_string(),
+            load: load.to_string(),
+            active: active.to_string(),
+            sub: sub.to_string(),
+            description,
+        });
+    }
+    units.sort_by(|a, b| a.unit.cmp(&b.unit));
+    units.dedup_by(|a, b| a.unit == b.unit);
+    (units, warnings)
+}

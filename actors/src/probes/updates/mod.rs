@@ -1,0 +1,72 @@
+//! Updates probe: upgradable packages of apt, dnf or pacman, from the local package cache.
+//!
+//! Nothing is refreshed (no `apt update`, `dnf -C`, `checkupdates --nosync`): the probe needs
+//! no root and writes nothing; the list is as fresh as the device's own cache (unattended
+//! upgrades, a timer or an admin keep it current).
+
+mod dnf;
+mod parse;
+
+#[cfg(test)]
+mod tests;
+
+pub use parse::{Package, Upgradable, parse_upgradable};
+
+use crate::command;
+use crate::events::EventKind;
+
+use super::{PollContext, Probe, ProbeError};
+
+/// Polls the upgradable packages and says when updates become available.
+#[derive(Debug, Default)]
+pub struct UpdatesProbe {
+    /// `(count, security_count)` of the previous poll; `None` before the first one.
+    previous: Option<(u32, u32)>,
+}
+
+#[async_trait::async_trait]
+impl Probe for UpdatesProbe {
+    fn name(&self) -> &'static str {
+        "updates"
+    }
+
+    /// None: the command itself finds apt, dnf or pacman.
+    fn required_tool(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Returns `[UpdatesSampled]`, plus `UpdatesAvailable` when the count went from 0 (or
+    /// unknown, on the first poll) to more, or the security count rose.
+    async fn poll(&mut self, ctx: &PollContext<'_>) -> Result<Vec<EventKind>, ProbeError> {
+        let out = ctx.run_ok(&command::upgradable()).await?;
+        let (parsed, warnings) = parse_upgradable(&out.stdout, ctx.observed_at);
+        for w in &warnings {
+            tracing::warn!(probe = "updates", line = w.line, message = %w.message, "skipped output");
+        }
+        let Some(Upgradable { manager, packages }) = parsed else {
+            return Err(ProbeError::Output {
+                command: "upgradable",
+                detail: "no supported package manager (apt, dnf, pacman) on the device".into(),
+            });
+        };
+        let count = u32::try_from(packages.len()).unwrap_or(u32::MAX);
+        let security = packages.iter().filter(|p| p.security).count();
+        let security_count = u32::try_from(security).unwrap_or(u32::MAX);
+        let mut events = vec![EventKind::UpdatesSampled {
+            manager: manager.to_string(),
+            packages,
+            security_count,
+        }];
+        if became_available(self.previous, (count, security_count)) {
+            events.push(EventKind::UpdatesAvailable { count, security_count });
+        }
+        self.previous = Some((count, security_count));
+        Ok(events)
+    }
+}
+
+/// Whether `(count, security_count)` deserves an `UpdatesAvailable` after `previous`.
+pub fn became_available(previous: Option<(u32, u32)>, (count, security): (u32, u32)) -> bool {
+    let (before, before_security) = previous.unwrap_or((0, 0));
+    (before == 0 && count > 0) || security > before_security
+}

@@ -1,0 +1,147 @@
+//! Output of the `upgradable` command: an `@@apt`, `@@dnf` (+ `@@dnf-security`) or `@@pacman`
+//! marker line, then that manager's list; `@@none` when the device has none of them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::dnf;
+use crate::probes::Warning;
+
+/// One upgradable package.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Package {
+    /// Package name, e.g. `openssl`.
+    pub name: String,
+    /// Architecture (`amd64`, `x86_64`, `noarch`…) when the manager reports it.
+    pub arch: Option<String>,
+    /// Installed version; `None` where the manager does not list it (dnf).
+    pub current: Option<String>,
+    /// Version the upgrade would install.
+    pub candidate: String,
+    /// Where the candidate comes from: apt suites (`bookworm-security,bookworm`), the dnf
+    /// repository id; `None` for pacman.
+    pub repo: Option<String>,
+    /// Whether this is a security update: apt, a suite containing `-security`; dnf, listed by
+    /// `dnf updateinfo list --security`; pacman, never (Arch publishes no such metadata).
+    pub security: bool,
+}
+
+/// The upgradable packages of the device's package manager.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Upgradable {
+    /// `apt`, `dnf` or `pacman`.
+    pub manager: &'static str,
+    /// Packages in name order.
+    pub packages: Vec<Package>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Section {
+    None,
+    Apt,
+    Dnf,
+    DnfSecurity,
+    Pacman,
+    Other,
+}
+
+/// Parses the `upgradable` output; `None` when no package manager section was found.
+pub fn parse_upgradable(
+    output: &str,
+    _observed_at: DateTime<Utc>,
+) -> (Option<Upgradable>, Vec<Warning>) {
+    let mut warnings = Vec::new();
+    let mut manager = None;
+    let mut packages = Vec::new();
+    let mut dnf_lines = Vec::new();
+    let mut security = Vec::new();
+    let mut section = Section::None;
+    for (i, line) in output.lines().enumerate() {
+        let n = i + 1;
+        if let Some(name) = line.strip_prefix("@@") {
+            section = match name.trim() {
+                "apt" => Section::Apt,
+                "dnf" => Section::Dnf,
+                "dnf-security" => Section::DnfSecurity,
+                "pacman" => Section::Pacman,
+                _ => Section::Other,
+            };
+            manager = match section {
+                Section::Apt => Some("apt"),
+                Section::Dnf => Some("dnf"),
+                Section::Pacman => Some("pacman"),
+                _ => manager,
+            };
+            continue;
+        }
+        if line.trim().is_empty() {
+            continue;
+        }
+        match section {
+            Section::Apt => match apt_line(line) {
+                Ok(Some(p)) => packages.push(p),
+                Ok(None) => {}
+                Err(e) => warnings.push(Warning::at(n, e)),
+            },
+            Section::Pacman => match pacman_line(line) {
+                Some(p) => packages.push(p),
+                None => warnings.push(Warning::at(n, "expected `name old -> new`")),
+            },
+            Section::Dnf => dnf_lines.push((n, line)),
+            Section::DnfSecurity => security.push((n, line)),
+            Section::None => warnings.push(Warning::at(n, "output before the first section")),
+            Section::Other => {}
+        }
+    }
+    if manager == Some("dnf") {
+        packages = dnf::packages(&dnf_lines, &security, &mut warnings);
+    }
+    packages.sort_by(|a, b| (&a.name, &a.arch).cmp(&(&b.name, &b.arch)));
+    (manager.map(|manager| Upgradable { manager, packages }), warnings)
+}
+
+/// `name/suite[,suite…] version arch [upgradable from: old]` (apt 1.0 – 2.x). `Ok(None)` for
+/// the `Listing...` header and apt's stderr warning if it ends up on stdout.
+fn apt_line(line: &str) -> Result<Option<Package>, &'static str> {
+    if line.starts_with("Listing") || line.starts_with("WARNING:") {
+        return Ok(None);
+    }
+    let (head, old) = line.split_once(" [upgradable from: ").ok_or("no `[upgradable from:`")?;
+    let current = old.strip_suffix(']').ok_or("unterminated `[upgradable from:`")?.trim();
+    let mut words = head.split_whitespace();
+    let (Some(name_repo), Some(candidate), arch, None) =
+        (words.next(), words.next(), words.next(), words.next())
+    else {
+        return Err("expected `name/suite version arch`");
+    };
+    let (name, repo) = name_repo.split_once('/').ok_or("no `/suite` after the name")?;
+    if name.is_empty() || current.is_empty() {
+        return Err("empty name or version");
+    }
+    Ok(Some(Package {
+        name: name.to_string(),
+        arch: arch.map(str::to_string),
+        current: Some(current.to_string()),
+        candidate: candidate.to_string(),
+        repo: Some(repo.to_string()),
+        security: repo.contains("-security"),
+    }))
+}
+
+/// `name old -> new`, optionally followed by ` [ignored]` (`pacman -Qu`, `checkupdates`).
+fn pacman_line(line: &str) -> Option<Package> {
+    let mut words = line.split_whitespace();
+    let (Some(name), Some(current), Some("->"), Some(candidate)) =
+        (words.next(), words.next(), words.next(), words.next())
+    else {
+        return None;
+    };
+    Some(Package {
+        name: name.to_string(),
+        arch: None,
+        current: Some(current.to_string()),
+        candidate: candidate.to_string(),
+        repo: None,
+        security: false,
+    })
+}

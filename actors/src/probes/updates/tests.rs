@@ -1,0 +1,220 @@
+//! Fixture tests for the updates probe: a real apt capture and dnf/pacman formats.
+
+use std::sync::Mutex;
+
+use chrono::{DateTime, TimeZone, Utc};
+
+use super::*;
+use crate::command::Command;
+use crate::transport::{Output, Transport, TransportError};
+
+macro_rules! fixture {
+    ($name:literal) => {
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/updates/", $name))
+    };
+}
+
+const APT: &str = fixture!("apt-debian12.txt");
+const DNF: &str = fixture!("dnf-rocky9.txt");
+const DNF_WRAPPED: &str = fixture!("dnf-wrapped.txt");
+const PACMAN: &str = fixture!("pacman.txt");
+const NONE: &str = fixture!("none.txt");
+
+fn at() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 13, 0, 0).unwrap()
+}
+
+fn render(p: &Package) -> String {
+    format!(
+        "{} {} {} -> {} {}{}",
+        p.name,
+        p.arch.as_deref().unwrap_or("-"),
+        p.current.as_deref().unwrap_or("?"),
+        p.candidate,
+        p.repo.as_deref().unwrap_or("-"),
+        if p.security { " SECURITY" } else { "" }
+    )
+}
+
+/// Checks the manager, the package count, the security count and the first `expected` lines.
+fn check(output: &str, manager: &str, count: usize, security: usize, expected: &str) {
+    let (parsed, warnings) = parse_upgradable(output, at());
+    assert_eq!(warnings, vec![]);
+    let parsed = parsed.expect("a manager");
+    assert_eq!(parsed.manager, manager);
+    assert_eq!(parsed.packages.len(), count);
+    assert_eq!(parsed.packages.iter().filter(|p| p.security).count(), security);
+    let expected: Vec<&str> = expected.trim().lines().collect();
+    let rendered: Vec<String> = parsed.packages.iter().take(expected.len()).map(render).collect();
+    assert_eq!(rendered, expected);
+}
+
+#[test]
+fn apt_debian12() {
+    check(
+        APT,
+        "apt",
+        119,
+        69,
+        "
+appstream amd64 0.16.1-2 -> 0.16.1-2+b1 oldstable
+apt amd64 2.6.1 -> 2.6.2 oldstable-security SECURITY
+apt-transport-https all 2.6.1 -> 2.6.2 oldstable-security SECURITY",
+    );
+}
+
+#[test]
+fn dnf_rocky9() {
+    check(
+        DNF,
+        "dnf",
+        9,
+        5,
+        "
+NetworkManager x86_64 ? -> 1:1.46.0-19.el9_4 baseos
+NetworkManager-libnm x86_64 ? -> 1:1.46.0-19.el9_4 baseos
+kernel x86_64 ? -> 5.14.0-427.31.1.el9_4 baseos SECURITY
+kernel-core x86_64 ? -> 5.14.0-427.31.1.el9_4 baseos SECURITY
+openssl x86_64 ? -> 1:3.0.7-28.el9_4 baseos SECURITY
+openssl-libs x86_64 ? -> 1:3.0.7-28.el9_4 baseos SECURITY
+python3-perf x86_64 ? -> 5.14.0-427.31.1.el9_4 baseos SECURITY
+texlive-collection-latexrecommended noarch ? -> 9:20200406-26.el9_2 appstream
+tzdata noarch ? -> 2024a-1.el9 baseos",
+    );
+    check(
+        DNF_WRAPPED,
+        "dnf",
+        3,
+        1,
+        "
+glibc i686 ? -> 2.34-100.el9_4.2 baseos
+glibc x86_64 ? -> 2.34-100.el9_4.2 baseos SECURITY
+rust-toolset-srpm-macros-extra-long-name noarch ? -> 1.75.0-1.el9 appstream",
+    );
+}
+
+#[test]
+fn pacman() {
+    check(
+        PACMAN,
+        "pacman",
+        4,
+        0,
+        "
+curl - 8.8.0-1 -> 8.9.1-2 -
+linux - 6.9.7.arch1-1 -> 6.10.3.arch1-2 -
+linux-firmware - 20240610.9a4ef3ef-1 -> 20240809.283bdc81-1 -
+openssl - 3.3.1-1 -> 3.3.1-2 -",
+    );
+}
+
+#[test]
+fn no_manager_and_bad_lines() {
+    assert_eq!(parse_upgradable(NONE, at()), (None, vec![]));
+    let input = "junk\n@@apt\nListing...\nfoo/stable 1 amd64\nbar 1 amd64 [upgradable from: 0]\n\
+                 ok/x-security 2 all [upgradable from: 1]\n@@pacman\nbad line\n";
+    let (parsed, warnings) = parse_upgradable(input, at());
+    let parsed = parsed.unwrap();
+    assert_eq!(parsed.manager, "pacman", "the last manager section wins");
+    assert_eq!(
+        parsed.packages.iter().map(render).collect::<Vec<_>>(),
+        ["ok all 1 -> 2 x-security SECURITY"]
+    );
+    let lines: Vec<_> = warnings.iter().map(|w| w.line).collect();
+    assert_eq!(lines, [Some(1), Some(4), Some(5), Some(8)]);
+    let (_, warnings) = parse_upgradable("@@dnf\nlonely.noarch\n@@dnf-security\n", at());
+    assert_eq!(warnings.len(), 1);
+}
+
+#[test]
+fn updates_available_rule() {
+    assert!(became_available(None, (3, 0)), "first poll with updates");
+    assert!(!became_available(None, (0, 0)));
+    assert!(!became_available(Some((3, 1)), (5, 1)), "more updates, same security count");
+    assert!(became_available(Some((3, 1)), (3, 2)), "security count rose");
+    assert!(became_available(Some((0, 0)), (1, 0)));
+    assert!(!became_available(Some((4, 2)), (0, 0)));
+}
+
+/// Answers `upgradable` with the queued outputs, in order.
+struct FakeTransport(Mutex<Vec<&'static str>>);
+
+#[async_trait::async_trait]
+impl Transport for FakeTransport {
+    async fn run(&self, command: &Command) -> Result<Output, TransportError> {
+        assert_eq!(command.name, "upgradable");
+        let stdout = self.0.lock().unwrap().remove(0).to_string();
+        Ok(Output { stdout, stderr: String::new(), status: 0 })
+    }
+    async fn connect(&self) -> Result<(), TransportError> {
+        Ok(())
+    }
+    async fn disconnect(&self) {}
+    fn describe(&self) -> String {
+        "fake".into()
+    }
+}
+
+#[tokio::test]
+async fn probe_announces_updates_once() {
+    let transport = FakeTransport(Mutex::new(vec![APT, APT, "@@apt\nListing...\n", DNF, NONE]));
+    let ctx = PollContext {
+        transport: &transport,
+        observed_at: at(),
+        sudo: false,
+        command_timeout: std::time::Duration::from_secs(20),
+    };
+    let mut probe = UpdatesProbe::default();
+    let mut polls = Vec::new();
+    for _ in 0..4 {
+        let events = probe.poll(&ctx).await.unwrap();
+        polls.push(
+            events
+                .iter()
+                .map(|e| format!("{e:?}").chars().take(40).collect::<String>())
+                .collect::<Vec<_>>(),
+        );
+    }
+    let available =
+        |i: usize| polls[i].iter().filter(|e| e.starts_with("UpdatesAvailable")).count();
+    assert_eq!([available(0), available(1), available(2), available(3)], [1, 0, 0, 1]);
+    let err = probe.poll(&ctx).await.unwrap_err().to_string();
+    assert!(err.contains("no supported package manager"), "{err}");
+}
+
+/// Every prefix of the fixtures, and garbage, parses without panicking.
+#[test]
+fn parser_never_panics() {
+    let mut rng = fastrand::Rng::with_seed(6);
+    let garbage: Vec<String> = vec![
+        (0..50_000).map(|_| rng.char(..)).collect(),
+        (0..20_000)
+            .map(|_| {
+                [
+                    "@@apt\n",
+                    "@@dnf\n",
+                    "@@dnf-security\n",
+                    "@@pacman\n",
+                    "a/b ",
+                    "x.y ",
+                    "-> ",
+                    "[upgradable from: ",
+                    "]",
+                    "\n",
+                    "-",
+                    ".",
+                ][rng.usize(..12)]
+            })
+            .collect(),
+        "@@dnf\n".to_string() + &"x.y\n".repeat(100_000),
+        "@@apt\n".to_string() + &"a".repeat(500_000),
+    ];
+    for input in [APT, DNF, DNF_WRAPPED, PACMAN] {
+        for (i, _) in input.char_indices() {
+            let _ = parse_upgradable(&input[..i], at());
+        }
+    }
+    for input in &garbage {
+        let _ = parse_upgradable(input, at());
+    }
+}
