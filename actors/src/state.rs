@@ -9,11 +9,14 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 use crate::events::{Capabilities, Event, EventKind};
+use crate::probes::arrays::ArraysSample;
 use crate::probes::containers::Container;
 use crate::probes::drives::Drive;
 use crate::probes::metrics::MetricsSample;
 use crate::probes::services::FailedUnit;
 use crate::probes::updates::Package;
+use crate::probes::vms::Vm;
+use crate::probes::zfs::ZfsSample;
 
 /// The latest known state of one device.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -34,6 +37,12 @@ pub struct DeviceState {
     pub metrics: Option<MetricsSample>,
     /// Last drives sample.
     pub drives: Vec<Drive>,
+    /// Last ZFS sample.
+    pub zfs: Option<ZfsSample>,
+    /// Last arrays sample.
+    pub arrays: Option<ArraysSample>,
+    /// Last VMs sample.
+    pub vms: Vec<Vm>,
     /// Failed systemd units of the last services sample; `None` before the first.
     pub failed_units: Option<Vec<FailedUnit>>,
     /// Last updates sample; `None` before the first.
@@ -80,6 +89,18 @@ impl DeviceState {
             EventKind::DriveHealthSampled { drives } => {
                 self.failures.remove("drives");
                 self.drives = drives.clone();
+            }
+            EventKind::PoolStatusSampled { sample } => {
+                self.failures.remove("zfs");
+                self.zfs = Some(sample.clone());
+            }
+            EventKind::ArraysSampled { sample } => {
+                self.failures.remove("arrays");
+                self.arrays = Some(sample.clone());
+            }
+            EventKind::VmsSampled { vms } => {
+                self.failures.remove("vms");
+                self.vms = vms.clone();
             }
             EventKind::ServicesSampled { failed } => {
                 self.failures.remove("services");

@@ -5,11 +5,14 @@
 use chrono::{TimeZone, Utc};
 use infrastructor_actors::capabilities;
 use infrastructor_actors::events::{ContainerRef, DriveRef, Event, EventKind};
+use infrastructor_actors::probes::arrays::parse_arrays;
 use infrastructor_actors::probes::containers::{parse_inspect, parse_ps};
 use infrastructor_actors::probes::drives::parse_info;
 use infrastructor_actors::probes::metrics::parse_metrics;
 use infrastructor_actors::probes::services::parse_failed_units;
 use infrastructor_actors::probes::updates::parse_upgradable;
+use infrastructor_actors::probes::vms::parse_dominfo;
+use infrastructor_actors::probes::zfs::parse_zfs;
 use uuid::Uuid;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/");
@@ -47,7 +50,16 @@ fn covered(kind: &EventKind) -> &'static str {
         | EventKind::ServiceFailed { .. }
         | EventKind::ServiceRecovered { .. }
         | EventKind::UpdatesSampled { .. }
-        | EventKind::UpdatesAvailable { .. } => kind.type_name(),
+        | EventKind::UpdatesAvailable { .. }
+        | EventKind::PoolStatusSampled { .. }
+        | EventKind::PoolStateChanged { .. }
+        | EventKind::ScrubFinished { .. }
+        | EventKind::ResilverFinished { .. }
+        | EventKind::ArraysSampled { .. }
+        | EventKind::ArrayDegraded { .. }
+        | EventKind::ArrayRecovered { .. }
+        | EventKind::VmsSampled { .. }
+        | EventKind::VmStateChanged { .. } => kind.type_name(),
     }
 }
 
@@ -61,6 +73,20 @@ fn examples() -> Vec<EventKind> {
     let sample = parse_metrics(&fixture("metrics/metrics-1.txt"), at).0.sample;
     let updates = parse_upgradable(&fixture("updates/dnf-rocky9.txt"), at).0.expect("dnf");
     let drive = parse_info(&fixture("smartctl/sata-hdd-healthy.json"), at).0.expect("a drive");
+    let zfs = format!(
+        "@@version\n{}@@status\n{}@@list\n{}@@snapshots\n{}@@arcstats\n{}",
+        fixture("zfs/openzfs-2.1/zpool-version.txt"),
+        fixture("zfs/openzfs-2.1/zpool-status-p-degraded.txt"),
+        fixture("zfs/openzfs-2.1/zpool-list-Hp-degraded.txt"),
+        fixture("zfs/openzfs-2.1/zfs-list-Hp-snapshots.txt"),
+        fixture("zfs/openzfs-2.1/arcstats.txt"),
+    );
+    let mut zfs = parse_zfs(&zfs, at).0.expect("a zfs sample");
+    zfs.pools.truncate(1);
+    let arrays =
+        format!("@@mdstat\n{}", fixture("mdstat/linux-6.1/degraded-raid1-resync-raid5.txt"));
+    let arrays = parse_arrays(&arrays, at).0;
+    let vms = parse_dominfo(&fixture("virsh/libvirt-9.0/dominfo.txt"), at).0;
     let d = DriveRef {
         device: drive.device.clone(),
         model: drive.model.clone(),
@@ -144,6 +170,31 @@ fn examples() -> Vec<EventKind> {
             security_count: 1,
         },
         EventKind::UpdatesAvailable { count: 9, security_count: 5 },
+        EventKind::PoolStatusSampled { sample: zfs },
+        EventKind::PoolStateChanged {
+            pool: "backup".into(),
+            previous: Some("ONLINE".into()),
+            current: Some("DEGRADED".into()),
+        },
+        EventKind::ScrubFinished {
+            pool: "tank".into(),
+            errors: Some(0),
+            finished_at: Some("Mon Nov 23 13:40:00 2026".into()),
+        },
+        EventKind::ResilverFinished {
+            pool: "backup".into(),
+            errors: Some(0),
+            finished_at: Some("2026-11-23T11:25:56+00:00".into()),
+        },
+        EventKind::ArraysSampled { sample: arrays },
+        EventKind::ArrayDegraded { array: "md0".into(), detail: "[2/1] [U_] sdb1(F)".into() },
+        EventKind::ArrayRecovered { array: "md0".into() },
+        EventKind::VmsSampled { vms },
+        EventKind::VmStateChanged {
+            vm: "win11.gaming".into(),
+            previous: Some("running".into()),
+            current: Some("shut off".into()),
+        },
     ]
 }
 

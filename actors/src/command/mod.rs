@@ -5,12 +5,14 @@
 pub mod docker;
 pub mod host;
 pub mod ondemand;
+pub mod storage;
 
 use std::time::Duration;
 
 pub use docker::{docker_inspect, valid_container_id};
 pub use host::*;
 pub use ondemand::{InvalidArgument, Since};
+pub use storage::{arrays, valid_vm_name, virsh_dominfo, virsh_list, zfs};
 
 /// One command to run on a device.
 #[derive(Debug, Clone, PartialEq, Eq)]

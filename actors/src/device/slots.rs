@@ -4,11 +4,14 @@ use std::sync::Arc;
 
 use super::{DeviceSpec, ProbeSettings};
 use crate::probes::Probe;
+use crate::probes::arrays::ArraysProbe;
 use crate::probes::containers::ContainersProbe;
 use crate::probes::drives::DrivesProbe;
 use crate::probes::metrics::MetricsProbe;
 use crate::probes::services::ServicesProbe;
 use crate::probes::updates::UpdatesProbe;
+use crate::probes::vms::VmsProbe;
+use crate::probes::zfs::ZfsProbe;
 
 /// Builds a fresh probe (on first start and after every restart).
 pub type ProbeFactory = Arc<dyn Fn() -> Box<dyn Probe> + Send + Sync>;
@@ -46,6 +49,9 @@ pub fn default_slots(spec: &DeviceSpec) -> Vec<ProbeSlot> {
         ProbeSlot::of::<ContainersProbe>(p.containers),
         ProbeSlot::of::<MetricsProbe>(p.metrics),
         ProbeSlot::of::<DrivesProbe>(p.drives),
+        ProbeSlot::of::<ZfsProbe>(p.zfs),
+        ProbeSlot::of::<ArraysProbe>(p.arrays),
+        ProbeSlot::of::<VmsProbe>(p.vms),
         ProbeSlot::of::<ServicesProbe>(p.services),
         ProbeSlot::of::<UpdatesProbe>(p.updates),
     ]

@@ -4,7 +4,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::probes::{containers::Container, drives::Drive, metrics::MetricsSample};
+use crate::probes::{
+    arrays::ArraysSample, containers::Container, drives::Drive, metrics::MetricsSample, vms::Vm,
+    zfs::ZfsSample,
+};
 use crate::probes::{services::FailedUnit, updates::Package};
 
 /// A container named in a change event.
@@ -241,6 +244,71 @@ pub enum EventKind {
         /// Security updates among them.
         security_count: u32,
     },
+    /// One poll of ZFS: pools with vdev tree and scan state, datasets, snapshots, ARC.
+    PoolStatusSampled {
+        /// The sample.
+        sample: ZfsSample,
+    },
+    /// A pool's health changed (e.g. `ONLINE` → `DEGRADED`), or a pool appeared or vanished.
+    PoolStateChanged {
+        /// Pool name.
+        pool: String,
+        /// Health before; `None` when the pool was not there.
+        previous: Option<String>,
+        /// Health now; `None` when the pool is gone (exported or destroyed).
+        current: Option<String>,
+    },
+    /// A scrub finished since the previous poll.
+    ScrubFinished {
+        /// Pool name.
+        pool: String,
+        /// Errors the scrub found, when reported.
+        errors: Option<u64>,
+        /// When it finished: as the device prints it (text status, device local time) or
+        /// RFC 3339 (JSON status).
+        finished_at: Option<String>,
+    },
+    /// A resilver finished since the previous poll.
+    ResilverFinished {
+        /// Pool name.
+        pool: String,
+        /// Errors the resilver found, when reported.
+        errors: Option<u64>,
+        /// When it finished, same format as in `ScrubFinished`.
+        finished_at: Option<String>,
+    },
+    /// One poll of the device's RAID arrays (Linux md and/or the Unraid array).
+    ArraysSampled {
+        /// The sample.
+        sample: ArraysSample,
+    },
+    /// An array became degraded (a member failed or is missing, or the Unraid array lost a
+    /// disk), or a degraded array appeared.
+    ArrayDegraded {
+        /// Array name (`md0`, or `unraid`).
+        array: String,
+        /// What is wrong, e.g. `[2/1] [U_]` or `disk2 DISK_DSBL`.
+        detail: String,
+    },
+    /// A degraded array is whole again.
+    ArrayRecovered {
+        /// Array name.
+        array: String,
+    },
+    /// One poll of every libvirt domain.
+    VmsSampled {
+        /// Every domain, running or not.
+        vms: Vec<Vm>,
+    },
+    /// A VM's state changed (e.g. `running` → `shut off`), or a VM was defined or undefined.
+    VmStateChanged {
+        /// Domain name.
+        vm: String,
+        /// State before; `None` when the VM was not there.
+        previous: Option<String>,
+        /// State now; `None` when the VM is gone.
+        current: Option<String>,
+    },
 }
 
 impl EventKind {
@@ -273,6 +341,15 @@ impl EventKind {
             Self::ServiceRecovered { .. } => "ServiceRecovered",
             Self::UpdatesSampled { .. } => "UpdatesSampled",
             Self::UpdatesAvailable { .. } => "UpdatesAvailable",
+            Self::PoolStatusSampled { .. } => "PoolStatusSampled",
+            Self::PoolStateChanged { .. } => "PoolStateChanged",
+            Self::ScrubFinished { .. } => "ScrubFinished",
+            Self::ResilverFinished { .. } => "ResilverFinished",
+            Self::ArraysSampled { .. } => "ArraysSampled",
+            Self::ArrayDegraded { .. } => "ArrayDegraded",
+            Self::ArrayRecovered { .. } => "ArrayRecovered",
+            Self::VmsSampled { .. } => "VmsSampled",
+            Self::VmStateChanged { .. } => "VmStateChanged",
         }
     }
 }

@@ -3,11 +3,15 @@
 //! Parsers are `parse(output, observed_at) -> (T, Vec<Warning>)`: no I/O, never panic, and one
 //! bad line never fails a whole batch.
 
+pub mod arrays;
 pub mod containers;
 pub mod drives;
 pub mod metrics;
+pub mod sections;
 pub mod services;
 pub mod updates;
+pub mod vms;
+pub mod zfs;
 
 use chrono::{DateTime, Utc};
 

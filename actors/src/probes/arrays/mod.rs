@@ -1,0 +1,143 @@
+//! Arrays probe: Linux md RAID (`/proc/mdstat`) and the Unraid array (`var.ini`,
+//! `disks.ini`), diffed into `ArrayDegraded` / `ArrayRecovered`.
+//!
+//! It needs no tool: the catalogue command prints only the sections whose files exist, so a
+//! device with neither md nor Unraid gives an empty sample and no error.
+
+mod mdstat;
+mod model;
+mod unraid;
+
+#[cfg(test)]
+mod tests;
+
+pub use mdstat::parse_mdstat;
+pub use model::{ArraysSample, MdArray, MdMember, MdSync, UnraidArray, UnraidDisk};
+pub use unraid::{bad_disks, parse_disks_ini, parse_var_ini};
+
+use chrono::{DateTime, Utc};
+
+use crate::command;
+use crate::events::EventKind;
+
+use super::{PollContext, Probe, ProbeError, Warning, sections};
+
+/// Name of the Unraid array in events.
+pub const UNRAID: &str = "unraid";
+
+/// Parses the `arrays` command output.
+pub fn parse_arrays(output: &str, _observed_at: DateTime<Utc>) -> (ArraysSample, Vec<Warning>) {
+    let (_, sections) = sections::split(output);
+    let mut sample = ArraysSample::default();
+    let mut warnings = Vec::new();
+    let mut disks = None;
+    for s in &sections {
+        match s.name {
+            "mdstat" => {
+                let (md, w) = parse_mdstat(&s.lines, s.first_line);
+                sample.md = md;
+                warnings.extend(w);
+            }
+            "unraid-var" => {
+                sample.unraid = Some(parse_var_ini(&s.lines, s.first_line, &mut warnings))
+            }
+            "unraid-disks" => disks = Some(parse_disks_ini(&s.lines, s.first_line, &mut warnings)),
+            other => warnings.push(Warning::at(
+                s.first_line.saturating_sub(1),
+                format!("unknown section `@@{other}`"),
+            )),
+        }
+    }
+    if let (Some(array), Some(disks)) = (sample.unraid.as_mut(), disks) {
+        array.disks = disks;
+        array.degraded |= !bad_disks(array).is_empty();
+    }
+    (sample, warnings)
+}
+
+/// Degraded arrays of a sample with what is wrong: name → detail.
+fn degraded(sample: &ArraysSample) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = sample
+        .md
+        .iter()
+        .filter(|a| a.degraded)
+        .map(|a| {
+            let mut detail = match (a.raid_disks, a.working_disks, &a.slots) {
+                (Some(n), Some(m), Some(s)) => format!("[{n}/{m}] [{s}]"),
+                _ => "degraded".to_string(),
+            };
+            for m in a.members.iter().filter(|m| m.faulty) {
+                detail.push_str(&format!(" {}(F)", m.device));
+            }
+            (a.name.clone(), detail)
+        })
+        .collect();
+    if let Some(u) = sample.unraid.as_ref().filter(|u| u.degraded) {
+        let mut detail = bad_disks(u).join(", ");
+        if detail.is_empty() {
+            detail = format!("disabled={} missing={} invalid={}", u.disabled, u.missing, u.invalid);
+        }
+        out.push((UNRAID.to_string(), detail));
+    }
+    out
+}
+
+/// `ArrayDegraded` for every array degraded now and not before (including a new array that
+/// is degraded), `ArrayRecovered` for every array degraded before and present and whole now.
+pub fn diff(previous: &ArraysSample, current: &ArraysSample) -> Vec<EventKind> {
+    let before = degraded(previous);
+    let now = degraded(current);
+    let exists = |name: &str| {
+        current.md.iter().any(|a| a.name == name) || (name == UNRAID && current.unraid.is_some())
+    };
+    let mut events = Vec::new();
+    for (array, detail) in &now {
+        if !before.iter().any(|(b, _)| b == array) {
+            events.push(EventKind::ArrayDegraded { array: array.clone(), detail: detail.clone() });
+        }
+    }
+    for (array, _) in &before {
+        if !now.iter().any(|(n, _)| n == array) && exists(array) {
+            events.push(EventKind::ArrayRecovered { array: array.clone() });
+        }
+    }
+    events
+}
+
+/// Polls md and Unraid arrays and reports degradation changes.
+#[derive(Debug, Default)]
+pub struct ArraysProbe {
+    /// The previous sample; `None` before the first successful poll.
+    previous: Option<ArraysSample>,
+}
+
+#[async_trait::async_trait]
+impl Probe for ArraysProbe {
+    fn name(&self) -> &'static str {
+        "arrays"
+    }
+
+    /// `None`: the probe runs when either the `md` or the `unraid` file capability exists,
+    /// which one tool name cannot express; without both its command prints nothing.
+    fn required_tool(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Returns `[ArraysSampled, changes…]`; the first poll has no changes.
+    async fn poll(&mut self, ctx: &PollContext<'_>) -> Result<Vec<EventKind>, ProbeError> {
+        let out = ctx.run_ok(&command::arrays()).await?;
+        let (sample, warnings) = parse_arrays(&out.stdout, ctx.observed_at);
+        for w in &warnings {
+            tracing::warn!(probe = "arrays", line = w.line, message = %w.message, "skipped output");
+        }
+        let changes = match &self.previous {
+            Some(previous) => diff(previous, &sample),
+            None => Vec::new(),
+        };
+        self.previous = Some(sample.clone());
+        let mut events = Vec::with_capacity(1 + changes.len());
+        events.push(EventKind::ArraysSampled { sample });
+        events.extend(changes);
+        Ok(events)
+    }
+}

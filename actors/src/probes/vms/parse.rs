@@ -1,0 +1,90 @@
+//! Parsers for `virsh list --all --name` and the batched `virsh dominfo` sections.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::probes::{Warning, sections};
+
+/// One libvirt domain.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vm {
+    /// Domain name.
+    pub name: String,
+    /// Domain id while running (`Id:`), `None` for `-`.
+    pub id: Option<u32>,
+    /// Domain UUID.
+    pub uuid: Option<String>,
+    /// `running`, `paused`, `shut off`, `crashed`, `idle`, `in shutdown`, `pmsuspended`, ...
+    pub state: String,
+    /// Virtual CPUs (`CPU(s):`).
+    pub vcpus: Option<u32>,
+    /// Maximum memory, KiB.
+    pub max_memory_kib: Option<u64>,
+    /// Current memory (balloon), KiB.
+    pub used_memory_kib: Option<u64>,
+    /// Whether the domain is persistent (defined) rather than transient.
+    pub persistent: Option<bool>,
+    /// Whether libvirt starts it at boot.
+    pub autostart: Option<bool>,
+}
+
+/// `virsh list --all --name`: one name per line, blank lines skipped.
+pub fn parse_names(output: &str, _observed_at: DateTime<Utc>) -> (Vec<String>, Vec<Warning>) {
+    let names = output.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from);
+    (names.collect(), Vec::new())
+}
+
+/// The batched `dominfo` output: one `@@vm` section per domain.
+pub fn parse_dominfo(output: &str, _observed_at: DateTime<Utc>) -> (Vec<Vm>, Vec<Warning>) {
+    let (_, sections) = sections::split(output);
+    let mut vms = Vec::new();
+    let mut warnings = Vec::new();
+    for s in sections {
+        let mut vm = Vm::default();
+        for line in &s.lines {
+            let Some((key, value)) = line.split_once(':') else { continue };
+            let value = value.trim();
+            match key.trim() {
+                "Id" => vm.id = value.parse().ok(),
+                "Name" => vm.name = value.to_string(),
+                "UUID" => vm.uuid = Some(value.to_string()).filter(|v| !v.is_empty()),
+                "State" => vm.state = value.to_string(),
+                "CPU(s)" => vm.vcpus = value.parse().ok(),
+                "Max memory" => vm.max_memory_kib = kib(value),
+                "Used memory" => vm.used_memory_kib = kib(value),
+                "Persistent" => vm.persistent = yes_no(value),
+                "Autostart" => vm.autostart = yes_no(value),
+                _ => {}
+            }
+        }
+        if vm.name.is_empty() || vm.state.is_empty() {
+            let what = s.lines.iter().map(|l| l.trim()).find(|l| !l.is_empty()).unwrap_or("");
+            let what: String = what.chars().take(200).collect();
+            warnings.push(Warning::at(s.first_line, format!("dominfo without name/state: {what}")));
+            continue;
+        }
+        vms.push(vm);
+    }
+    (vms, warnings)
+}
+
+/// `8388608 KiB` → 8388608 (other units are converted).
+fn kib(value: &str) -> Option<u64> {
+    let mut f = value.split_whitespace();
+    let n: u64 = f.next()?.parse().ok()?;
+    match f.next() {
+        None | Some("KiB") => Some(n),
+        Some("MiB") => n.checked_mul(1024),
+        Some("GiB") => n.checked_mul(1024 * 1024),
+        Some("B" | "bytes") => Some(n / 1024),
+        Some(_) => None,
+    }
+}
+
+fn yes_no(value: &str) -> Option<bool> {
+    match value {
+        "yes" | "enable" => Some(true),
+        "no" | "disable" => Some(false),
+        _ => None,
+    }
+}

@@ -1,0 +1,151 @@
+//! Parsers for the tab-separated `zpool list -Hp`, `zfs list -Hp` outputs and `arcstats`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use super::model::{ArcStats, Dataset, Pool, SnapshotSummary};
+use crate::probes::Warning;
+
+/// `zpool list -Hp -o name,size,alloc,free,frag,cap,health`: fills (or adds) pools by name.
+pub fn merge_pool_list(
+    lines: &[&str],
+    first_line: usize,
+    pools: &mut Vec<Pool>,
+    warnings: &mut Vec<Warning>,
+) {
+    for (i, line) in lines.iter().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let f: Vec<&str> = line.split('\t').collect();
+        let [name, size, alloc, free, frag, cap, health] = f.as_slice() else {
+            warnings
+                .push(Warning::at(first_line + i, "zpool list: expected 7 tab-separated fields"));
+            continue;
+        };
+        let idx = match pools.iter().position(|p| p.name == *name) {
+            Some(idx) => idx,
+            None => {
+                pools.push(Pool { name: name.to_string(), ..Pool::default() });
+                pools.len() - 1
+            }
+        };
+        let Some(pool) = pools.get_mut(idx) else { continue };
+        pool.size_bytes = bytes(size);
+        pool.alloc_bytes = bytes(alloc);
+        pool.free_bytes = bytes(free);
+        pool.fragmentation_percent = bytes(frag.trim_end_matches('%'));
+        pool.capacity_percent = bytes(cap.trim_end_matches('%'));
+        if pool.health.is_empty() {
+            pool.health = health.to_string();
+        }
+    }
+}
+
+/// `zfs list -Hp -t filesystem,volume -o name,used,avail,refer,mountpoint`.
+pub fn parse_datasets(
+    lines: &[&str],
+    first_line: usize,
+    warnings: &mut Vec<Warning>,
+) -> Vec<Dataset> {
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let f: Vec<&str> = line.split('\t').collect();
+        let [name, used, avail, refer, mountpoint] = f.as_slice() else {
+            warnings.push(Warning::at(first_line + i, "zfs list: expected 5 tab-separated fields"));
+            continue;
+        };
+        out.push(Dataset {
+            name: name.to_string(),
+            used_bytes: bytes(used),
+            avail_bytes: bytes(avail),
+            refer_bytes: bytes(refer),
+            mountpoint: (*mountpoint != "-").then(|| mountpoint.to_string()),
+        });
+    }
+    out
+}
+
+/// `zfs list -Hp -t snapshot -o name,creation`: count and newest snapshot per dataset.
+pub fn parse_snapshots(
+    lines: &[&str],
+    first_line: usize,
+    observed_at: DateTime<Utc>,
+    warnings: &mut Vec<Warning>,
+) -> Vec<SnapshotSummary> {
+    let mut by_dataset: BTreeMap<&str, (u64, Option<i64>)> = BTreeMap::new();
+    for (i, line) in lines.iter().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed = line
+            .split_once('\t')
+            .and_then(|(name, created)| Some((name.split_once('@')?.0, created.trim())));
+        let Some((dataset, created)) = parsed else {
+            warnings.push(Warning::at(
+                first_line + i,
+                "zfs list: expected `dataset@snap<TAB>creation`",
+            ));
+            continue;
+        };
+        let entry = by_dataset.entry(dataset).or_default();
+        entry.0 += 1;
+        match created.parse::<i64>() {
+            Ok(t) => entry.1 = Some(entry.1.map_or(t, |n| n.max(t))),
+            Err(_) => {
+                warnings.push(Warning::at(first_line + i, "snapshot creation is not epoch seconds"))
+            }
+        }
+    }
+    by_dataset
+        .into_iter()
+        .map(|(dataset, (count, newest))| {
+            let newest_created_at = newest.and_then(|t| DateTime::from_timestamp(t, 0));
+            SnapshotSummary {
+                dataset: dataset.to_string(),
+                count,
+                newest_created_at,
+                newest_age_secs: newest_created_at.map(|t| (observed_at - t).num_seconds()),
+            }
+        })
+        .collect()
+}
+
+/// `/proc/spl/kstat/zfs/arcstats`: `name type data` rows after two header lines.
+pub fn parse_arcstats(lines: &[&str]) -> Option<ArcStats> {
+    let mut values: BTreeMap<&str, u64> = BTreeMap::new();
+    for line in lines {
+        let mut f = line.split_whitespace();
+        if let (Some(name), Some(_ty), Some(data), None) = (f.next(), f.next(), f.next(), f.next())
+            && let Ok(v) = data.parse()
+        {
+            values.insert(name, v);
+        }
+    }
+    if values.is_empty() {
+        return None;
+    }
+    let (hits, misses) = (values.get("hits").copied(), values.get("misses").copied());
+    let hit_ratio_percent = match (hits, misses) {
+        (Some(h), Some(m)) if h.saturating_add(m) > 0 => {
+            Some((h as f64 * 10000.0 / (h as f64 + m as f64)).round() / 100.0)
+        }
+        _ => None,
+    };
+    Some(ArcStats {
+        size_bytes: values.get("size").copied(),
+        max_bytes: values.get("c_max").copied(),
+        hits,
+        misses,
+        hit_ratio_percent,
+    })
+}
+
+/// An exact (`-p`) number; `-` and anything else unparsable are `None`.
+fn bytes(s: &str) -> Option<u64> {
+    s.trim().parse().ok()
+}

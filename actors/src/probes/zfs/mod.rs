@@ -1,0 +1,63 @@
+//! ZFS probe: pools (health, space, vdev tree, scrub/resilver), datasets, snapshots and ARC in
+//! one round trip, diffed into pool state and scan events.
+
+mod diff;
+mod json;
+mod lists;
+mod model;
+mod parse;
+mod text;
+
+#[cfg(test)]
+mod tests;
+
+pub use diff::diff;
+pub use model::{ArcStats, Dataset, Pool, Scan, SnapshotSummary, Vdev, ZfsSample};
+pub use parse::parse_zfs;
+
+use crate::command;
+use crate::events::EventKind;
+
+use super::{PollContext, Probe, ProbeError};
+
+/// Polls ZFS on a device and reports what changed since the previous poll.
+#[derive(Debug, Default)]
+pub struct ZfsProbe {
+    /// The previous sample; `None` before the first successful poll.
+    previous: Option<ZfsSample>,
+}
+
+#[async_trait::async_trait]
+impl Probe for ZfsProbe {
+    fn name(&self) -> &'static str {
+        "zfs"
+    }
+
+    fn required_tool(&self) -> Option<&'static str> {
+        Some("zpool")
+    }
+
+    /// Returns `[PoolStatusSampled, changes…]`; the first poll has no changes.
+    async fn poll(&mut self, ctx: &PollContext<'_>) -> Result<Vec<EventKind>, ProbeError> {
+        let out = ctx.run_ok(&command::zfs()).await?;
+        let (sample, warnings) = parse_zfs(&out.stdout, ctx.observed_at);
+        for w in &warnings {
+            tracing::warn!(probe = "zfs", line = w.line, message = %w.message, "skipped output");
+        }
+        let Some(sample) = sample else {
+            return Err(ProbeError::Output {
+                command: "zfs",
+                detail: "no `@@` section in the output".into(),
+            });
+        };
+        let changes = match &self.previous {
+            Some(previous) => diff(previous, &sample),
+            None => Vec::new(),
+        };
+        self.previous = Some(sample.clone());
+        let mut events = Vec::with_capacity(1 + changes.len());
+        events.push(EventKind::PoolStatusSampled { sample });
+        events.extend(changes);
+        Ok(events)
+    }
+}

@@ -1,0 +1,247 @@
+//! System tests of the ZFS and VMs probes over real sshd: simulated devices whose `zpool`,
+//! `zfs` and `virsh` are shims replaying the fixtures; a pool going ONLINE → DEGRADED gives
+//! exactly one `PoolStateChanged`, a scrub finishing (2.3 JSON status) exactly one
+//! `ScrubFinished`, a VM going running → shut off exactly one `VmStateChanged`.
+
+mod harness;
+
+use std::time::Duration;
+
+use harness::{SimDevice, fixture, wait_until};
+use infrastructor::app::{self, AppOptions, Running};
+use infrastructor_actors::device::{
+    Auth, DeviceSpec, FleetSettings, ProbeSettings, Probes, RestartPolicy, TransportKind,
+};
+use infrastructor_actors::events::EventKind;
+
+/// `zpool version|status|list`; `status -j` replays `zpool/status-json` (make it fail with
+/// `status-json.exit` to simulate OpenZFS < 2.3).
+const ZPOOL: &str = r#"case "${1:-}" in
+  version) replay "$S/zpool/version" ;;
+  status) case " $* " in *" -j "*) replay "$S/zpool/status-json" ;; *) replay "$S/zpool/status" ;; esac ;;
+  list) replay "$S/zpool/list" ;;
+  *) echo "zpool (simulated): unsupported command: $*" >&2; exit 1 ;;
+esac
+"#;
+
+/// `zfs list ... -t snapshot ...` replays `zfs/snapshots`, any other `zfs list` `zfs/datasets`.
+const ZFS: &str = r#"case " $* " in
+  *" list "*snapshot*) replay "$S/zfs/snapshots" ;;
+  *" list "*) replay "$S/zfs/datasets" ;;
+  *) echo "zfs (simulated): unsupported command: $*" >&2; exit 1 ;;
+esac
+"#;
+
+/// `virsh list --all --name` replays `virsh/list`; `virsh dominfo --domain X` replays
+/// `virsh/dominfo-X`, or fails like virsh for an unknown domain.
+const VIRSH: &str = r#"case "${1:-}" in
+  list) replay "$S/virsh/list" ;;
+  dominfo)
+    f="$S/virsh/dominfo-${3:-}"
+    [ -f "$f" ] && replay "$f"
+    echo "error: failed to get domain '${3:-}'" >&2; exit 1 ;;
+  *) echo "virsh (simulated): unsupported command: $*" >&2; exit 1 ;;
+esac
+"#;
+
+fn spec(dev: &SimDevice, probes: Probes) -> DeviceSpec {
+    let sshd = dev.sshd();
+    DeviceSpec {
+        name: dev.name().to_string(),
+        transport: TransportKind::Ssh,
+        host: "127.0.0.1".into(),
+        port: sshd.port(),
+        user: sshd.user().to_string(),
+        auth: Auth::KeyFile { path: sshd.client_key_path(), passphrase: None },
+        sudo: false,
+        tags: vec!["test".into()],
+        known_hosts: sshd.known_hosts_path(),
+        probes,
+    }
+}
+
+fn every(ms: u64) -> ProbeSettings {
+    ProbeSettings { enabled: true, interval: Duration::from_millis(ms) }
+}
+
+async fn serve(devices: Vec<DeviceSpec>) -> Running {
+    let fleet = FleetSettings {
+        connect_timeout: Duration::from_secs(5),
+        reconnect_min: Duration::from_millis(100),
+        reconnect_max: Duration::from_millis(500),
+        restart: RestartPolicy { backoff_min: Duration::from_millis(50), ..Default::default() },
+        ..Default::default()
+    };
+    let opts = AppOptions { listen: "127.0.0.1:0".parse().unwrap(), devices, fleet };
+    app::start(opts).await.expect("server starts")
+}
+
+fn events(app: &Running, device: &str, ty: &str) -> Vec<EventKind> {
+    let store = app.store.read().unwrap();
+    store
+        .recent
+        .iter()
+        .filter(|e| e.device == device && e.type_name() == ty)
+        .map(|e| e.kind.clone())
+        .collect()
+}
+
+fn count(app: &Running, device: &str, ty: &str) -> usize {
+    events(app, device, ty).len()
+}
+
+/// Waits for `n` more samples of type `ty`, so that an unchanged state is polled again.
+async fn more_samples(app: &Running, device: &str, ty: &str, n: usize) {
+    let base = count(app, device, ty);
+    wait_until(Duration::from_secs(20), "more samples", || count(app, device, ty) >= base + n)
+        .await;
+}
+
+fn zfs_state(dev: &SimDevice, status: &str, list: &str) {
+    dev.set("zpool/status", &fixture(&format!("zfs/openzfs-2.1/zpool-status-p-{status}.txt")));
+    dev.set("zpool/list", &fixture(&format!("zfs/openzfs-2.1/zpool-list-Hp-{list}.txt")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pool_going_degraded_gives_exactly_one_pool_state_changed() {
+    let dev = SimDevice::start("nas");
+    dev.install_tool("zpool", ZPOOL);
+    dev.install_tool("zfs", ZFS);
+    dev.set("zpool/version", &fixture("zfs/openzfs-2.1/zpool-version.txt"));
+    // OpenZFS 2.1 has no `-j`: the probe must fall back to the text status.
+    dev.set("zpool/status-json.exit", "2");
+    dev.set("zpool/status-json.stderr", "invalid option 'j'\n");
+    dev.set("zfs/datasets", &fixture("zfs/openzfs-2.1/zfs-list-Hp-datasets.txt"));
+    dev.set("zfs/snapshots", &fixture("zfs/openzfs-2.1/zfs-list-Hp-snapshots.txt"));
+    zfs_state(&dev, "healthy", "healthy");
+    let app = serve(vec![spec(&dev, Probes { zfs: every(300), ..Probes::disabled() })]).await;
+    wait_until(Duration::from_secs(20), "zfs sampled", || {
+        count(&app, "nas", "PoolStatusSampled") >= 1
+    })
+    .await;
+    more_samples(&app, "nas", "PoolStatusSampled", 2).await;
+    assert_eq!(count(&app, "nas", "PoolStateChanged"), 0, "no change while healthy");
+
+    zfs_state(&dev, "degraded", "degraded");
+    wait_until(Duration::from_secs(20), "PoolStateChanged", || {
+        count(&app, "nas", "PoolStateChanged") >= 1
+    })
+    .await;
+    more_samples(&app, "nas", "PoolStatusSampled", 3).await;
+    assert_eq!(
+        events(&app, "nas", "PoolStateChanged"),
+        vec![EventKind::PoolStateChanged {
+            pool: "backup".into(),
+            previous: Some("ONLINE".into()),
+            current: Some("DEGRADED".into()),
+        }]
+    );
+    assert_eq!(count(&app, "nas", "ProbeFailed"), 0);
+    {
+        let store = app.store.read().unwrap();
+        let zfs = store.devices["nas"].zfs.as_ref().expect("zfs state kept");
+        let health: Vec<_> =
+            zfs.pools.iter().map(|p| (p.name.as_str(), p.health.as_str())).collect();
+        assert_eq!(health, [("backup", "DEGRADED"), ("tank", "ONLINE")]);
+        assert_eq!(zfs.version.as_deref(), Some("zfs-2.1.11-1"));
+        assert_eq!(zfs.datasets.len(), 6);
+    }
+    assert!(dev.calls("zpool status -j") >= 1 && dev.calls("zpool status -p") >= 1);
+    app.shutdown().await;
+}
+
+/// Per-VM `dominfo` outputs of a capture (split at its `@@vm` markers), by VM name.
+fn set_vms(dev: &SimDevice, list: &str, dominfo: &str) {
+    dev.set("virsh/list", &fixture(&format!("virsh/libvirt-9.0/{list}")));
+    for section in fixture(&format!("virsh/libvirt-9.0/{dominfo}")).split("@@vm\n").skip(1) {
+        let name = section
+            .lines()
+            .find_map(|l| l.strip_prefix("Name:"))
+            .map(str::trim)
+            .expect("a Name: line");
+        dev.set(&format!("virsh/dominfo-{name}"), section);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vm_shutting_off_gives_exactly_one_vm_state_changed() {
+    let dev = SimDevice::start("hyper");
+    dev.install_tool("virsh", VIRSH);
+    set_vms(&dev, "list-names.txt", "dominfo.txt");
+    let app = serve(vec![spec(&dev, Probes { vms: every(300), ..Probes::disabled() })]).await;
+    wait_until(Duration::from_secs(20), "vms sampled", || count(&app, "hyper", "VmsSampled") >= 1)
+        .await;
+    more_samples(&app, "hyper", "VmsSampled", 2).await;
+    assert_eq!(count(&app, "hyper", "VmStateChanged"), 0, "no change while unchanged");
+
+    set_vms(&dev, "list-names-after.txt", "dominfo-after.txt");
+    wait_until(Duration::from_secs(20), "VmStateChanged", || {
+        count(&app, "hyper", "VmStateChanged") >= 1
+    })
+    .await;
+    more_samples(&app, "hyper", "VmsSampled", 3).await;
+    assert_eq!(
+        events(&app, "hyper", "VmStateChanged"),
+        vec![EventKind::VmStateChanged {
+            vm: "win11.gaming".into(),
+            previous: Some("running".into()),
+            current: Some("shut off".into()),
+        }]
+    );
+    assert_eq!(count(&app, "hyper", "ProbeFailed"), 0);
+    {
+        let store = app.store.read().unwrap();
+        let vms: Vec<_> = store.devices["hyper"]
+            .vms
+            .iter()
+            .map(|v| (v.name.as_str(), v.state.as_str()))
+            .collect();
+        assert_eq!(
+            vms,
+            [
+                ("test", "running"),
+                ("vm-paused", "paused"),
+                ("db01", "shut off"),
+                ("win11.gaming", "shut off")
+            ]
+        );
+    }
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finished_scrub_in_json_status_gives_exactly_one_scrub_finished() {
+    let dev = SimDevice::start("nas23");
+    dev.install_tool("zpool", ZPOOL);
+    dev.install_tool("zfs", ZFS);
+    dev.set("zpool/version", &fixture("zfs/openzfs-2.3/zpool-version.txt"));
+    dev.set("zpool/status-json", &fixture("zfs/openzfs-2.3/zpool-status-j-scrubbing.json"));
+    dev.set("zpool/list", &fixture("zfs/openzfs-2.1/zpool-list-Hp-healthy.txt"));
+    let app = serve(vec![spec(&dev, Probes { zfs: every(300), ..Probes::disabled() })]).await;
+    wait_until(Duration::from_secs(20), "zfs sampled", || {
+        count(&app, "nas23", "PoolStatusSampled") >= 1
+    })
+    .await;
+    more_samples(&app, "nas23", "PoolStatusSampled", 2).await;
+    assert_eq!(count(&app, "nas23", "ScrubFinished"), 0, "no event while scrubbing");
+
+    dev.set("zpool/status-json", &fixture("zfs/openzfs-2.3/zpool-status-j-healthy.json"));
+    wait_until(Duration::from_secs(20), "ScrubFinished", || {
+        count(&app, "nas23", "ScrubFinished") >= 1
+    })
+    .await;
+    more_samples(&app, "nas23", "PoolStatusSampled", 3).await;
+    assert_eq!(
+        events(&app, "nas23", "ScrubFinished"),
+        vec![EventKind::ScrubFinished {
+            pool: "tank".into(),
+            errors: Some(0),
+            finished_at: Some("2026-11-22T03:36:45+00:00".into()),
+        }]
+    );
+    assert_eq!(count(&app, "nas23", "PoolStateChanged"), 0);
+    let zfs = app.store.read().unwrap().devices["nas23"].zfs.clone().expect("zfs state kept");
+    assert!(zfs.json_status, "the JSON status was used");
+    assert_eq!(dev.calls("zpool status -p"), 0, "no text fallback when -j works");
+    app.shutdown().await;
+}
