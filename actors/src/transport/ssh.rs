@@ -96,6 +96,14 @@ impl SshTransport {
         Ok(session)
     }
 
+    /// Drops `session` if it is still the current one.
+    async fn forget(&self, session: &Arc<Session>) {
+        let mut guard = self.session.lock().await;
+        if guard.as_ref().is_some_and(|s| Arc::ptr_eq(s, session)) {
+            *guard = None;
+        }
+    }
+
     fn unreachable(&self, detail: String) -> TransportError {
         TransportError::Unreachable { target: self.opts.target(), detail }
     }
@@ -154,7 +162,16 @@ impl Transport for SshTransport {
         let attempt = async {
             let _permit = self.channels.acquire().await.expect("semaphore is never closed");
             let session = self.session().await?;
-            self.exec(&session, command).await
+            match self.exec(&session, command).await {
+                // The reused session broke (the device closed it, or libssh2 lost its
+                // footing): replace it and try once more; catalogue commands only read.
+                Err(TransportError::Session { .. }) => {
+                    self.forget(&session).await;
+                    let fresh = self.session().await?;
+                    self.exec(&fresh, command).await
+                }
+                other => other,
+            }
         };
         let err = match tokio::time::timeout(command.timeout, attempt).await {
             Ok(Ok(out)) => return Ok(out),
