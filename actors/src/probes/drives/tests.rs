@@ -19,10 +19,12 @@ const SCAN_EMPTY: &str = fixture!("scan-open-no-devices.json");
 const HEALTHY: &str = fixture!("sata-hdd-healthy.json");
 const FAILING: &str = fixture!("sata-hdd-failing.json");
 const NVME: &str = fixture!("nvme-healthy.json");
+const SSD: &str = fixture!("sata-ssd-samsung870.json");
 const STANDBY: &str = fixture!("sata-standby.json");
 const NO_TYPE: &str = fixture!("error-vda-unable-to-detect.json");
 const OPEN_FAILED: &str = fixture!("error-sda-open-failed.json");
-const ALL: [&str; 11] = [
+const ALL: [&str; 12] = [
+    SSD,
     SCAN,
     SCAN_EMPTY,
     HEALTHY,
@@ -90,6 +92,11 @@ fn reports() {
         FAILING,
         "/dev/sdb sat ATA ST3000DM001-1CH166 Z1F4HDXK 3000592982016 | standby=false \
          passed=false 37C 52114h | 61720 176 176 27 | - - - | exit=88",
+    );
+    check(
+        SSD,
+        "/dev/sdf sat ATA Samsung_SSD_870_EVO_1TB S6PTNM0T812345X 1000204886016 | standby=false \
+         passed=true 33C 7421h | 0 - - 0 | - - - | exit=0",
     );
     check(
         NVME,
