@@ -5,12 +5,10 @@ mod harness;
 
 use std::time::Duration;
 
+use harness::server::{count, events, every, fast_settings, serve, serve_with};
 use harness::{SimDevice, wait_until};
-use infrastructor::app::{self, AppOptions, Running};
 use infrastructor::check::check_device;
-use infrastructor_actors::device::{
-    Auth, DeviceSpec, FleetSettings, ProbeSettings, Probes, RestartPolicy,
-};
+use infrastructor_actors::device::{Auth, DeviceSpec, FleetSettings, Probes};
 use infrastructor_actors::events::EventKind;
 
 const PS: &str = "docker/client-20.10/ps.jsonl";
@@ -19,7 +17,6 @@ const PS_AFTER: &str = "docker/client-20.10/ps-after.jsonl";
 const STATS_AFTER: &str = "docker/client-20.10/stats-after.jsonl";
 
 fn spec(dev: &SimDevice) -> DeviceSpec {
-    let every = |ms| ProbeSettings { enabled: true, interval: Duration::from_millis(ms) };
     let probes = Probes {
         containers: every(500),
         metrics: every(1000),
@@ -29,42 +26,11 @@ fn spec(dev: &SimDevice) -> DeviceSpec {
     harness::device_spec(dev, probes)
 }
 
-fn fast_settings() -> FleetSettings {
-    FleetSettings {
-        connect_timeout: Duration::from_secs(5),
-        reconnect_min: Duration::from_millis(100),
-        reconnect_max: Duration::from_millis(500),
-        restart: RestartPolicy { backoff_min: Duration::from_millis(50), ..Default::default() },
-        ..Default::default()
-    }
-}
-
 fn device_with_containers(name: &str) -> SimDevice {
     let dev = SimDevice::start(name);
     dev.set_docker_ps(&harness::fixture(PS));
     dev.set_docker_stats(&harness::fixture(STATS));
     dev
-}
-
-async fn serve(devices: Vec<DeviceSpec>) -> Running {
-    let opts =
-        AppOptions { listen: "127.0.0.1:0".parse().unwrap(), devices, fleet: fast_settings() };
-    app::start(opts).await.expect("server starts")
-}
-
-/// Events of `device` with type `ty`, from the in-memory history.
-fn events(app: &Running, device: &str, ty: &str) -> Vec<EventKind> {
-    let store = app.store.read().unwrap();
-    store
-        .recent
-        .iter()
-        .filter(|e| e.device == device && e.type_name() == ty)
-        .map(|e| e.kind.clone())
-        .collect()
-}
-
-fn count(app: &Running, device: &str, ty: &str) -> usize {
-    events(app, device, ty).len()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -186,12 +152,11 @@ async fn a_missing_tool_skips_its_probe_with_a_reason_and_no_error_storm() {
 async fn a_hanging_tool_is_a_probe_failure_not_an_outage_and_garbage_is_survived() {
     let dev = device_with_containers("foxtrot");
     dev.set_docker_ps("this is not json\n{\"half\": \n");
-    let opts = AppOptions {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        devices: vec![spec(&dev)],
-        fleet: FleetSettings { command_timeout: Duration::from_secs(1), ..fast_settings() },
-    };
-    let app = app::start(opts).await.unwrap();
+    let app = serve_with(
+        vec![spec(&dev)],
+        FleetSettings { command_timeout: Duration::from_secs(1), ..fast_settings() },
+    )
+    .await;
     let within = Duration::from_secs(30);
     wait_until(within, "samples despite garbage", || {
         count(&app, "foxtrot", "ContainerStatsSampled") >= 2

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use harness::server::{every, serve_with};
 use harness::{FaultProxy, SimDevice, wait_until};
-use infrastructor::app::{self, AppOptions, Running};
+use infrastructor::app::Running;
 use infrastructor_actors::bus::Bus;
 use infrastructor_actors::device::{
     DeviceSpec, FleetSettings, ProbeSettings, ProbeSlot, Probes, RestartPolicy, default_slots,
@@ -19,7 +20,6 @@ use infrastructor_actors::probes::{PollContext, Probe, ProbeError};
 use ractor::Actor;
 
 fn spec(dev: &SimDevice, port: u16, known_hosts: std::path::PathBuf) -> DeviceSpec {
-    let every = |ms| ProbeSettings { enabled: true, interval: Duration::from_millis(ms) };
     let probes = Probes {
         containers: every(500),
         metrics: every(1000),
@@ -58,12 +58,7 @@ async fn a_stalled_link_takes_the_device_offline_and_it_recovers() {
     let line =
         format!("[127.0.0.1]:{} {}\n", proxy.addr().port(), dev.sshd().host_public_key_line());
     std::fs::write(&kh, line).unwrap();
-    let opts = AppOptions {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        devices: vec![spec(&dev, proxy.addr().port(), kh)],
-        fleet: settings(),
-    };
-    let app = app::start(opts).await.unwrap();
+    let app = serve_with(vec![spec(&dev, proxy.addr().port(), kh)], settings()).await;
     let within = Duration::from_secs(40);
     wait_until(within, "online through the proxy", || count(&app, "ContainerStatsSampled") >= 1)
         .await;
@@ -157,12 +152,7 @@ async fn reconnecting_rechecks_host_key_and_tools() {
     let dir = tempfile::tempdir().unwrap();
     let kh = dir.path().join("known_hosts");
     std::fs::copy(dev.sshd().known_hosts_path(), &kh).unwrap();
-    let opts = AppOptions {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        devices: vec![spec(&dev, dev.sshd().port(), kh.clone())],
-        fleet: settings(),
-    };
-    let app = app::start(opts).await.unwrap();
+    let app = serve_with(vec![spec(&dev, dev.sshd().port(), kh.clone())], settings()).await;
     let within = Duration::from_secs(30);
     wait_until(within, "online", || count(&app, "ContainerStatsSampled") >= 1).await;
 

@@ -6,11 +6,9 @@ mod harness;
 
 use std::time::Duration;
 
+use harness::server::{count, events, every, more_polls, serve};
 use harness::{SimDevice, wait_until};
-use infrastructor::app::{self, AppOptions, Running};
-use infrastructor_actors::device::{
-    Auth, DeviceSpec, FleetSettings, ProbeSettings, Probes, RestartPolicy, TransportKind,
-};
+use infrastructor_actors::device::{DeviceSpec, Probes};
 use infrastructor_actors::events::EventKind;
 use serde_json::Value;
 
@@ -19,56 +17,10 @@ const STATS: &str = "docker/client-20.10/stats.jsonl";
 const INSPECT: &str = "docker/client-20.10/inspect.json";
 
 fn spec(dev: &SimDevice) -> DeviceSpec {
-    let sshd = dev.sshd();
-    DeviceSpec {
-        name: dev.name().to_string(),
-        transport: TransportKind::Ssh,
-        host: "127.0.0.1".into(),
-        port: sshd.port(),
-        user: sshd.user().to_string(),
-        auth: Auth::KeyFile { path: sshd.client_key_path(), passphrase: None },
-        sudo: false,
-        tags: vec!["test".into()],
-        known_hosts: sshd.known_hosts_path(),
-        probes: Probes {
-            containers: ProbeSettings { enabled: true, interval: Duration::from_millis(300) },
-            drives: ProbeSettings { enabled: true, interval: Duration::from_millis(300) },
-            ..Probes::disabled()
-        },
-    }
-}
-
-async fn serve(devices: Vec<DeviceSpec>) -> Running {
-    let fleet = FleetSettings {
-        connect_timeout: Duration::from_secs(5),
-        reconnect_min: Duration::from_millis(100),
-        reconnect_max: Duration::from_millis(500),
-        restart: RestartPolicy { backoff_min: Duration::from_millis(50), ..Default::default() },
-        ..Default::default()
-    };
-    let opts = AppOptions { listen: "127.0.0.1:0".parse().unwrap(), devices, fleet };
-    app::start(opts).await.expect("server starts")
-}
-
-/// Events of `device` with type `ty`, from the in-memory history.
-fn events(app: &Running, device: &str, ty: &str) -> Vec<EventKind> {
-    let store = app.store.read().unwrap();
-    store
-        .recent
-        .iter()
-        .filter(|e| e.device == device && e.type_name() == ty)
-        .map(|e| e.kind.clone())
-        .collect()
-}
-
-fn count(app: &Running, device: &str, ty: &str) -> usize {
-    events(app, device, ty).len()
-}
-
-/// Waits for `n` more events of type `ty` (further polls of an unchanged state).
-async fn more_polls(app: &Running, device: &str, ty: &str, n: usize) {
-    let base = count(app, device, ty);
-    wait_until(Duration::from_secs(20), "more polls", || count(app, device, ty) >= base + n).await;
+    harness::device_spec(
+        dev,
+        Probes { containers: every(300), drives: every(300), ..Probes::disabled() },
+    )
 }
 
 /// `ps` with the running container `name` now `Exited (code)`, and `inspect` to match.

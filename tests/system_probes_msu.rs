@@ -5,11 +5,9 @@ mod harness;
 
 use std::time::Duration;
 
+use harness::server::{count, events, every, more_polls, serve};
 use harness::{SimDevice, wait_until};
-use infrastructor::app::{self, AppOptions, Running};
-use infrastructor_actors::device::{
-    Auth, DeviceSpec, FleetSettings, ProbeSettings, Probes, RestartPolicy, TransportKind,
-};
+use infrastructor_actors::device::{DeviceSpec, Probes};
 use infrastructor_actors::events::EventKind;
 
 const SYSTEMCTL: &str = r#"case "$*" in
@@ -25,54 +23,13 @@ esac
 "#;
 
 fn spec(dev: &SimDevice) -> DeviceSpec {
-    let sshd = dev.sshd();
-    let every = |ms| ProbeSettings { enabled: true, interval: Duration::from_millis(ms) };
-    DeviceSpec {
-        name: dev.name().to_string(),
-        transport: TransportKind::Ssh,
-        host: "127.0.0.1".into(),
-        port: sshd.port(),
-        user: sshd.user().to_string(),
-        auth: Auth::KeyFile { path: sshd.client_key_path(), passphrase: None },
-        sudo: false,
-        tags: vec![],
-        known_hosts: sshd.known_hosts_path(),
-        probes: Probes {
-            metrics: every(500),
-            services: every(300),
-            updates: every(400),
-            ..Probes::disabled()
-        },
-    }
-}
-
-async fn serve(devices: Vec<DeviceSpec>) -> Running {
-    let fleet = FleetSettings {
-        connect_timeout: Duration::from_secs(5),
-        reconnect_min: Duration::from_millis(100),
-        reconnect_max: Duration::from_millis(500),
-        restart: RestartPolicy { backoff_min: Duration::from_millis(50), ..Default::default() },
-        ..Default::default()
+    let probes = Probes {
+        metrics: every(500),
+        services: every(300),
+        updates: every(400),
+        ..Probes::disabled()
     };
-    let opts = AppOptions { listen: "127.0.0.1:0".parse().unwrap(), devices, fleet };
-    app::start(opts).await.expect("server starts")
-}
-
-fn events(app: &Running, device: &str, ty: &str) -> Vec<EventKind> {
-    let store = app.store.read().unwrap();
-    let recent = store.recent.iter().filter(|e| e.device == device && e.type_name() == ty);
-    recent.map(|e| e.kind.clone()).collect()
-}
-
-fn count(app: &Running, device: &str, ty: &str) -> usize {
-    events(app, device, ty).len()
-}
-
-/// Waits until `ty` was sampled `n` more times, so a change had every chance to repeat.
-async fn polls(app: &Running, device: &str, ty: &str, n: usize) {
-    let base = count(app, device, ty);
-    let what = format!("{n} more {ty}");
-    wait_until(Duration::from_secs(20), &what, || count(app, device, ty) >= base + n).await;
+    harness::device_spec(dev, probes)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -108,11 +65,11 @@ async fn failed_units_updates_and_metrics_over_ssh() {
     }
 
     // Services: nothing failed, then nginx (and three others) fail, then nginx recovers.
-    polls(&app, name, "ServicesSampled", 2).await;
+    more_polls(&app, name, "ServicesSampled", 2).await;
     assert_eq!(count(&app, name, "ServiceFailed"), 0);
     dev.set("systemctl/failed", &harness::fixture("systemd/failed-252.txt"));
     wait_until(within, "ServiceFailed", || count(&app, name, "ServiceFailed") == 4).await;
-    polls(&app, name, "ServicesSampled", 3).await;
+    more_polls(&app, name, "ServicesSampled", 3).await;
     let failed = events(&app, name, "ServiceFailed");
     assert_eq!(failed.len(), 4, "each failed unit reported exactly once: {failed:?}");
     assert!(failed.contains(&EventKind::ServiceFailed {
@@ -121,7 +78,7 @@ async fn failed_units_updates_and_metrics_over_ssh() {
     }));
     dev.set("systemctl/failed", &harness::fixture("systemd/failed-252-after.txt"));
     wait_until(within, "ServiceRecovered", || count(&app, name, "ServiceRecovered") == 1).await;
-    polls(&app, name, "ServicesSampled", 3).await;
+    more_polls(&app, name, "ServicesSampled", 3).await;
     assert_eq!(
         events(&app, name, "ServiceRecovered"),
         [EventKind::ServiceRecovered { unit: "nginx.service".into() }]
@@ -143,12 +100,12 @@ async fn failed_units_updates_and_metrics_over_ssh() {
     }
 
     // Updates: none, then the real Debian 12 list: one UpdatesAvailable, not one per poll.
-    polls(&app, name, "UpdatesSampled", 1).await;
+    more_polls(&app, name, "UpdatesSampled", 1).await;
     assert_eq!(count(&app, name, "UpdatesAvailable"), 0);
     let apt = harness::fixture("updates/apt-debian12.txt");
     dev.set("apt/upgradable", apt.strip_prefix("@@apt\n").unwrap_or(&apt));
     wait_until(within, "UpdatesAvailable", || count(&app, name, "UpdatesAvailable") == 1).await;
-    polls(&app, name, "UpdatesSampled", 3).await;
+    more_polls(&app, name, "UpdatesSampled", 3).await;
     assert_eq!(
         events(&app, name, "UpdatesAvailable"),
         [EventKind::UpdatesAvailable { count: 119, security_count: 69 }]

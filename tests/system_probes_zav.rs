@@ -7,11 +7,9 @@ mod harness;
 
 use std::time::Duration;
 
+use harness::server::{count, events, every, more_polls, serve};
 use harness::{SimDevice, fixture, wait_until};
-use infrastructor::app::{self, AppOptions, Running};
-use infrastructor_actors::device::{
-    Auth, DeviceSpec, FleetSettings, ProbeSettings, Probes, RestartPolicy, TransportKind,
-};
+use infrastructor_actors::device::{DeviceSpec, Probes};
 use infrastructor_actors::events::EventKind;
 
 /// `zpool version|status|list`; `status -j` replays `zpool/status-json` (make it fail with
@@ -45,56 +43,7 @@ esac
 "#;
 
 fn spec(dev: &SimDevice, probes: Probes) -> DeviceSpec {
-    let sshd = dev.sshd();
-    DeviceSpec {
-        name: dev.name().to_string(),
-        transport: TransportKind::Ssh,
-        host: "127.0.0.1".into(),
-        port: sshd.port(),
-        user: sshd.user().to_string(),
-        auth: Auth::KeyFile { path: sshd.client_key_path(), passphrase: None },
-        sudo: false,
-        tags: vec!["test".into()],
-        known_hosts: sshd.known_hosts_path(),
-        probes,
-    }
-}
-
-fn every(ms: u64) -> ProbeSettings {
-    ProbeSettings { enabled: true, interval: Duration::from_millis(ms) }
-}
-
-async fn serve(devices: Vec<DeviceSpec>) -> Running {
-    let fleet = FleetSettings {
-        connect_timeout: Duration::from_secs(5),
-        reconnect_min: Duration::from_millis(100),
-        reconnect_max: Duration::from_millis(500),
-        restart: RestartPolicy { backoff_min: Duration::from_millis(50), ..Default::default() },
-        ..Default::default()
-    };
-    let opts = AppOptions { listen: "127.0.0.1:0".parse().unwrap(), devices, fleet };
-    app::start(opts).await.expect("server starts")
-}
-
-fn events(app: &Running, device: &str, ty: &str) -> Vec<EventKind> {
-    let store = app.store.read().unwrap();
-    store
-        .recent
-        .iter()
-        .filter(|e| e.device == device && e.type_name() == ty)
-        .map(|e| e.kind.clone())
-        .collect()
-}
-
-fn count(app: &Running, device: &str, ty: &str) -> usize {
-    events(app, device, ty).len()
-}
-
-/// Waits for `n` more samples of type `ty`, so that an unchanged state is polled again.
-async fn more_samples(app: &Running, device: &str, ty: &str, n: usize) {
-    let base = count(app, device, ty);
-    wait_until(Duration::from_secs(20), "more samples", || count(app, device, ty) >= base + n)
-        .await;
+    harness::device_spec(dev, probes)
 }
 
 fn zfs_state(dev: &SimDevice, status: &str, list: &str) {
@@ -119,7 +68,7 @@ async fn a_pool_going_degraded_gives_exactly_one_pool_state_changed() {
         count(&app, "nas", "PoolStatusSampled") >= 1
     })
     .await;
-    more_samples(&app, "nas", "PoolStatusSampled", 2).await;
+    more_polls(&app, "nas", "PoolStatusSampled", 2).await;
     assert_eq!(count(&app, "nas", "PoolStateChanged"), 0, "no change while healthy");
 
     zfs_state(&dev, "degraded", "degraded");
@@ -127,7 +76,7 @@ async fn a_pool_going_degraded_gives_exactly_one_pool_state_changed() {
         count(&app, "nas", "PoolStateChanged") >= 1
     })
     .await;
-    more_samples(&app, "nas", "PoolStatusSampled", 3).await;
+    more_polls(&app, "nas", "PoolStatusSampled", 3).await;
     assert_eq!(
         events(&app, "nas", "PoolStateChanged"),
         vec![EventKind::PoolStateChanged {
@@ -171,7 +120,7 @@ async fn a_vm_shutting_off_gives_exactly_one_vm_state_changed() {
     let app = serve(vec![spec(&dev, Probes { vms: every(300), ..Probes::disabled() })]).await;
     wait_until(Duration::from_secs(20), "vms sampled", || count(&app, "hyper", "VmsSampled") >= 1)
         .await;
-    more_samples(&app, "hyper", "VmsSampled", 2).await;
+    more_polls(&app, "hyper", "VmsSampled", 2).await;
     assert_eq!(count(&app, "hyper", "VmStateChanged"), 0, "no change while unchanged");
 
     set_vms(&dev, "list-names-after.txt", "dominfo-after.txt");
@@ -179,7 +128,7 @@ async fn a_vm_shutting_off_gives_exactly_one_vm_state_changed() {
         count(&app, "hyper", "VmStateChanged") >= 1
     })
     .await;
-    more_samples(&app, "hyper", "VmsSampled", 3).await;
+    more_polls(&app, "hyper", "VmsSampled", 3).await;
     assert_eq!(
         events(&app, "hyper", "VmStateChanged"),
         vec![EventKind::VmStateChanged {
@@ -222,7 +171,7 @@ async fn a_finished_scrub_in_json_status_gives_exactly_one_scrub_finished() {
         count(&app, "nas23", "PoolStatusSampled") >= 1
     })
     .await;
-    more_samples(&app, "nas23", "PoolStatusSampled", 2).await;
+    more_polls(&app, "nas23", "PoolStatusSampled", 2).await;
     assert_eq!(count(&app, "nas23", "ScrubFinished"), 0, "no event while scrubbing");
 
     dev.set("zpool/status-json", &fixture("zfs/openzfs-2.3/zpool-status-j-healthy.json"));
@@ -230,7 +179,7 @@ async fn a_finished_scrub_in_json_status_gives_exactly_one_scrub_finished() {
         count(&app, "nas23", "ScrubFinished") >= 1
     })
     .await;
-    more_samples(&app, "nas23", "PoolStatusSampled", 3).await;
+    more_polls(&app, "nas23", "PoolStatusSampled", 3).await;
     assert_eq!(
         events(&app, "nas23", "ScrubFinished"),
         vec![EventKind::ScrubFinished {

@@ -7,6 +7,7 @@
 pub mod device;
 pub mod postgres;
 pub mod proxy;
+pub mod server;
 pub mod specs;
 pub mod sshd;
 
