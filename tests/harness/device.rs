@@ -79,6 +79,13 @@ pub struct SimDevice {
 impl SimDevice {
     /// Starts a device: shims for docker/smartctl/sudo, no containers, no drives.
     pub fn start(name: &str) -> SimDevice {
+        Self::start_with_mounts(name, &[])
+    }
+
+    /// Like [`SimDevice::start`], and the device sees `state/<dir>` at each absolute `target`
+    /// (e.g. `("emhttp", "/var/local/emhttp")`), so files a monitor reads directly can be
+    /// simulated too. Root only: the mounts live in the device sshd's own mount namespace.
+    pub fn start_with_mounts(name: &str, mounts: &[(&str, &str)]) -> SimDevice {
         let dir = tempfile::Builder::new().prefix("infra-dev-").tempdir().expect("temp dir");
         let (bin, sys, state) =
             (dir.path().join("bin"), dir.path().join("sys"), dir.path().join("state"));
@@ -87,7 +94,15 @@ impl SimDevice {
         }
         link_system_tools(&sys, HIDDEN_TOOLS);
         let path = format!("{}:{}", bin.display(), sys.display());
-        let sshd = Sshd::start_with_path(&path, &state);
+        let mounts = mounts
+            .iter()
+            .map(|(src, target)| {
+                let src = state.join(src);
+                fs::create_dir_all(&src).expect("create mount source");
+                (src, PathBuf::from(target))
+            })
+            .collect();
+        let sshd = Sshd::start_with_mounts(&path, &state, mounts);
         let dev = SimDevice { name: name.to_string(), sshd, dir };
         for tool in SHIMMED_TOOLS {
             dev.restore_tool(tool);

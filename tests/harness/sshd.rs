@@ -30,6 +30,8 @@ pub struct Sshd {
     port: u16,
     user: String,
     child: Option<Child>,
+    /// `(source dir, target dir)` bind mounts private to this sshd and its sessions.
+    mounts: Vec<(PathBuf, PathBuf)>,
 }
 
 impl Sshd {
@@ -41,6 +43,19 @@ impl Sshd {
 
     /// Starts sshd whose sessions see exactly `PATH=<path>` and `INFRA_SIM_STATE=<state_dir>`.
     pub fn start_with_path(path: &str, state_dir: &Path) -> Sshd {
+        Self::start_with_mounts(path, state_dir, Vec::new())
+    }
+
+    /// Like [`Sshd::start_with_path`], and sessions see each `(source, target)` directory
+    /// bind-mounted at `target` in a mount namespace of this sshd's own (root only). The
+    /// target's parent is covered by an empty tmpfs first, so it may not exist on the host
+    /// (e.g. `/var/local/emhttp` of an Unraid server); its siblings are hidden.
+    pub fn start_with_mounts(
+        path: &str,
+        state_dir: &Path,
+        mounts: Vec<(PathBuf, PathBuf)>,
+    ) -> Sshd {
+        assert!(mounts.is_empty() || is_root(), "private mounts need root");
         assert!(Path::new(SSHD).exists(), "{SSHD} is missing: install it with `{INSTALL_HINT}`");
         if is_root() && !Path::new("/run/sshd").exists() {
             // Privilege-separation directory sshd insists on when started as root.
@@ -70,7 +85,7 @@ impl Sshd {
         fs::set_permissions(&wrapper, fs::Permissions::from_mode(0o755)).expect("chmod wrapper");
 
         let user = current_user();
-        let mut sshd = Sshd { dir, port: 0, user, child: None };
+        let mut sshd = Sshd { dir, port: 0, user, child: None, mounts };
         let mut last_error = String::new();
         for _ in 0..5 {
             sshd.port = free_port();
@@ -209,11 +224,32 @@ impl Sshd {
     fn spawn_and_wait(&mut self) -> Result<(), String> {
         let d = self.dir.path();
         let log = File::create(d.join("sshd.log")).expect("create sshd.log");
-        let child = Command::new(SSHD)
-            .arg("-D")
-            .arg("-e")
-            .arg("-f")
-            .arg(d.join("sshd_config"))
+        let config = d.join("sshd_config");
+        let mut command = if self.mounts.is_empty() {
+            let mut c = Command::new(SSHD);
+            c.arg("-D").arg("-e").arg("-f").arg(&config);
+            c
+        } else {
+            // `unshare` and `sh` exec into sshd: the pid stays the one we track.
+            let mut script = String::from("set -e; ");
+            for (src, target) in &self.mounts {
+                let parent = target.parent().unwrap_or(Path::new("/"));
+                script.push_str(&format!(
+                    "mount -t tmpfs tmpfs {p}; mkdir -p {t}; mount --bind {s} {t}; ",
+                    p = sh_quote(&parent.display().to_string()),
+                    t = sh_quote(&target.display().to_string()),
+                    s = sh_quote(&src.display().to_string()),
+                ));
+            }
+            script.push_str(&format!(
+                "exec {SSHD} -D -e -f {}",
+                sh_quote(&config.display().to_string())
+            ));
+            let mut c = Command::new("unshare");
+            c.args(["--mount", "--propagation", "private", "--", "/bin/sh", "-c", &script]);
+            c
+        };
+        let child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)
