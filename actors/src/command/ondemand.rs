@@ -23,7 +23,7 @@ pub struct InvalidArgument {
 }
 
 impl InvalidArgument {
-    fn new(argument: &'static str, rule: impl Into<String>) -> Self {
+    pub(crate) fn new(argument: &'static str, rule: impl Into<String>) -> Self {
         Self { argument, rule: rule.into() }
     }
 }

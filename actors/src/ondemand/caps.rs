@@ -18,7 +18,31 @@ impl Default for OutputCaps {
     }
 }
 
+/// Largest `max_lines` a caller may ask for.
+pub const MAX_LINES: usize = 10_000;
+/// Largest `max_bytes` a caller may ask for (4 MiB).
+pub const MAX_BYTES: usize = 4 * 1024 * 1024;
+
 impl OutputCaps {
+    /// Checks caps that come from a caller: both at least 1, at most [`MAX_LINES`] lines and
+    /// [`MAX_BYTES`] bytes.
+    pub fn validate(&self) -> Result<(), crate::command::InvalidArgument> {
+        use crate::command::InvalidArgument;
+        if !(1..=MAX_LINES).contains(&self.max_lines) {
+            return Err(InvalidArgument::new(
+                "max_lines",
+                format!("must be between 1 and {MAX_LINES}"),
+            ));
+        }
+        if !(1..=MAX_BYTES).contains(&self.max_bytes) {
+            return Err(InvalidArgument::new(
+                "max_bytes",
+                format!("must be between 1 and {MAX_BYTES}"),
+            ));
+        }
+        Ok(())
+    }
+
     /// Keeps the newest items (the end of `items`) that fit both caps, in their order, and
     /// says whether anything was dropped or cut. `text` gives each item's text, which is cut
     /// (on a character boundary) when one item alone is longer than `max_bytes`.

@@ -92,6 +92,7 @@ pub async fn container_logs(
     transport: &dyn Transport,
     q: &ContainerLogsQuery,
 ) -> Result<LogsResult, QueryError> {
+    q.caps.validate()?;
     let since = q.since.as_deref().map(command::ondemand::parse_since).transpose()?;
     if let Some(g) = &q.grep {
         command::ondemand::validate_grep(g)?;
@@ -155,6 +156,7 @@ pub async fn journal(
     transport: &dyn Transport,
     q: &JournalQuery,
 ) -> Result<JournalResult, QueryError> {
+    q.caps.validate()?;
     let since = q.since.as_deref().map(command::ondemand::parse_since).transpose()?;
     let priority = q.priority.as_deref().map(command::ondemand::parse_priority).transpose()?;
     if let Some(g) = &q.grep {

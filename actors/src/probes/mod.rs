@@ -13,6 +13,9 @@ pub mod updates;
 pub mod vms;
 pub mod zfs;
 
+#[cfg(test)]
+mod review_tests;
+
 use chrono::{DateTime, Utc};
 
 use crate::command::Command;

@@ -90,7 +90,8 @@ fn blocks_line(t: &str, a: &mut MdArray) {
         }
     }
     let missing = matches!((a.raid_disks, a.working_disks), (Some(n), Some(m)) if m < n);
-    a.degraded = missing || a.slots.as_deref().is_some_and(|s| s.contains('_'));
+    // An inactive array (e.g. assembled with too few members after a reboot) is not whole.
+    a.degraded = missing || !a.active || a.slots.as_deref().is_some_and(|s| s.contains('_'));
 }
 
 /// `[==>....]  recovery = 12.6% (123/456) finish=1.5min speed=1000K/sec` or `resync=DELAYED`.

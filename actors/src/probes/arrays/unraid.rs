@@ -67,7 +67,7 @@ pub fn parse_var_ini(
             _ => None,
         };
     }
-    a.degraded = a.disabled + a.missing + a.invalid > 0;
+    a.degraded = a.disabled > 0 || a.missing > 0 || a.invalid > 0;
     a
 }
 

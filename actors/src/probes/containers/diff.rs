@@ -39,7 +39,7 @@ pub fn diff(previous: &[Container], current: &[Container]) -> Vec<EventKind> {
             None => {
                 events.push(EventKind::ContainerCreated { container: cur.to_ref() });
                 if let Some(old) = removed_by_name.get(cur.name.as_str())
-                    && old.image != cur.image
+                    && image_differs(old, cur)
                 {
                     events.push(EventKind::ContainerImageChanged {
                         container: cur.to_ref(),
@@ -49,12 +49,27 @@ pub fn diff(previous: &[Container], current: &[Container]) -> Vec<EventKind> {
                 }
                 if cur.is_running() {
                     events.push(EventKind::ContainerStarted { container: cur.to_ref() });
+                } else if cur.is_stopped() {
+                    // Created and already gone between two polls (a one-shot or a crash on
+                    // start): its exit must not go unreported.
+                    events.push(exit_event(cur));
                 }
             }
             Some(prev) => transition(prev, cur, &mut events),
         }
     }
     events
+}
+
+/// Whether a recreated container runs another image: by image id when `docker inspect` gave
+/// both (a reference like `nginx` vs `docker.io/library/nginx:latest` is the same image),
+/// else by the reference as `docker ps` prints it.
+fn image_differs(old: &Container, cur: &Container) -> bool {
+    let id = |c: &Container| c.inspect.as_ref().and_then(|i| i.image_id.clone());
+    match (id(old), id(cur)) {
+        (Some(a), Some(b)) => a != b,
+        _ => old.image != cur.image,
+    }
 }
 
 /// Events for one container present in both snapshots.
@@ -84,15 +99,15 @@ fn transition(prev: &Container, cur: &Container, events: &mut Vec<EventKind>) {
 /// says so (restart count up, or a new start time), or, as a fallback for containers not
 /// inspected, the uptime in the status text went down.
 fn restarted(prev: &Container, cur: &Container) -> bool {
-    let inspected = prev.inspect.as_ref().zip(cur.inspect.as_ref()).is_some_and(|(b, n)| {
-        matches!((b.restart_count, n.restart_count), (Some(b), Some(n)) if n > b)
-            || matches!((&b.started_at, &n.started_at), (Some(b), Some(n)) if b != n)
-    });
-    inspected
-        || matches!(
-            (super::status::uptime_secs(&prev.status), super::status::uptime_secs(&cur.status)),
-            (Some(before), Some(now)) if now < before
-        )
+    if let Some((b, n)) = prev.inspect.as_ref().zip(cur.inspect.as_ref()) {
+        // The engine's own record decides when there is one on both sides.
+        return matches!((b.restart_count, n.restart_count), (Some(b), Some(n)) if n > b)
+            || matches!((&b.started_at, &n.started_at), (Some(b), Some(n)) if b != n);
+    }
+    matches!(
+        (super::status::uptime_secs(&prev.status), super::status::uptime_secs(&cur.status)),
+        (Some(before), Some(now)) if now < before
+    )
 }
 
 fn died(cur: &Container) -> EventKind {

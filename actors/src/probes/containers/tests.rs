@@ -277,6 +277,31 @@ fn diff_rules() {
         other,
         "ContainerRemoved app\nContainerCreated app\nContainerStarted app",
     );
+    // Created and already exited between two polls: its exit is still reported.
+    let mut oneshot = container("exited", "Exited (1) 2 seconds ago");
+    oneshot.id = "ghi".into();
+    check(
+        up("Up 1 hour"),
+        oneshot,
+        "ContainerRemoved app\nContainerCreated app\nContainerDied app Some(1)",
+    );
+    // When `docker inspect` covers both polls it decides: same restart count and start time
+    // means no restart, whatever the status text's uptime says (clock steps, rounding).
+    let inspected = |status: &str| {
+        let mut c = up(status);
+        c.inspect = Some(Inspect {
+            restart_count: Some(0),
+            started_at: Some("2026-11-23T10:00:00Z".into()),
+            ..Inspect::default()
+        });
+        c
+    };
+    check(inspected("Up 2 hours"), inspected("Up 5 seconds"), "");
+    let mut bumped = inspected("Up 2 hours");
+    if let Some(i) = bumped.inspect.as_mut() {
+        i.restart_count = Some(1);
+    }
+    check(inspected("Up 2 hours"), bumped, "ContainerRestarted app");
 }
 
 #[tokio::test]

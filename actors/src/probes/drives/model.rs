@@ -135,7 +135,8 @@ impl Drive {
     pub fn key(&self) -> String {
         match &self.serial {
             Some(s) if !s.is_empty() => format!("serial:{s}"),
-            _ => format!("device:{}", self.device),
+            // Disks behind one RAID controller share a path (`/dev/bus/0`) and differ by type.
+            _ => format!("device:{}|{}", self.device, self.dev_type.as_deref().unwrap_or("")),
         }
     }
 }

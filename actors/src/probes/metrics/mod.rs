@@ -120,8 +120,13 @@ impl MetricsProbe {
         };
         let (temps, warnings) = parse_sensors(&out.stdout, ctx.observed_at);
         match out.status {
+            // Not installed, or installed without any sensor chip (`{ }` and exit 1): asking
+            // again will not change the answer. Anything else (a hung I²C read killed by
+            // `timeout`, a sudo failure) is logged and retried next poll.
             127 => self.sensors = SensorsState::Absent,
-            _ if temps.is_empty() && warnings.is_empty() => self.sensors = SensorsState::Absent,
+            0 | 1 if temps.is_empty() && warnings.is_empty() && is_empty_object(&out.stdout) => {
+                self.sensors = SensorsState::Absent
+            }
             0 => self.sensors_error = None,
             status => self.log_sensors_error(format!("`sensors -j` exited with status {status}")),
         }
@@ -139,6 +144,12 @@ impl MetricsProbe {
     }
 }
 
+/// Whether `sensors -j` printed an empty JSON object (no chips).
+fn is_empty_object(stdout: &str) -> bool {
+    serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(stdout)
+        .is_ok_and(|m| m.is_empty())
+}
+
 /// CPU %, per-core usage and rates from the counters of the previous poll.
 fn apply_deltas(
     sample: &mut MetricsSample,
@@ -147,6 +158,10 @@ fn apply_deltas(
     uptime: Option<f64>,
     previous: &Previous,
 ) {
+    // Counters restart at boot: after a reboot (uptime went down) no delta means anything.
+    if matches!((previous.uptime, uptime), (Some(before), Some(now)) if now < before) {
+        return;
+    }
     if let (Some(before), Some(now)) = (&previous.cpu, cpu) {
         sample.cpu_percent = now.percent_since(before);
         sample.cpu_cores = cores

@@ -58,8 +58,15 @@ pub fn diff(previous: &ZfsSample, current: &ZfsSample) -> Vec<EventKind> {
 /// The current scan of `cur` if it is a newly finished scrub or resilver.
 fn finished_scan<'a>(cur: &'a Pool, prev: &Pool) -> Option<&'a Scan> {
     let scan = cur.scan.as_ref().filter(|s| s.state == "finished")?;
-    let already = prev.scan.as_ref().is_some_and(|p| {
-        p.state == "finished" && p.kind == scan.kind && p.finished_at == scan.finished_at
-    });
+    // Without a scan in the previous sample there is nothing to compare: an old result
+    // seen for the first time is not a scrub that just finished.
+    let prev_scan = prev.scan.as_ref()?;
+    // The JSON status gives RFC 3339 times, the text status ctime strings: a switch between
+    // the two formats (a failed `-j` once) is not a new result.
+    let rfc3339 = |t: &Option<String>| t.as_deref().map(|t| t.contains('T'));
+    let already = prev_scan.state == "finished"
+        && prev_scan.kind == scan.kind
+        && (prev_scan.finished_at == scan.finished_at
+            || rfc3339(&prev_scan.finished_at) != rfc3339(&scan.finished_at));
     (!already).then_some(scan)
 }
