@@ -306,6 +306,15 @@ fn diff_pool_state_and_scans() {
         changes(("2.3", "scrubbing", "healthy"), h23),
         ["ScrubFinished tank errors=0 at=2026-11-22T03:36:45+00:00"]
     );
+    // The same finished scrub seen through the other status format (a failed `-j` once).
+    assert_eq!(changes(h23, healthy).iter().filter(|c| c.starts_with("ScrubFinished")).count(), 0);
+    assert_eq!(changes(healthy, h23).iter().filter(|c| c.starts_with("ScrubFinished")).count(), 0);
+    // A pool seen without scan information before: its old result is not news.
+    let mut no_scan = sample("2.1", "healthy", "healthy");
+    for p in &mut no_scan.pools {
+        p.scan = None;
+    }
+    assert_eq!(kinds(&diff(&no_scan, &sample("2.1", "healthy", "healthy"))), Vec::<String>::new());
     let mut gone = sample("2.1", "healthy", "healthy");
     gone.pools.retain(|p| p.name != "backup");
     assert_eq!(
