@@ -19,7 +19,7 @@ mod tests_inspect;
 
 pub use diff::diff;
 pub use inspect::{needs_inspect, parse_inspect};
-pub use model::{Container, Inspect, Mount, Network};
+pub use model::{Container, Inspect, Mount, Network, Usage};
 pub use parse::{Stats, merge, parse_labels, parse_ps, parse_stats};
 pub use restarts::{LOOP_RESTARTS, LOOP_WINDOW_SECS, RestartTracker};
 pub use units::{parse_percent, parse_size, parse_size_pair};

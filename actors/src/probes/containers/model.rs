@@ -33,22 +33,9 @@ pub struct Container {
     pub compose_project: Option<String>,
     /// `com.docker.compose.service` label.
     pub compose_service: Option<String>,
-    /// CPU use in percent of one core (can exceed 100 on several cores); running only.
-    pub cpu_percent: Option<f64>,
-    /// Memory in use, bytes; running only.
-    pub mem_usage_bytes: Option<u64>,
-    /// Memory limit (the host's memory when unlimited), bytes; running only.
-    pub mem_limit_bytes: Option<u64>,
-    /// Bytes received over the network since start; running only.
-    pub net_rx_bytes: Option<u64>,
-    /// Bytes sent over the network since start; running only.
-    pub net_tx_bytes: Option<u64>,
-    /// Bytes read from block devices since start; running only.
-    pub block_read_bytes: Option<u64>,
-    /// Bytes written to block devices since start; running only.
-    pub block_write_bytes: Option<u64>,
-    /// Number of processes/threads in the container; running only.
-    pub pids: Option<u64>,
+    /// Resource use from `docker stats`; running containers only (all `None` otherwise).
+    #[serde(flatten)]
+    pub usage: Usage,
     /// Services this one depends on, from the `com.docker.compose.depends_on` label
     /// (`db:service_started:false,cache:…` gives `["db", "cache"]`).
     #[serde(default)]
@@ -56,6 +43,27 @@ pub struct Container {
     /// What `docker inspect` adds; `None` until the container has been inspected once.
     #[serde(default)]
     pub inspect: Option<Inspect>,
+}
+
+/// Resource use of one running container, as `docker stats` reports it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    /// CPU use in percent of one core (can exceed 100 on several cores).
+    pub cpu_percent: Option<f64>,
+    /// Memory in use, bytes.
+    pub mem_usage_bytes: Option<u64>,
+    /// Memory limit (the host's memory when unlimited), bytes.
+    pub mem_limit_bytes: Option<u64>,
+    /// Bytes received over the network since start.
+    pub net_rx_bytes: Option<u64>,
+    /// Bytes sent over the network since start.
+    pub net_tx_bytes: Option<u64>,
+    /// Bytes read from block devices since start.
+    pub block_read_bytes: Option<u64>,
+    /// Bytes written to block devices since start.
+    pub block_write_bytes: Option<u64>,
+    /// Number of processes/threads in the container.
+    pub pids: Option<u64>,
 }
 
 /// The fields of `docker inspect` the probe keeps. Inspected only when a container is new or

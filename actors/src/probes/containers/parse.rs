@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::model::Container;
+use super::model::{Container, Usage};
 use super::status;
 use super::units::{parse_percent, parse_size_pair};
 use crate::probes::Warning;
@@ -54,22 +54,8 @@ struct StatsLine {
 pub struct Stats {
     /// Full container id.
     pub id: String,
-    /// CPU use in percent of one core.
-    pub cpu_percent: Option<f64>,
-    /// Memory in use, bytes.
-    pub mem_usage_bytes: Option<u64>,
-    /// Memory limit, bytes.
-    pub mem_limit_bytes: Option<u64>,
-    /// Network bytes received.
-    pub net_rx_bytes: Option<u64>,
-    /// Network bytes sent.
-    pub net_tx_bytes: Option<u64>,
-    /// Block device bytes read.
-    pub block_read_bytes: Option<u64>,
-    /// Block device bytes written.
-    pub block_write_bytes: Option<u64>,
-    /// Process count.
-    pub pids: Option<u64>,
+    /// What it uses.
+    pub usage: Usage,
 }
 
 /// Parses `docker ps -a --no-trunc --format '{{json .}}'`: one container per line.
@@ -151,8 +137,7 @@ pub fn parse_stats(output: &str, _observed_at: DateTime<Utc>) -> (Vec<Stats>, Ve
                 let (mem_usage_bytes, mem_limit_bytes) = parse_size_pair(&s.mem_usage);
                 let (net_rx_bytes, net_tx_bytes) = parse_size_pair(&s.net_io);
                 let (block_read_bytes, block_write_bytes) = parse_size_pair(&s.block_io);
-                stats.push(Stats {
-                    id: s.id,
+                let usage = Usage {
                     cpu_percent: parse_percent(&s.cpu_perc),
                     mem_usage_bytes,
                     mem_limit_bytes,
@@ -161,7 +146,8 @@ pub fn parse_stats(output: &str, _observed_at: DateTime<Utc>) -> (Vec<Stats>, Ve
                     block_read_bytes,
                     block_write_bytes,
                     pids: s.pids.trim().parse().ok(),
-                });
+                };
+                stats.push(Stats { id: s.id, usage });
             }
             Ok(_) => warnings.push(Warning::at(i + 1, "docker stats line without an id")),
             Err(e) => {
@@ -178,14 +164,7 @@ pub fn merge(containers: &mut [Container], stats: Vec<Stats>) {
     let mut by_id: HashMap<String, Stats> = stats.into_iter().map(|s| (s.id.clone(), s)).collect();
     for c in containers.iter_mut() {
         if let Some(s) = by_id.remove(&c.id) {
-            c.cpu_percent = s.cpu_percent;
-            c.mem_usage_bytes = s.mem_usage_bytes;
-            c.mem_limit_bytes = s.mem_limit_bytes;
-            c.net_rx_bytes = s.net_rx_bytes;
-            c.net_tx_bytes = s.net_tx_bytes;
-            c.block_read_bytes = s.block_read_bytes;
-            c.block_write_bytes = s.block_write_bytes;
-            c.pids = s.pids;
+            c.usage = s.usage;
         }
     }
 }

@@ -65,7 +65,7 @@ fn render(containers: &[Container]) -> String {
                 c.state,
                 opt(c.health.clone()),
                 opt(c.exit_code.map(|e| e.to_string())),
-                opt(c.pids.map(|p| format!("pids={p}"))),
+                opt(c.usage.pids.map(|p| format!("pids={p}"))),
                 opt(c
                     .compose_project
                     .clone()
@@ -133,13 +133,13 @@ fn fields_of_one_container() {
     assert_eq!(web.created_at, "2026-11-23 12:56:32 +0000 UTC");
     assert_eq!(web.labels.len(), 5);
     assert_eq!(web.labels["com.docker.compose.depends_on"], "db:service_started:false");
-    assert_eq!(web.mem_limit_bytes, Some(128 * 1024 * 1024));
-    assert_eq!(web.net_rx_bytes, Some(0));
-    assert_eq!(web.block_write_bytes, Some(0));
-    assert!(web.cpu_percent.is_some_and(|c| (0.0..100.0).contains(&c)));
+    assert_eq!(web.usage.mem_limit_bytes, Some(128 * 1024 * 1024));
+    assert_eq!(web.usage.net_rx_bytes, Some(0));
+    assert_eq!(web.usage.block_write_bytes, Some(0));
+    assert!(web.usage.cpu_percent.is_some_and(|c| (0.0..100.0).contains(&c)));
     let containers = snapshot(PS_20, STATS_20);
     let unhealthy = containers.iter().find(|c| c.name == "unhealthy").unwrap();
-    assert_eq!(unhealthy.mem_usage_bytes, Some(1_769_996)); // 1.688MiB
+    assert_eq!(unhealthy.usage.mem_usage_bytes, Some(1_769_996)); // 1.688MiB
 }
 
 #[test]
@@ -162,7 +162,7 @@ fn bad_lines_are_skipped_with_a_warning() {
     let (stats, warnings) =
         parse_stats("{\"ID\":\"a\",\"CPUPerc\":\"--\",\"MemUsage\":\"-- / --\"}\n[]", at());
     assert_eq!(stats.len(), 1);
-    assert_eq!(stats[0].cpu_percent, None);
+    assert_eq!(stats[0].usage.cpu_percent, None);
     assert_eq!(warnings.len(), 1);
 }
 
@@ -327,7 +327,9 @@ async fn probe_samples_then_reports_changes() {
     assert_eq!(first.len(), 1, "first poll: sample only");
     let EventKind::ContainerStatsSampled { containers } = &first[0] else { panic!("{first:?}") };
     assert_eq!(containers.len(), 13);
-    assert!(containers.iter().filter(|c| c.is_running()).all(|c| c.mem_usage_bytes.is_some()));
+    assert!(
+        containers.iter().filter(|c| c.is_running()).all(|c| c.usage.mem_usage_bytes.is_some())
+    );
 
     let second = probe.poll(&ctx).await.unwrap();
     assert_eq!(second[0].type_name(), "ContainerStatsSampled");
