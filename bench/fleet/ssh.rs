@@ -40,45 +40,43 @@ fn options(dev: &SimDevice) -> SshOptions {
     crate::harness::ssh_options(dev)
 }
 
+impl Latency {
+    /// Runs `one` `n` times in a row and records wall time per run and CPU per run.
+    pub async fn measure<F, Fut>(label: &'static str, n: usize, mut one: F) -> Latency
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
+        let mut samples = Vec::with_capacity(n);
+        let cpu0 = cpu_time();
+        for _ in 0..n {
+            let start = Instant::now();
+            one().await;
+            samples.push(start.elapsed());
+        }
+        let cpu_per_cmd = (cpu_time() - cpu0) / n.max(1) as u32;
+        let (p50, p99) = (percentile(&mut samples, 50.0), percentile(&mut samples, 99.0));
+        Latency { label, samples: n, p50, p99, cpu_per_cmd }
+    }
+}
+
 /// `n` commands one after another on one session.
 pub async fn reused(dev: &SimDevice, n: usize) -> Latency {
     let t = SshTransport::new(options(dev));
     t.run(&command::noop()).await.expect("warm-up command");
-    let mut samples = Vec::with_capacity(n);
-    let cpu0 = cpu_time();
-    for _ in 0..n {
-        let start = Instant::now();
+    Latency::measure("reused session", n, || async {
         t.run(&command::noop()).await.expect("noop");
-        samples.push(start.elapsed());
-    }
-    let cpu = (cpu_time() - cpu0) / n as u32;
-    Latency {
-        label: "reused session",
-        samples: n,
-        p50: percentile(&mut samples, 50.0),
-        p99: percentile(&mut samples, 99.0),
-        cpu_per_cmd: cpu,
-    }
+    })
+    .await
 }
 
 /// `n` fresh connections (TCP + handshake + host key + auth) each running one command.
 pub async fn fresh(dev: &SimDevice, n: usize) -> Latency {
-    let mut samples = Vec::with_capacity(n);
-    let cpu0 = cpu_time();
-    for _ in 0..n {
-        let start = Instant::now();
+    Latency::measure("fresh connection", n, || async {
         let t = SshTransport::new(options(dev));
         t.run(&command::noop()).await.expect("noop on a fresh connection");
-        samples.push(start.elapsed());
-    }
-    let cpu = (cpu_time() - cpu0) / n as u32;
-    Latency {
-        label: "fresh connection",
-        samples: n,
-        p50: percentile(&mut samples, 50.0),
-        p99: percentile(&mut samples, 99.0),
-        cpu_per_cmd: cpu,
-    }
+    })
+    .await
 }
 
 /// `devices` devices (one session each to the simulated device) polling containers every

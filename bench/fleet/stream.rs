@@ -2,7 +2,6 @@
 //! tokio `TcpStream` (1 ms sleep-poll loop) and through our `ReadyStream`.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use async_ssh2_lite::{AsyncSession, AsyncSessionStream, SessionConfiguration};
 use futures::AsyncReadExt;
@@ -10,7 +9,6 @@ use infrastructor_actors::transport::ssh_stream::ReadyStream;
 use tokio::net::TcpStream;
 
 use crate::harness::SimDevice;
-use crate::measure::{cpu_time, percentile};
 use crate::ssh::Latency;
 
 async fn session<S>(stream: S, dev: &SimDevice) -> AsyncSession<S>
@@ -41,16 +39,7 @@ async fn measure<S: AsyncSessionStream + Send + Sync + 'static>(
     n: usize,
 ) -> Latency {
     exec(s).await;
-    let mut samples = Vec::with_capacity(n);
-    let cpu0 = cpu_time();
-    for _ in 0..n {
-        let t = Instant::now();
-        exec(s).await;
-        samples.push(t.elapsed());
-    }
-    let cpu_per_cmd = (cpu_time() - cpu0) / n as u32;
-    let (p50, p99) = (percentile(&mut samples, 50.0), percentile(&mut samples, 99.0));
-    Latency { label, samples: n, p50, p99, cpu_per_cmd }
+    Latency::measure(label, n, || exec(s)).await
 }
 
 /// Latency and CPU of `n` sequential commands through each stream type.
@@ -63,7 +52,6 @@ pub async fn compare(dev: &SimDevice, n: usize) -> Vec<Latency> {
     };
     let stock = session(tcp().await, dev).await;
     let ready = session(ReadyStream::new(tcp().await), dev).await;
-    let _ = Duration::ZERO;
     vec![
         measure("stock TcpStream (library)", &stock, n).await,
         measure("ReadyStream (ours)", &ready, n).await,
