@@ -111,6 +111,15 @@ pub trait Transport: Send + Sync + 'static {
     /// Drops the current session so the next call reconnects.
     async fn disconnect(&self);
 
+    /// Liveness check of the *current* session within `within`: never waits for a channel
+    /// permit and never opens a new connection. `Ok` means the device answered (a hung tool,
+    /// not a dead link); an error means no session or no answer. Transports without a session
+    /// (local, replay) answer at once.
+    async fn ping(&self, within: Duration) -> Result<(), TransportError> {
+        let _ = within;
+        Ok(())
+    }
+
     /// `ssh user@host:port` or `local`, for events and tables.
     fn describe(&self) -> String;
 }
