@@ -2,21 +2,20 @@
 //! HTTP server, wired together; graceful shutdown within 10 s.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use infrastructor_actors::bus::Bus;
 use infrastructor_actors::device::{DeviceSpec, FleetSettings};
 use infrastructor_actors::fleet::{Fleet, FleetArgs, FleetMsg};
-use infrastructor_actors::state::{MemoryStore, SharedStore, run_memory_store};
+use infrastructor_actors::api::FleetHandle;
+use infrastructor_actors::state::{HISTORY_BYTES, Projection, run_projection};
 use poem::listener::{Acceptor, Listener, TcpListener};
 use ractor::{Actor, ActorRef};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-/// Events kept in memory for `/api/events` when no database is configured.
-const MEMORY_EVENTS: usize = 10_000;
 
 /// Everything `serve` needs, already validated.
 pub struct AppOptions {
@@ -34,8 +33,10 @@ pub struct Running {
     pub addr: SocketAddr,
     /// The event bus (tests subscribe to it).
     pub bus: Bus,
-    /// Current state and recent events.
-    pub store: SharedStore,
+    /// Current state and recent change events.
+    pub projection: Arc<Projection>,
+    /// The query facade over the fleet.
+    pub handle: FleetHandle,
     /// The root supervisor; stopped on shutdown.
     pub fleet: ActorRef<FleetMsg>,
     /// Tells the HTTP server to stop accepting and finish in-flight requests.
@@ -48,12 +49,18 @@ pub struct Running {
 
 /// Starts the fleet and the HTTP server.
 pub async fn start(opts: AppOptions) -> anyhow::Result<Running> {
-    let bus = Bus::new();
-    let store: SharedStore = Arc::new(RwLock::new(MemoryStore::new(MEMORY_EVENTS)));
-    let feeder = tokio::spawn(run_memory_store(store.clone(), bus.subscribe_lossless(4096)));
+    start_on(opts, Bus::new()).await
+}
+
+/// Starts the fleet and the HTTP server on `bus` (tests subscribe to it before the start).
+pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
+    let projection = Arc::new(Projection::new(HISTORY_BYTES));
+    let feeder =
+        tokio::spawn(run_projection(projection.clone(), bus.subscribe_lossless("projection", 4096)));
     tracing::warn!(
-        "no database configured: state and the last {MEMORY_EVENTS} events are kept in memory \
-         only and are lost on restart"
+        "no database configured: state and the last {} MiB of change events are kept in memory \
+         only and are lost on restart",
+        HISTORY_BYTES >> 20
     );
     let args = FleetArgs::new(opts.fleet, bus.clone(), opts.devices);
     let (fleet, _) = Actor::spawn(None, Fleet, args).await.context("starting the fleet")?;
@@ -68,7 +75,8 @@ pub async fn start(opts: AppOptions) -> anyhow::Result<Running> {
         .and_then(|a| a.as_socket_addr().copied())
         .context("listener has no socket address")?;
     let (http_stop, stopped) = oneshot::channel::<()>();
-    let routes = crate::http::routes(store.clone());
+    let handle = FleetHandle::new(fleet.clone(), projection.clone());
+    let routes = crate::http::routes(handle.clone());
     let http = tokio::spawn(async move {
         poem::Server::new_with_acceptor(acceptor)
             .run_with_graceful_shutdown(
@@ -81,7 +89,16 @@ pub async fn start(opts: AppOptions) -> anyhow::Result<Running> {
             .await
     });
     tracing::info!(%addr, "listening");
-    Ok(Running { addr, bus, store, fleet, http_stop: Some(http_stop), http, feeder })
+    Ok(Running {
+        addr,
+        bus,
+        projection,
+        handle,
+        fleet,
+        http_stop: Some(http_stop),
+        http,
+        feeder,
+    })
 }
 
 impl Running {

@@ -28,7 +28,7 @@ pub struct CheckRow {
 
 /// Checks one device.
 pub async fn check_device(spec: &DeviceSpec, settings: &FleetSettings) -> CheckRow {
-    let t = transport::for_spec(spec, settings);
+    let t = transport::for_spec(spec, settings, settings.max_channels);
     let result = async {
         tokio::time::timeout(settings.connect_timeout, t.connect())
             .await

@@ -1,19 +1,21 @@
-//! HTTP routes served today: health, current device state and recent events (JSON).
+//! HTTP routes served today: health, current device state and recent change events (JSON),
+//! all through the query facade.
 
 use poem::web::{Data, Json, Query};
 use poem::{EndpointExt, Route, get, handler};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use infrastructor_actors::state::SharedStore;
+use infrastructor_actors::api::FleetHandle;
+use infrastructor_actors::state::DeviceView;
 
-/// The app's routes, sharing `store`.
-pub fn routes(store: SharedStore) -> impl poem::Endpoint {
+/// The app's routes, sharing `handle`.
+pub fn routes(handle: FleetHandle) -> impl poem::Endpoint {
     Route::new()
         .at("/health", get(health))
         .at("/api/devices", get(devices))
         .at("/api/events", get(events))
-        .data(store)
+        .data(handle)
 }
 
 #[handler]
@@ -22,9 +24,15 @@ fn health() -> Json<Value> {
 }
 
 #[handler]
-fn devices(Data(store): Data<&SharedStore>) -> Json<Value> {
-    let store = store.read().unwrap_or_else(|e| e.into_inner());
-    Json(json!(store.devices))
+fn devices(Data(handle): Data<&FleetHandle>) -> Json<Value> {
+    let snap = handle.snapshot();
+    let now = chrono::Utc::now();
+    let views: serde_json::Map<String, Value> = snap
+        .devices
+        .iter()
+        .map(|(name, state)| (name.clone(), json!(DeviceView { name, state, now })))
+        .collect();
+    Json(Value::Object(views))
 }
 
 /// Query of `/api/events`.
@@ -37,17 +45,7 @@ struct EventsQuery {
 }
 
 #[handler]
-fn events(Data(store): Data<&SharedStore>, Query(q): Query<EventsQuery>) -> Json<Value> {
+fn events(Data(handle): Data<&FleetHandle>, Query(q): Query<EventsQuery>) -> Json<Value> {
     let limit = q.limit.unwrap_or(100).min(1000);
-    let store = store.read().unwrap_or_else(|e| e.into_inner());
-    let mut out: Vec<_> = store
-        .recent
-        .iter()
-        .rev()
-        .filter(|e| q.device.as_ref().is_none_or(|d| &e.device == d))
-        .take(limit)
-        .cloned()
-        .collect();
-    out.reverse();
-    Json(json!(out))
+    Json(json!(handle.newest_events(q.device.as_deref(), limit)))
 }

@@ -46,10 +46,10 @@ async fn three_devices_are_polled_and_container_changes_become_events() {
         .await;
     }
     {
-        let store = app.store.read().unwrap();
+        let store = app.projection.snapshot();
         let alpha = &store.devices["alpha"];
         assert_eq!(alpha.online, Some(true));
-        assert!(alpha.containers.len() >= 10, "{} containers", alpha.containers.len());
+        assert!(alpha.containers().len() >= 10, "{} containers", alpha.containers().len());
         assert!(alpha.capabilities.as_ref().unwrap().has("docker"));
     }
     // Drives and metrics are polled too.
@@ -115,7 +115,7 @@ async fn an_offline_device_is_reported_retried_and_resumes_polling() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(app.store.read().unwrap().devices["delta"].online, Some(false));
+    assert_eq!(app.projection.snapshot().devices["delta"].online, Some(false));
     let samples_while_offline = count(&app, "delta", "ContainerStatsSampled");
 
     dev.come_online();
@@ -162,7 +162,7 @@ async fn a_hanging_tool_is_a_probe_failure_not_an_outage_and_garbage_is_survived
         count(&app, "foxtrot", "ContainerStatsSampled") >= 2
     })
     .await;
-    assert!(app.store.read().unwrap().devices["foxtrot"].containers.is_empty());
+    assert!(app.projection.snapshot().devices["foxtrot"].containers().is_empty());
 
     dev.hang("docker", true);
     wait_until(within, "a timeout reported", || count(&app, "foxtrot", "ProbeFailed") == 1).await;
@@ -183,7 +183,7 @@ async fn a_hanging_tool_is_a_probe_failure_not_an_outage_and_garbage_is_survived
     dev.hang("docker", false);
     dev.set_docker_ps(&harness::fixture(PS));
     wait_until(within, "containers again", || {
-        app.store.read().unwrap().devices["foxtrot"].containers.len() >= 10
+        app.projection.snapshot().devices["foxtrot"].containers().len() >= 10
     })
     .await;
     app.shutdown().await;

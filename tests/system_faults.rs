@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use harness::server::{every, serve_with};
 use harness::{FaultProxy, SimDevice, wait_until};
-use infrastructor::app::Running;
+use harness::server::TestServer;
 use infrastructor_actors::bus::Bus;
 use infrastructor_actors::device::{
     DeviceSpec, FleetSettings, ProbeSettings, ProbeSlot, Probes, RestartPolicy, default_slots,
@@ -44,8 +44,8 @@ fn settings() -> FleetSettings {
     }
 }
 
-fn count(app: &Running, ty: &str) -> usize {
-    app.store.read().unwrap().recent.iter().filter(|e| e.type_name() == ty).count()
+fn count(app: &TestServer, ty: &str) -> usize {
+    app.recorded.lock().unwrap().iter().filter(|e| e.type_name() == ty).count()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -102,7 +102,7 @@ async fn a_crashing_poller_is_restarted_while_the_others_keep_polling() {
     dev.set_docker_ps(&harness::fixture("docker/client-28.2/ps.jsonl"));
     let spec = spec(&dev, dev.sshd().port(), dev.sshd().known_hosts_path());
     let bus = Bus::new();
-    let mut rx = bus.subscribe_lossless(10_000);
+    let mut rx = bus.subscribe_lossless("test", 10_000);
     let panics = Arc::new(AtomicU32::new(2));
     let mut args = FleetArgs::new(settings(), bus, vec![spec]);
     let p = panics.clone();
@@ -163,7 +163,7 @@ async fn reconnecting_rechecks_host_key_and_tools() {
     dev.come_online();
     wait_until(within, "offline with the host-key reason", || count(&app, "DeviceOffline") == 1)
         .await;
-    let reason = app.store.read().unwrap().devices["juliet"].offline_reason.clone().unwrap();
+    let reason = app.projection.snapshot().devices["juliet"].offline_reason.clone().unwrap();
     assert!(reason.contains("host key") && reason.contains("does NOT match"), "{reason}");
 
     // The operator accepts the key: the device comes back, its missing tool is noticed, and
@@ -171,7 +171,7 @@ async fn reconnecting_rechecks_host_key_and_tools() {
     std::fs::copy(dev.sshd().known_hosts_path(), &kh).unwrap();
     wait_until(within, "online again", || count(&app, "DeviceOnline") == 2).await;
     wait_until(within, "containers probe skipped", || {
-        app.store.read().unwrap().devices["juliet"].skipped.contains_key("containers")
+        app.projection.snapshot().devices["juliet"].skipped.contains_key("containers")
     })
     .await;
     assert_eq!(count(&app, "PollerRestarted"), 0);

@@ -63,8 +63,8 @@ async fn an_exited_container_gives_exactly_one_died_event() {
     })
     .await;
     {
-        let store = app.store.read().unwrap();
-        let containers = &store.devices["exiting"].containers;
+        let store = app.projection.snapshot();
+        let containers = &store.devices["exiting"].containers();
         let crashloop = containers.iter().find(|c| c.name == "crashloop").unwrap();
         let inspect = crashloop.inspect.as_ref().expect("inspected over ssh");
         assert_eq!(inspect.restart_count, Some(6));

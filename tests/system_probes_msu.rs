@@ -85,8 +85,8 @@ async fn failed_units_updates_and_metrics_over_ssh() {
     );
     assert_eq!(count(&app, name, "ServiceFailed"), 5, "certbot failed once");
     {
-        let store = app.store.read().unwrap();
-        let units = store.devices[name].failed_units.clone().unwrap_or_default();
+        let store = app.projection.snapshot();
+        let units = store.devices[name].failed_units().map(<[_]>::to_vec).unwrap_or_default();
         let names: Vec<_> = units.iter().map(|u| u.unit.as_str()).collect();
         assert_eq!(
             names,
@@ -110,8 +110,9 @@ async fn failed_units_updates_and_metrics_over_ssh() {
         events(&app, name, "UpdatesAvailable"),
         [EventKind::UpdatesAvailable { count: 119, security_count: 69 }]
     );
-    let updates = app.store.read().unwrap().devices[name].updates.clone().expect("updates");
-    assert_eq!((updates.manager.as_str(), updates.packages.len()), ("apt", 119));
+    let snap = app.projection.snapshot();
+    let (manager, packages, _) = snap.devices[name].updates().expect("updates");
+    assert_eq!((manager, packages.len()), ("apt", 119));
     app.shutdown().await;
 }
 

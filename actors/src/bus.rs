@@ -21,12 +21,23 @@ pub struct Bus {
 #[derive(Default)]
 struct Inner {
     /// Lossless subscribers; a closed one is removed on the next publish.
-    lossless: Mutex<Vec<mpsc::Sender<Arc<Event>>>>,
+    lossless: Mutex<Vec<Lossless>>,
     /// Lossy subscribers; a closed one is removed on the next publish.
     lossy: Mutex<Vec<Arc<LossyShared>>>,
 }
 
 /// State shared by a lossy subscriber's two ends.
+/// One lossless subscriber: its queue and the name its depth gauge and stall warnings carry.
+#[derive(Clone)]
+struct Lossless {
+    tx: mpsc::Sender<Arc<Event>>,
+    name: &'static str,
+}
+
+/// How long a publisher waits on a full lossless queue before it reports the stall (and
+/// goes on waiting: lossless means lossless).
+const STALL_REPORT: std::time::Duration = std::time::Duration::from_secs(5);
+
 struct LossyShared {
     /// Bounded queue towards the subscriber.
     tx: mpsc::Sender<Arc<Event>>,
@@ -92,9 +103,9 @@ impl Bus {
     }
 
     /// Subscribes without loss: `publish` waits while this queue (of `capacity`) is full.
-    pub fn subscribe_lossless(&self, capacity: usize) -> mpsc::Receiver<Arc<Event>> {
+    pub fn subscribe_lossless(&self, name: &'static str, capacity: usize) -> mpsc::Receiver<Arc<Event>> {
         let (tx, rx) = mpsc::channel(capacity.max(1));
-        lock(&self.inner.lossless).push(tx);
+        lock(&self.inner.lossless).push(Lossless { tx, name });
         rx
     }
 
@@ -107,16 +118,21 @@ impl Bus {
     }
 
     /// Publishes one event to every subscriber.
-    pub async fn publish(&self, event: Event) {
+    ///
+    /// Waits for room in every lossless queue; a queue full for longer than 5 s is reported
+    /// (a WARN line and `infrastructor_bus_lossless_stalls_total`) while the wait goes on. The
+    /// depth of each lossless queue is the gauge `infrastructor_bus_lossless_queue_depth`.
+    /// Returns the published event.
+    pub async fn publish(&self, event: Event) -> Arc<Event> {
         let event = Arc::new(event);
         metrics::counter!("infrastructor_bus_published_total").increment(1);
         let senders: Vec<_> = lock(&self.inner.lossless).clone();
         let mut closed = false;
-        for tx in &senders {
-            closed |= tx.send(event.clone()).await.is_err();
+        for sub in &senders {
+            closed |= !send_lossless(sub, &event).await;
         }
         if closed {
-            lock(&self.inner.lossless).retain(|tx| !tx.is_closed());
+            lock(&self.inner.lossless).retain(|sub| !sub.tx.is_closed());
         }
         let mut lossy = lock(&self.inner.lossy);
         lossy.retain(|sub| !sub.tx.is_closed());
@@ -131,11 +147,51 @@ impl Bus {
             lag.first_missed = Some(lag.first_missed.map_or(event.id, |id| id.min(event.id)));
             metrics::counter!("infrastructor_bus_lossy_dropped_total").increment(1);
         }
+        drop(lossy);
+        event
     }
 
     /// Number of live subscribers (lossless, lossy).
     pub fn subscribers(&self) -> (usize, usize) {
         (lock(&self.inner.lossless).len(), lock(&self.inner.lossy).len())
+    }
+}
+
+/// Sends to one lossless subscriber, reporting a stall; `false` if it is gone.
+async fn send_lossless(sub: &Lossless, event: &Arc<Event>) -> bool {
+    let depth = |tx: &mpsc::Sender<Arc<Event>>| (tx.max_capacity() - tx.capacity()) as f64;
+    match sub.tx.try_send(event.clone()) {
+        Ok(()) => {
+            metrics::gauge!("infrastructor_bus_lossless_queue_depth", "subscriber" => sub.name)
+                .set(depth(&sub.tx));
+            return true;
+        }
+        Err(mpsc::error::TrySendError::Closed(_)) => return false,
+        Err(mpsc::error::TrySendError::Full(_)) => {}
+    }
+    metrics::gauge!("infrastructor_bus_lossless_queue_depth", "subscriber" => sub.name)
+        .set(depth(&sub.tx));
+    let started = tokio::time::Instant::now();
+    let mut send = std::pin::pin!(sub.tx.send(event.clone()));
+    loop {
+        match tokio::time::timeout(STALL_REPORT, &mut send).await {
+            Ok(sent) => {
+                if started.elapsed() >= STALL_REPORT {
+                    tracing::info!(subscriber = sub.name, waited = ?started.elapsed(), "lossless subscriber reading again");
+                }
+                return sent.is_ok();
+            }
+            Err(_) => {
+                metrics::counter!("infrastructor_bus_lossless_stalls_total", "subscriber" => sub.name)
+                    .increment(1);
+                tracing::warn!(
+                    subscriber = sub.name,
+                    depth = sub.tx.max_capacity(),
+                    waited = ?started.elapsed(),
+                    "lossless subscriber stopped reading: its queue is full and publishers wait"
+                );
+            }
+        }
     }
 }
 

@@ -1,36 +1,54 @@
 //! Fleet actor: the root supervisor, with one device supervisor per device; devices can be
-//! added and removed at run time, and a crashed device supervisor is restarted with backoff.
+//! added, edited and removed at run time, requests are routed to their device, and a crashed
+//! device supervisor is restarted with backoff (reset once it has run healthily for a while).
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use ractor::{Actor, ActorId, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
+use tokio::time::Instant;
 
 use crate::bus::Bus;
 use crate::device::{
-    DeviceSpec, DeviceSupervisor, DeviceSupervisorArgs, DeviceSupervisorMsg, FleetSettings,
-    ProbeSlot, default_slots,
+    DeviceRequest, DeviceSpec, DeviceSupervisor, DeviceSupervisorArgs, DeviceSupervisorMsg,
+    FleetSettings, ProbeSlot, default_slots,
 };
+use crate::events::{Event, EventKind};
 use crate::transport::{self, Transport};
 
-/// Builds the transport of a device.
+/// Builds a transport of a device allowing the given number of concurrent channels.
 pub type TransportFactory =
-    Arc<dyn Fn(&DeviceSpec, &FleetSettings) -> Arc<dyn Transport> + Send + Sync>;
+    Arc<dyn Fn(&DeviceSpec, &FleetSettings, usize) -> Arc<dyn Transport> + Send + Sync>;
 
 /// Chooses the probes of a device.
 pub type SlotFactory = Arc<dyn Fn(&DeviceSpec) -> Vec<ProbeSlot> + Send + Sync>;
+
+/// Channels of a device's on-demand transport (queries and checks).
+pub const ONDEMAND_CHANNELS: usize = 2;
+
+/// A device supervisor that ran this long before it crashed starts its backoff afresh.
+pub const HEALTHY_RUN: Duration = Duration::from_secs(120);
+
+/// How long a removal waits for the device supervisor (and its pollers) to stop.
+const STOP_WAIT: Duration = Duration::from_secs(10);
 
 /// The root supervisor.
 pub struct Fleet;
 
 /// Messages of the [`Fleet`].
 pub enum FleetMsg {
-    /// Start monitoring a device; fails if the name is taken.
+    /// Start monitoring a device; fails if the name is taken (regardless of case).
     Add(Box<DeviceSpec>, RpcReplyPort<Result<(), String>>),
-    /// Stop monitoring a device; replies whether it existed.
-    Remove(String, RpcReplyPort<bool>),
-    /// Names of the monitored devices, sorted.
-    List(RpcReplyPort<Vec<String>>),
+    /// Replace a device's spec: its supervisor is stopped and started again with it.
+    Update(Box<DeviceSpec>, RpcReplyPort<Result<(), String>>),
+    /// Stop monitoring a device; replies once its supervisor and pollers have stopped and
+    /// `DeviceRemoved` is published. Fails if there is no such device.
+    Remove(String, RpcReplyPort<Result<(), String>>),
+    /// The monitored devices' specs, sorted by name.
+    List(RpcReplyPort<Vec<DeviceSpec>>),
+    /// Route a request to a device's supervisor.
+    Route(String, DeviceRequest),
     /// Start a device supervisor again after a crash (scheduled with backoff).
     Respawn(String),
 }
@@ -70,11 +88,11 @@ pub struct FleetState {
     slots: SlotFactory,
     /// Every monitored device, running or waiting to be respawned.
     specs: HashMap<String, DeviceSpec>,
-    /// Running device supervisors by device name.
-    running: HashMap<String, ActorRef<DeviceSupervisorMsg>>,
+    /// Running device supervisors by device name, with their start time.
+    running: HashMap<String, (ActorRef<DeviceSupervisorMsg>, Instant)>,
     /// Device name of each running supervisor's actor id.
     by_id: HashMap<ActorId, String>,
-    /// Consecutive crashes per device (reset when a device is removed).
+    /// Consecutive crashes per device (reset after a healthy run and on removal).
     crashes: HashMap<String, u32>,
 }
 
@@ -114,28 +132,52 @@ impl Actor for Fleet {
             FleetMsg::Add(spec, reply) => {
                 let _ = reply.send(state.add(&myself, *spec).await);
             }
+            FleetMsg::Update(spec, reply) => {
+                let result = match state.specs.contains_key(&spec.name) {
+                    false => Err(format!("no device `{}`", spec.name)),
+                    true => {
+                        state.stop(&spec.name).await;
+                        state.specs.insert(spec.name.clone(), (*spec).clone());
+                        state.spawn(&myself, *spec).await.map_err(|e| e.to_string())
+                    }
+                };
+                let _ = reply.send(result);
+            }
             FleetMsg::Remove(name, reply) => {
-                let existed = state.specs.remove(&name).is_some();
-                state.crashes.remove(&name);
-                if let Some(sup) = state.running.remove(&name) {
-                    state.by_id.remove(&sup.get_id());
-                    sup.stop(Some("device removed".into()));
-                }
-                let _ = reply.send(existed);
+                let result = match state.specs.remove(&name) {
+                    None => Err(format!("no device `{name}`")),
+                    Some(_) => {
+                        state.crashes.remove(&name);
+                        state.stop(&name).await;
+                        let ev = Event::new(name, chrono::Utc::now(), EventKind::DeviceRemoved {});
+                        state.bus.publish(ev).await;
+                        Ok(())
+                    }
+                };
+                let _ = reply.send(result);
             }
             FleetMsg::List(reply) => {
-                let mut names: Vec<_> = state.specs.keys().cloned().collect();
-                names.sort();
-                let _ = reply.send(names);
+                let mut specs: Vec<_> = state.specs.values().cloned().collect();
+                specs.sort_by(|a, b| a.name.cmp(&b.name));
+                let _ = reply.send(specs);
             }
+            FleetMsg::Route(name, req) => match state.running.get(&name) {
+                Some((sup, _)) => {
+                    if let Err(e) = sup.cast(DeviceSupervisorMsg::Request(req)) {
+                        tracing::debug!(device = %name, error = %e, "device supervisor gone");
+                    }
+                }
+                None if state.specs.contains_key(&name) => {
+                    req.reject(&format!("device `{name}` is restarting; try again shortly"))
+                }
+                None => req.reject(&format!("no device `{name}`")),
+            },
             FleetMsg::Respawn(name) => {
                 if let Some(spec) = state.specs.get(&name).cloned()
                     && !state.running.contains_key(&name)
                     && let Err(e) = state.spawn(&myself, spec).await
                 {
-                    let n = state.crashes.entry(name.clone()).or_default();
-                    let delay = state.settings.restart.delay(*n);
-                    *n = n.saturating_add(1);
+                    let delay = state.next_delay(&name);
                     tracing::error!(device = %name, error = %e, ?delay, "cannot restart device supervisor; retrying");
                     myself.send_after(delay, move || FleetMsg::Respawn(name));
                 }
@@ -156,11 +198,12 @@ impl Actor for Fleet {
             _ => return Ok(()),
         };
         let Some(name) = state.by_id.remove(&cell.get_id()) else { return Ok(()) };
-        state.running.remove(&name);
+        let Some((_, started)) = state.running.remove(&name) else { return Ok(()) };
         if state.specs.contains_key(&name) {
-            let n = state.crashes.entry(name.clone()).or_default();
-            let delay = state.settings.restart.delay(*n);
-            *n = n.saturating_add(1);
+            if started.elapsed() >= HEALTHY_RUN {
+                state.crashes.remove(&name);
+            }
+            let delay = state.next_delay(&name);
             tracing::error!(device = %name, %reason, ?delay, "device supervisor stopped; restarting");
             myself.send_after(delay, move || FleetMsg::Respawn(name));
         }
@@ -170,11 +213,34 @@ impl Actor for Fleet {
 
 impl FleetState {
     async fn add(&mut self, myself: &ActorRef<FleetMsg>, spec: DeviceSpec) -> Result<(), String> {
-        if self.specs.contains_key(&spec.name) {
-            return Err(format!("device `{}` already exists", spec.name));
+        if let Some(taken) = self.specs.keys().find(|n| n.eq_ignore_ascii_case(&spec.name)) {
+            return Err(format!("device `{}` already exists (as `{taken}`)", spec.name));
         }
         self.specs.insert(spec.name.clone(), spec.clone());
-        self.spawn(myself, spec).await.map_err(|e| e.to_string())
+        if let Err(e) = self.spawn(myself, spec.clone()).await {
+            self.specs.remove(&spec.name);
+            return Err(e.to_string());
+        }
+        Ok(())
+    }
+
+    /// Stops a device's supervisor and waits for it (and its pollers) to finish.
+    async fn stop(&mut self, name: &str) {
+        if let Some((sup, _)) = self.running.remove(name) {
+            self.by_id.remove(&sup.get_id());
+            if let Err(e) = sup.stop_and_wait(Some("device removed".into()), Some(STOP_WAIT)).await
+            {
+                tracing::warn!(device = %name, error = %e, "device supervisor did not stop in time");
+            }
+        }
+    }
+
+    /// The next respawn delay of `name`, counting this crash.
+    fn next_delay(&mut self, name: &str) -> Duration {
+        let n = self.crashes.entry(name.to_string()).or_default();
+        let delay = self.settings.restart.delay(*n);
+        *n = n.saturating_add(1);
+        delay
     }
 
     async fn spawn(
@@ -182,16 +248,19 @@ impl FleetState {
         myself: &ActorRef<FleetMsg>,
         spec: DeviceSpec,
     ) -> Result<(), ActorProcessingErr> {
+        let s = &self.settings;
         let args = DeviceSupervisorArgs {
-            transport: (self.transports)(&spec, &self.settings),
+            // The pollers' channels plus the one reserved for quick reads.
+            transport: (self.transports)(&spec, s, s.max_channels + 1),
+            ondemand: (self.transports)(&spec, s, ONDEMAND_CHANNELS),
             slots: (self.slots)(&spec),
-            settings: self.settings.clone(),
+            settings: s.clone(),
             bus: self.bus.clone(),
             spec: spec.clone(),
         };
         let (sup, _) = Actor::spawn_linked(None, DeviceSupervisor, args, myself.get_cell()).await?;
         self.by_id.insert(sup.get_id(), spec.name.clone());
-        self.running.insert(spec.name, sup);
+        self.running.insert(spec.name, (sup, Instant::now()));
         Ok(())
     }
 }

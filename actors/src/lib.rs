@@ -2,6 +2,7 @@
 //!
 //! This crate knows nothing of HTTP, JSON-RPC or SQL front-ends; `src/` wires it to the world.
 
+pub mod api;
 pub mod bus;
 pub mod capabilities;
 pub mod command;

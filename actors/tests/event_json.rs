@@ -27,6 +27,7 @@ fn covered(kind: &EventKind) -> &'static str {
     match kind {
         EventKind::DeviceOnline { .. }
         | EventKind::DeviceOffline { .. }
+        | EventKind::DeviceRemoved { .. }
         | EventKind::CapabilitiesDetected { .. }
         | EventKind::ProbeSkipped { .. }
         | EventKind::ProbeFailed { .. }
@@ -195,6 +196,7 @@ fn examples() -> Vec<EventKind> {
             previous: Some("running".into()),
             current: Some("shut off".into()),
         },
+        EventKind::DeviceRemoved {},
     ]
 }
 

@@ -77,11 +77,11 @@ struct World {
 
 async fn start(slots: Vec<ProbeSlot>) -> World {
     let bus = Bus::new();
-    let events = bus.subscribe_lossless(10_000);
+    let events = bus.subscribe_lossless("test", 10_000);
     let transport = Arc::new(ReplayTransport::new(|_| Ok(ReplayTransport::ok("Linux 6.1\n"))));
     let t = transport.clone();
     let mut args = FleetArgs::new(FleetSettings::default(), bus, vec![spec("dev1")]);
-    args.transports = Arc::new(move |_, _| t.clone() as Arc<dyn Transport>);
+    args.transports = Arc::new(move |_, _, _| t.clone() as Arc<dyn Transport>);
     args.slots = Arc::new(move |_| slots.clone());
     let (fleet, _) = Actor::spawn(None, Fleet, args).await.unwrap();
     World { fleet, events, transport }
@@ -184,15 +184,18 @@ async fn a_crashed_poller_is_restarted_by_policy_until_the_budget_runs_out() {
 #[tokio::test]
 async fn devices_can_be_added_and_removed_at_run_time() {
     let w = start(vec![]).await;
-    let list = || async { ractor::call!(w.fleet, FleetMsg::List).unwrap() };
+    let list = || async {
+        let specs = ractor::call!(w.fleet, FleetMsg::List).unwrap();
+        specs.into_iter().map(|s| s.name).collect::<Vec<_>>()
+    };
     assert_eq!(list().await, vec!["dev1"]);
     let added = ractor::call!(w.fleet, FleetMsg::Add, Box::new(spec("dev2"))).unwrap();
     assert_eq!(added, Ok(()));
     let dup = ractor::call!(w.fleet, FleetMsg::Add, Box::new(spec("dev2"))).unwrap();
     assert!(dup.unwrap_err().contains("already exists"));
     assert_eq!(list().await, vec!["dev1", "dev2"]);
-    assert!(ractor::call!(w.fleet, FleetMsg::Remove, "dev1".to_string()).unwrap());
-    assert!(!ractor::call!(w.fleet, FleetMsg::Remove, "nope".to_string()).unwrap());
+    assert!(ractor::call!(w.fleet, FleetMsg::Remove, "dev1".to_string()).unwrap().is_ok());
+    assert!(ractor::call!(w.fleet, FleetMsg::Remove, "nope".to_string()).unwrap().is_err());
     assert_eq!(list().await, vec!["dev2"]);
     w.fleet.stop(None);
 }

@@ -96,7 +96,7 @@ pub async fn run(
         }))
     }));
     let bus = Bus::new();
-    let mut rx = bus.subscribe_lossless(65_536);
+    let mut rx = bus.subscribe_lossless("test", 65_536);
     let events = Arc::new(AtomicU64::new(0));
     let counter = events.clone();
     tokio::spawn(async move {
@@ -108,7 +108,7 @@ pub async fn run(
     let specs = (0..devices).map(|i| spec(i, every)).collect();
     let mut args = FleetArgs::new(FleetSettings::default(), bus, specs);
     let t = transport.clone();
-    args.transports = Arc::new(move |_, _| t.clone() as Arc<dyn Transport>);
+    args.transports = Arc::new(move |_, _, _| t.clone() as Arc<dyn Transport>);
     let (fleet, _) = Actor::spawn(None, Fleet, args).await.expect("fleet starts");
     // Let every device connect and poll once before measuring the steady state.
     let settle = Instant::now();

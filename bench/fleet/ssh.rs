@@ -88,7 +88,7 @@ pub async fn fleet(
     window: Duration,
 ) -> SshFleetResult {
     let bus = Bus::new();
-    let mut rx = bus.subscribe_lossless(65_536);
+    let mut rx = bus.subscribe_lossless("test", 65_536);
     let (events, online) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     let (ev, on) = (events.clone(), online.clone());
     tokio::spawn(async move {

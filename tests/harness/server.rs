@@ -1,11 +1,13 @@
 //! Running the whole server against simulated devices: fast settings, start, and reading the
 //! events it recorded (from its in-memory history).
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use infrastructor::app::{self, AppOptions, Running};
+use infrastructor_actors::bus::Bus;
 use infrastructor_actors::device::{DeviceSpec, FleetSettings, ProbeSettings, RestartPolicy};
-use infrastructor_actors::events::EventKind;
+use infrastructor_actors::events::{Event, EventKind};
 
 use super::wait_until;
 
@@ -25,31 +27,69 @@ pub fn fast_settings() -> FleetSettings {
     }
 }
 
+/// A running server plus every event its bus carried (samples included), in order.
+pub struct TestServer {
+    /// The server.
+    pub app: Running,
+    /// Every published event, recorded by a lossless subscriber from before the start.
+    pub recorded: Arc<Mutex<Vec<Arc<Event>>>>,
+}
+
+impl std::ops::Deref for TestServer {
+    type Target = Running;
+    fn deref(&self) -> &Running {
+        &self.app
+    }
+}
+
+impl TestServer {
+    /// Shuts the server down gracefully.
+    pub async fn shutdown(self) {
+        self.app.shutdown().await
+    }
+
+    /// Every recorded event of `device`, oldest first.
+    pub fn all(&self, device: &str) -> Vec<Arc<Event>> {
+        let rec = self.recorded.lock().unwrap();
+        rec.iter().filter(|e| e.device == device).cloned().collect()
+    }
+}
+
 /// Starts the server on a free port with [`fast_settings`].
-pub async fn serve(devices: Vec<DeviceSpec>) -> Running {
+pub async fn serve(devices: Vec<DeviceSpec>) -> TestServer {
     serve_with(devices, fast_settings()).await
 }
 
 /// Starts the server on a free port with `fleet` settings.
-pub async fn serve_with(devices: Vec<DeviceSpec>, fleet: FleetSettings) -> Running {
+pub async fn serve_with(devices: Vec<DeviceSpec>, fleet: FleetSettings) -> TestServer {
     let opts = AppOptions { listen: "127.0.0.1:0".parse().unwrap(), devices, fleet };
-    app::start(opts).await.expect("server starts")
+    let bus = Bus::new();
+    let mut rx = bus.subscribe_lossless("test-recorder", 65_536);
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    let sink = recorded.clone();
+    tokio::spawn(async move {
+        while let Some(ev) = rx.recv().await {
+            sink.lock().unwrap().push(ev);
+        }
+    });
+    let app = app::start_on(opts, bus).await.expect("server starts");
+    TestServer { app, recorded }
 }
 
 /// Events of `device` with type `ty`, oldest first.
-pub fn events(app: &Running, device: &str, ty: &str) -> Vec<EventKind> {
-    let store = app.store.read().unwrap();
-    let recent = store.recent.iter().filter(|e| e.device == device && e.type_name() == ty);
-    recent.map(|e| e.kind.clone()).collect()
+pub fn events(app: &TestServer, device: &str, ty: &str) -> Vec<EventKind> {
+    let rec = app.recorded.lock().unwrap();
+    let matching = rec.iter().filter(|e| e.device == device && e.type_name() == ty);
+    matching.map(|e| e.kind.clone()).collect()
 }
 
 /// How many events of `device` with type `ty` were recorded.
-pub fn count(app: &Running, device: &str, ty: &str) -> usize {
+pub fn count(app: &TestServer, device: &str, ty: &str) -> usize {
     events(app, device, ty).len()
 }
 
 /// Waits for `n` more events of type `ty` (further polls of an unchanged state).
-pub async fn more_polls(app: &Running, device: &str, ty: &str, n: usize) {
+pub async fn more_polls(app: &TestServer, device: &str, ty: &str, n: usize) {
     let base = count(app, device, ty);
     wait_until(Duration::from_secs(20), "more polls", || count(app, device, ty) >= base + n).await;
 }

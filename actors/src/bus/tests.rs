@@ -12,7 +12,7 @@ fn ev(n: u32) -> Event {
 #[tokio::test]
 async fn lossless_subscriber_gets_every_event_of_a_burst_in_order() {
     let bus = Bus::new();
-    let mut rx = bus.subscribe_lossless(8);
+    let mut rx = bus.subscribe_lossless("test", 8);
     let publisher = {
         let bus = bus.clone();
         tokio::spawn(async move {
@@ -55,7 +55,7 @@ async fn slow_lossy_subscriber_gets_lagged_notice_then_resumes() {
 async fn a_slow_lossy_subscriber_never_blocks_publishing_or_others() {
     let bus = Bus::new();
     let _stuck = bus.subscribe_lossy(1);
-    let mut fast = bus.subscribe_lossless(20_000);
+    let mut fast = bus.subscribe_lossless("test", 20_000);
     for n in 0..10_000 {
         bus.publish(ev(n)).await;
     }
@@ -69,7 +69,7 @@ async fn a_slow_lossy_subscriber_never_blocks_publishing_or_others() {
 #[tokio::test]
 async fn dropped_subscribers_are_removed() {
     let bus = Bus::new();
-    let a = bus.subscribe_lossless(1);
+    let a = bus.subscribe_lossless("test", 1);
     let b = bus.subscribe_lossy(1);
     drop((a, b));
     bus.publish(ev(1)).await;

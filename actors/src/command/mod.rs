@@ -6,6 +6,7 @@ pub mod docker;
 pub mod host;
 pub mod ondemand;
 pub mod storage;
+mod wrap;
 
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ pub use docker::{docker_inspect, valid_container_id};
 pub use host::*;
 pub use ondemand::{InvalidArgument, Since};
 pub use storage::{arrays, valid_vm_name, virsh_dominfo, virsh_list, zfs};
+pub use wrap::{ChannelEnd, LOCAL_GRACE, Wrapped};
 
 /// One command to run on a device.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,14 +30,6 @@ pub struct Command {
 impl Command {
     fn new(name: &'static str, line: impl Into<String>, timeout: Duration) -> Self {
         Self { name, line: line.into(), timeout }
-    }
-
-    /// The line actually executed: `timeout -k 5 <secs> sh -c '<line>'`, so a command whose
-    /// channel we abandon does not keep running on the device.
-    pub fn wrapped_line(&self) -> String {
-        let secs = self.timeout.as_secs().max(1);
-        let quoted = shlex::try_quote(&self.line).expect("catalogue lines contain no NUL bytes");
-        format!("timeout -k 5 {secs} sh -c {quoted}")
     }
 }
 
@@ -136,10 +130,10 @@ mod tests {
     fn wrapped_line_quotes_the_inner_command() {
         let c = docker_ps();
         assert_eq!(
-            c.wrapped_line(),
+            c.wrapped().line.split("; printf").next().unwrap(),
             // shlex 1.3 double-quotes a line holding single quotes and nothing that double
             // quotes would expand (`$`, `` ` ``, `\`, `!`); the inner `sh` sees the same words.
-            "timeout -k 5 20 sh -c \"docker ps -a --no-trunc --format '{{json .}}'\""
+            "timeout -s KILL 20 sh -c \"docker ps -a --no-trunc --format '{{json .}}'\""
         );
     }
 }

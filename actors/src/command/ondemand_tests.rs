@@ -144,9 +144,9 @@ fn grep_is_literal_and_stays_local() {
 #[test]
 fn wrapped_lines_stay_one_shell_word() {
     let c = journalctl(Some("a@b:c.service"), None, Some(0), 1).unwrap();
-    let wrapped = c.wrapped_line();
+    let wrapped = c.wrapped().line;
     let words = shlex::split(&wrapped).unwrap();
-    assert_eq!(words[..5], ["timeout", "-k", "5", "20", "sh"]);
-    assert_eq!(words[6], c.line);
+    assert_eq!(words[..5], ["timeout", "-s", "KILL", "20", "sh"]);
+    assert_eq!(words[6], format!("{};", c.line));
     assert_eq!(docker_network_ls().line, "docker network ls --no-trunc --format '{{json .}}'");
 }

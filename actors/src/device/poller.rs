@@ -1,25 +1,24 @@
-//! Poller actor: runs one probe on its interval, publishes its events, reports the outcome.
+//! Poller actor: runs one probe on its interval (or at once when asked), publishes its events,
+//! and reports each outcome through a small sink.
 //!
 //! The poll runs in a task of its own so ticks keep being handled while it is in flight: a
-//! tick that arrives then is skipped and counted, never queued behind a slow poll.
+//! tick that arrives then is skipped and counted, never queued behind a slow poll; a "poll
+//! now" request arriving then shares the in-flight poll.
 
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use futures::FutureExt;
-use ractor::{Actor, ActorProcessingErr, ActorRef};
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
-use super::supervisor::{DeviceSupervisorMsg, PollOutcome};
+use super::budget::{Budgeted, ChannelBudget};
+use super::outcome::{OutcomeSink, PollOutcome, PollReport, classify};
+use super::poll_task;
 use crate::bus::Bus;
-use crate::events::{Event, EventKind};
-use crate::probes::{PollContext, Probe, ProbeError};
+use crate::probes::Probe;
 use crate::transport::Transport;
-
-/// Deadline of the liveness check that follows a command timeout.
-const LIVENESS_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Runs one probe of one device.
 pub struct Poller;
@@ -28,8 +27,10 @@ pub struct Poller;
 pub enum PollerMsg {
     /// Interval tick: start a poll unless one is in flight or the poller is paused.
     Tick,
-    /// A poll finished; the probe comes back with the outcome.
-    Done(Box<dyn Probe>, Result<(), ProbeError>),
+    /// Poll now (sharing an in-flight poll) and reply with its report.
+    PollNow(RpcReplyPort<PollReport>),
+    /// A poll finished; the probe comes back with the report.
+    Done(Box<dyn Probe>, PollReport),
     /// The poll task panicked; the poller fails so its supervisor applies the restart policy.
     Crashed(String),
     /// Pause (device offline) or resume polling; resuming polls at once.
@@ -38,18 +39,28 @@ pub enum PollerMsg {
 
 /// What a [`Poller`] is started with.
 pub struct PollerArgs {
-    /// Device name, stamped on every event.
-    pub device: String,
     /// The probe to run (moved into each poll task and back).
     pub probe: Box<dyn Probe>,
+    /// Everything else, fixed for the poller's life.
+    pub config: PollerConfig,
+}
+
+/// The fixed inputs of every poll of one poller.
+pub struct PollerConfig {
+    /// Device name, stamped on every event.
+    pub device: String,
     /// Time between polls.
     pub interval: Duration,
     /// The device's transport, shared with its other pollers.
     pub transport: Arc<dyn Transport>,
+    /// The device's channel budget, shared with its other pollers.
+    pub budget: Arc<ChannelBudget>,
+    /// The device's connection generation; stamped on every outcome.
+    pub generation: Arc<AtomicU64>,
     /// Where events go.
     pub bus: Bus,
-    /// Receives each poll's outcome (for offline detection).
-    pub supervisor: ActorRef<DeviceSupervisorMsg>,
+    /// Receives each poll's outcome (the device supervisor, for offline detection).
+    pub sink: OutcomeSink,
     /// Run privileged tools through `sudo -n`.
     pub sudo: bool,
     /// Start paused (device currently offline).
@@ -62,28 +73,21 @@ pub struct PollerArgs {
 pub struct PollerState {
     /// Probe name, fixed for the poller's life.
     name: &'static str,
-    /// Device name.
-    device: String,
-    /// The device's transport.
-    transport: Arc<dyn Transport>,
-    /// Where events go.
-    bus: Bus,
-    /// Receives poll outcomes.
-    supervisor: ActorRef<DeviceSupervisorMsg>,
-    /// Run privileged tools through `sudo -n`.
-    sudo: bool,
-    /// Deadline of every command a poll runs.
-    command_timeout: Duration,
+    /// Fixed inputs of every poll.
+    args: PollerConfig,
     /// The probe between polls; `None` while a poll task holds it.
     probe: Option<Box<dyn Probe>>,
     /// Sends `Tick` on the interval; aborted on drop.
     ticker: JoinHandle<()>,
     /// The in-flight poll; aborted on drop (also when killed by a dying supervisor).
     in_flight: Option<JoinHandle<()>>,
-    /// Ticks skipped because a poll was still running.
-    skipped: u64,
+    /// "Poll now" callers waiting for the in-flight poll.
+    waiters: Vec<RpcReplyPort<PollReport>>,
     /// Last non-transport error reported as `ProbeFailed`, to avoid an event storm.
     last_error: Option<String>,
+    /// The last poll hung: the next one runs under the suspect share of the budget.
+    suspect: bool,
+    /// Paused while the device is offline.
     paused: bool,
 }
 
@@ -104,7 +108,7 @@ impl Actor for Poller {
     async fn pre_start(
         &self,
         myself: ActorRef<PollerMsg>,
-        args: PollerArgs,
+        PollerArgs { probe, config: args }: PollerArgs,
     ) -> Result<PollerState, ActorProcessingErr> {
         let period = args.interval.max(Duration::from_millis(10));
         let me = myself.clone();
@@ -120,19 +124,15 @@ impl Actor for Poller {
             }
         });
         Ok(PollerState {
-            name: args.probe.name(),
-            device: args.device,
-            transport: args.transport,
-            bus: args.bus,
-            supervisor: args.supervisor,
-            sudo: args.sudo,
-            command_timeout: args.command_timeout,
-            probe: Some(args.probe),
+            name: probe.name(),
+            paused: args.paused,
+            args,
+            probe: Some(probe),
             ticker,
             in_flight: None,
-            skipped: 0,
+            waiters: Vec::new(),
             last_error: None,
-            paused: args.paused,
+            suspect: false,
         })
     }
 
@@ -143,17 +143,28 @@ impl Actor for Poller {
         state: &mut PollerState,
     ) -> Result<(), ActorProcessingErr> {
         match msg {
-            PollerMsg::Tick => start_poll(myself, state),
+            PollerMsg::Tick => state.start_poll(myself),
+            PollerMsg::PollNow(reply) => {
+                if state.paused {
+                    let _ = reply.send(PollReport::refused(state.name, "the device is offline"));
+                } else {
+                    state.waiters.push(reply);
+                    state.start_poll(myself);
+                }
+            }
             PollerMsg::SetPaused(paused) => {
                 state.paused = paused;
                 if !paused {
-                    start_poll(myself, state);
+                    state.start_poll(myself);
                 }
             }
-            PollerMsg::Done(probe, outcome) => {
+            PollerMsg::Done(probe, report) => {
                 state.probe = Some(probe);
                 state.in_flight = None;
-                report(state, outcome).await;
+                state.report(&report).await;
+                for w in state.waiters.drain(..) {
+                    let _ = w.send(report.clone());
+                }
             }
             PollerMsg::Crashed(reason) => return Err(reason.into()),
         }
@@ -161,86 +172,54 @@ impl Actor for Poller {
     }
 }
 
-fn start_poll(myself: ActorRef<PollerMsg>, state: &mut PollerState) {
-    if state.paused {
-        return;
-    }
-    let Some(mut probe) = state.probe.take() else {
-        state.skipped += 1;
-        metrics::counter!("infrastructor_poll_ticks_skipped_total", "probe" => state.name)
-            .increment(1);
-        return;
-    };
-    let transport = state.transport.clone();
-    let bus = state.bus.clone();
-    let device = state.device.clone();
-    let (sudo, command_timeout) = (state.sudo, state.command_timeout);
-    state.in_flight = Some(tokio::spawn(async move {
-        let run = async {
-            let observed_at = chrono::Utc::now();
-            let ctx =
-                PollContext { transport: transport.as_ref(), observed_at, sudo, command_timeout };
-            let mut outcome = probe.poll(&ctx).await;
-            if let Err(e) = &outcome
-                && e.is_timeout()
-            {
-                // A hung tool, or a dead link? Ask the device something trivial.
-                let alive =
-                    crate::command::Command { timeout: LIVENESS_TIMEOUT, ..crate::command::noop() };
-                if let Err(dead) = transport.run(&alive).await {
-                    outcome =
-                        Err(ProbeError::Transport(dead.into_unreachable(transport.describe())));
-                }
+impl PollerState {
+    fn start_poll(&mut self, myself: ActorRef<PollerMsg>) {
+        if self.paused {
+            return;
+        }
+        let Some(probe) = self.probe.take() else {
+            if self.waiters.is_empty() {
+                metrics::counter!("infrastructor_poll_ticks_skipped_total", "probe" => self.name)
+                    .increment(1);
             }
-            let outcome = match outcome {
-                Ok(events) => {
-                    for kind in events {
-                        bus.publish(Event::new(device.clone(), observed_at, kind)).await;
-                    }
-                    Ok(())
-                }
-                Err(e) => Err(e),
-            };
-            (probe, outcome)
+            return;
         };
-        match AssertUnwindSafe(run).catch_unwind().await {
-            Ok((probe, outcome)) => {
-                let _ = myself.cast(PollerMsg::Done(probe, outcome));
-            }
-            Err(panic) => {
-                let reason = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "probe panicked".into());
-                let _ = myself.cast(PollerMsg::Crashed(format!("probe panicked: {reason}")));
-            }
-        }
-    }));
-}
-
-async fn report(state: &mut PollerState, outcome: Result<(), ProbeError>) {
-    let probe = state.name;
-    let unreachable = outcome.as_ref().err().filter(|e| e.is_unreachable()).map(|e| e.to_string());
-    if let Err(e) = &outcome {
-        if !e.is_unreachable() {
-            let msg = e.to_string();
-            if state.last_error.as_deref() != Some(msg.as_str()) {
-                tracing::warn!(device = %state.device, probe, error = %msg, "poll failed");
-                let kind = EventKind::ProbeFailed { probe: probe.to_string(), error: msg.clone() };
-                let ev = Event::new(state.device.clone(), chrono::Utc::now(), kind);
-                state.bus.publish(ev).await;
-                state.last_error = Some(msg);
-            }
-        }
-    } else {
-        state.last_error = None;
+        let a = &self.args;
+        let transport =
+            Budgeted { inner: a.transport.clone(), budget: a.budget.clone(), suspect: self.suspect };
+        let job = poll_task::Job {
+            probe,
+            transport,
+            bus: a.bus.clone(),
+            device: a.device.clone(),
+            sudo: a.sudo,
+            command_timeout: a.command_timeout,
+            generation: a.generation.load(Ordering::Acquire),
+        };
+        self.in_flight = Some(tokio::spawn(poll_task::run(job, myself)));
     }
-    metrics::counter!("infrastructor_polls_total", "probe" => probe, "ok" => if outcome.is_ok() { "true" } else { "false" }).increment(1);
-    let outcome = match (outcome.is_ok(), unreachable) {
-        (true, _) => PollOutcome::Ok,
-        (false, Some(err)) => PollOutcome::Unreachable(err),
-        (false, None) => PollOutcome::Failed,
-    };
-    let _ = state.supervisor.cast(DeviceSupervisorMsg::PollOutcome { probe, outcome });
+
+    /// Publishes a `ProbeFailed` once per distinct error, counts, and tells the sink.
+    async fn report(&mut self, report: &PollReport) {
+        let probe = self.name;
+        let outcome = classify(report);
+        self.suspect = report.hung;
+        match (&report.error, &outcome) {
+            (Some(msg), PollOutcome::Failed) if self.last_error.as_deref() != Some(msg) => {
+                tracing::warn!(device = %self.args.device, probe, error = %msg, "poll failed");
+                let kind = crate::events::EventKind::ProbeFailed {
+                    probe: probe.to_string(),
+                    error: msg.clone(),
+                };
+                let ev = crate::events::Event::new(self.args.device.clone(), chrono::Utc::now(), kind);
+                self.args.bus.publish(ev).await;
+                self.last_error = Some(msg.clone());
+            }
+            (None, _) => self.last_error = None,
+            _ => {}
+        }
+        let ok = if report.error.is_none() { "true" } else { "false" };
+        metrics::counter!("infrastructor_polls_total", "probe" => probe, "ok" => ok).increment(1);
+        (self.args.sink)(probe, report.generation, outcome);
+    }
 }

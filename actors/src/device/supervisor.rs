@@ -1,14 +1,20 @@
-//! Device supervisor actor: owns one device's transport, detects its capabilities, runs its
-//! poller actors, restarts them by policy, and decides when the device is offline or online.
+//! Device supervisor actor: owns one device's transports, detects its capabilities, runs its
+//! poller actors (restarted by policy), decides when the device is offline or online, and
+//! serves the requests the query facade routes to the device.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use ractor::{Actor, ActorId, ActorProcessingErr, ActorRef, SupervisionEvent};
 use tokio::time::Instant;
 
+use super::budget::ChannelBudget;
+use super::outcome::PollOutcome;
 use super::policy::jittered;
-use super::poller::{Poller, PollerArgs, PollerMsg};
+use super::poller::PollerMsg;
+use super::requests::DeviceRequest;
 use super::slots::ProbeSlot;
 use super::{DeviceSpec, FleetSettings};
 use crate::bus::Bus;
@@ -16,33 +22,35 @@ use crate::capabilities;
 use crate::events::{Capabilities, Event, EventKind};
 use crate::transport::Transport;
 
+/// How often an offline device is knocked on (a TCP connect and the SSH banner) between
+/// its backed-off full reconnects, so a device that answers again is back within seconds.
+pub const KNOCK_EVERY: Duration = Duration::from_secs(5);
+
 /// Supervises one device.
 pub struct DeviceSupervisor;
 
 /// Messages of a [`DeviceSupervisor`].
 pub enum DeviceSupervisorMsg {
-    /// (Re)connect and detect capabilities; on success start or resume the pollers.
-    Connect,
+    /// (Re)connect and detect capabilities; on success start or resume the pollers. Only the
+    /// newest scheduled attempt (by token) runs; superseded ones are ignored.
+    Connect(u64),
     /// A poller finished a poll.
-    PollOutcome {
+    Outcome {
         /// Probe name.
         probe: &'static str,
+        /// Connection generation the poll started under; stale ones are ignored.
+        generation: u64,
         /// How it went.
         outcome: PollOutcome,
     },
     /// Start the poller of this probe again (scheduled by the restart policy).
     RestartPoller(&'static str),
-}
-
-/// How one poll went, as far as reachability is concerned.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PollOutcome {
-    /// The device answered: resets the failure count.
-    Ok,
-    /// The device could not be reached (or refused us); counts towards offline.
-    Unreachable(String),
-    /// The device answered but the probe failed (a tool error): neither resets nor counts.
-    Failed,
+    /// While offline: knock on the device's port.
+    Knock,
+    /// The answer to a knock.
+    Knocked(bool),
+    /// A request routed by the fleet (poll now, on-demand queries, check).
+    Request(DeviceRequest),
 }
 
 /// What a [`DeviceSupervisor`] is started with.
@@ -51,8 +59,11 @@ pub struct DeviceSupervisorArgs {
     pub spec: DeviceSpec,
     /// Thresholds, timeouts and the restart policy.
     pub settings: FleetSettings,
-    /// The device's transport, shared with its pollers.
+    /// The pollers' transport (one session, `max_channels` + the quick-read channel).
     pub transport: Arc<dyn Transport>,
+    /// A transport of its own for on-demand queries and checks (a small channel budget, its
+    /// own session), so they never disturb the pollers' session or counters.
+    pub ondemand: Arc<dyn Transport>,
     /// Where events go.
     pub bus: Bus,
     /// The probes to run.
@@ -61,25 +72,36 @@ pub struct DeviceSupervisorArgs {
 
 /// State of a running [`DeviceSupervisor`].
 pub struct DeviceSupervisorState {
-    args: DeviceSupervisorArgs,
+    pub(super) args: DeviceSupervisorArgs,
     /// `None` until the first connection attempt settles it.
-    online: Option<bool>,
-    /// Consecutive unreachable polls or failed connection attempts.
+    pub(super) online: Option<bool>,
+    /// Consecutive unreachable polls or failed connection attempts of this generation.
     failures: u32,
+    /// Bumped when the device goes offline and when it connects: outcomes of polls started
+    /// under another generation neither count nor reset.
+    pub(super) generation: Arc<AtomicU64>,
+    /// The pollers' channel budget.
+    pub(super) budget: Arc<ChannelBudget>,
     /// Reconnect attempts since the device went offline (drives the backoff).
     reconnect_attempt: u32,
     /// A `Connect` is scheduled or running; avoids piling them up.
     connect_pending: bool,
+    /// Token of the newest scheduled `Connect`.
+    connect_token: u64,
+    /// The last knock's answer while offline; a knock that turns true reconnects at once.
+    knock_ok: bool,
+    /// A `Knock` is scheduled or running.
+    knock_pending: bool,
     /// Last detected capabilities.
-    capabilities: Option<Capabilities>,
+    pub(super) capabilities: Option<Capabilities>,
     /// Running pollers by probe name.
-    pollers: HashMap<&'static str, ActorRef<PollerMsg>>,
+    pub(super) pollers: HashMap<&'static str, ActorRef<PollerMsg>>,
     /// Probe name of each running poller's actor id, to route supervision events.
-    by_id: HashMap<ActorId, &'static str>,
+    pub(super) by_id: HashMap<ActorId, &'static str>,
     /// Restart times inside the policy window, per probe.
-    restarts: HashMap<&'static str, VecDeque<Instant>>,
+    pub(super) restarts: HashMap<&'static str, VecDeque<Instant>>,
     /// Probes whose poller waits out a restart delay; `reconcile` leaves them alone.
-    restart_pending: HashSet<&'static str>,
+    pub(super) restart_pending: HashSet<&'static str>,
 }
 
 impl Actor for DeviceSupervisor {
@@ -92,19 +114,40 @@ impl Actor for DeviceSupervisor {
         myself: ActorRef<Self::Msg>,
         args: DeviceSupervisorArgs,
     ) -> Result<Self::State, ActorProcessingErr> {
-        myself.cast(DeviceSupervisorMsg::Connect)?;
+        myself.cast(DeviceSupervisorMsg::Connect(0))?;
         Ok(DeviceSupervisorState {
+            budget: Arc::new(ChannelBudget::new(args.settings.max_channels)),
             args,
             online: None,
             failures: 0,
+            generation: Arc::new(AtomicU64::new(0)),
             reconnect_attempt: 0,
             connect_pending: true,
+            connect_token: 0,
+            knock_ok: false,
+            knock_pending: false,
             capabilities: None,
             pollers: HashMap::new(),
             by_id: HashMap::new(),
             restarts: HashMap::new(),
             restart_pending: HashSet::new(),
         })
+    }
+
+    async fn post_stop(
+        &self,
+        _myself: ActorRef<Self::Msg>,
+        state: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        // Stop the pollers before we count as stopped, so a device removed and added again
+        // never has two sets of pollers on one device.
+        state.by_id.clear();
+        for (_, p) in state.pollers.drain() {
+            let _ = p.stop_and_wait(Some("device stopped".into()), Some(Duration::from_secs(5))).await;
+        }
+        state.args.transport.disconnect().await;
+        state.args.ondemand.disconnect().await;
+        Ok(())
     }
 
     async fn handle(
@@ -114,12 +157,23 @@ impl Actor for DeviceSupervisor {
         state: &mut Self::State,
     ) -> Result<(), ActorProcessingErr> {
         match msg {
-            DeviceSupervisorMsg::Connect => state.connect(&myself).await,
-            DeviceSupervisorMsg::PollOutcome { outcome: PollOutcome::Ok, .. } => state.failures = 0,
-            DeviceSupervisorMsg::PollOutcome { outcome: PollOutcome::Failed, .. } => {}
-            DeviceSupervisorMsg::PollOutcome { probe, outcome: PollOutcome::Unreachable(err) } => {
-                tracing::debug!(device = %state.args.spec.name, probe, error = %err, "device unreachable");
-                state.failed(&myself, err).await;
+            DeviceSupervisorMsg::Connect(token) if token == state.connect_token => {
+                state.connect(&myself).await
+            }
+            DeviceSupervisorMsg::Connect(_) => {}
+            DeviceSupervisorMsg::Outcome { probe, generation, outcome } => {
+                if generation != state.generation.load(Ordering::Acquire) {
+                    tracing::debug!(device = %state.device(), probe, generation, "stale poll outcome ignored");
+                    return Ok(());
+                }
+                match outcome {
+                    PollOutcome::Ok => state.failures = 0,
+                    PollOutcome::Failed => {}
+                    PollOutcome::Unreachable(err) => {
+                        tracing::debug!(device = %state.device(), probe, error = %err, "device unreachable");
+                        state.failed(&myself, err).await;
+                    }
+                }
             }
             DeviceSupervisorMsg::RestartPoller(name) => {
                 state.restart_pending.remove(name);
@@ -127,6 +181,9 @@ impl Actor for DeviceSupervisor {
                     state.reconcile(&myself).await;
                 }
             }
+            DeviceSupervisorMsg::Knock => state.knock(&myself),
+            DeviceSupervisorMsg::Knocked(ok) => state.knocked(&myself, ok),
+            DeviceSupervisorMsg::Request(req) => state.serve(req),
         }
         Ok(())
     }
@@ -152,11 +209,11 @@ impl Actor for DeviceSupervisor {
 }
 
 impl DeviceSupervisorState {
-    fn device(&self) -> &str {
+    pub(super) fn device(&self) -> &str {
         &self.args.spec.name
     }
 
-    async fn publish(&self, kind: EventKind) {
+    pub(super) async fn publish(&self, kind: EventKind) {
         let ev = Event::new(self.device().to_string(), chrono::Utc::now(), kind);
         self.args.bus.publish(ev).await;
     }
@@ -177,6 +234,7 @@ impl DeviceSupervisorState {
             Ok(caps) => {
                 self.failures = 0;
                 self.reconnect_attempt = 0;
+                self.generation.fetch_add(1, Ordering::AcqRel);
                 if self.online != Some(true) {
                     tracing::info!(device = %self.device(), "device online");
                     self.publish(EventKind::DeviceOnline { transport: transport.describe() }).await;
@@ -205,6 +263,8 @@ impl DeviceSupervisorState {
         if self.failures >= s.offline_after && self.online != Some(false) {
             tracing::warn!(device = %self.device(), failures = self.failures, error = %err, "device offline");
             self.online = Some(false);
+            self.generation.fetch_add(1, Ordering::AcqRel);
+            self.knock_ok = false;
             self.publish(EventKind::DeviceOffline {
                 consecutive_failures: self.failures,
                 reason: err,
@@ -219,99 +279,42 @@ impl DeviceSupervisorState {
             let delay = jittered(s.reconnect_min, s.reconnect_max, self.reconnect_attempt);
             self.reconnect_attempt = self.reconnect_attempt.saturating_add(1);
             self.connect_pending = true;
-            myself.send_after(delay, || DeviceSupervisorMsg::Connect);
+            self.connect_token += 1;
+            let token = self.connect_token;
+            myself.send_after(delay, move || DeviceSupervisorMsg::Connect(token));
+        }
+        if self.online == Some(false) && !self.knock_pending {
+            self.knock_pending = true;
+            myself.send_after(KNOCK_EVERY, || DeviceSupervisorMsg::Knock);
         }
     }
 
-    async fn report_skipped(&self) {
-        let Some(caps) = &self.capabilities else { return };
-        for slot in &self.args.slots {
-            if let Some(tool) = slot.required_tool.filter(|t| !caps.has(t)) {
-                let reason = format!("`{tool}` was not found on the device");
-                tracing::info!(device = %self.device(), probe = slot.name, %reason, "probe skipped");
-                self.publish(EventKind::ProbeSkipped { probe: slot.name.into(), reason }).await;
-            }
+    /// Knocks on the device in a task of its own (never blocking this actor).
+    fn knock(&mut self, myself: &ActorRef<DeviceSupervisorMsg>) {
+        if self.online != Some(false) {
+            self.knock_pending = false;
+            return;
         }
+        let (transport, me) = (self.args.transport.clone(), myself.clone());
+        tokio::spawn(async move {
+            if let Some(ok) = transport.knock(KNOCK_EVERY).await {
+                let _ = me.cast(DeviceSupervisorMsg::Knocked(ok));
+            }
+        });
+        myself.send_after(KNOCK_EVERY, || DeviceSupervisorMsg::Knock);
     }
 
-    /// Starts a poller for every slot whose tool exists and that is not running or waiting
-    /// for a policy restart; stops pollers whose tool disappeared.
-    async fn reconcile(&mut self, myself: &ActorRef<DeviceSupervisorMsg>) {
-        let caps = self.capabilities.clone().unwrap_or_default();
-        for slot in self.args.slots.clone() {
-            let available = slot.required_tool.is_none_or(|t| caps.has(t));
-            if self.restart_pending.contains(slot.name) {
-                continue;
-            }
-            match (self.pollers.get(slot.name).cloned(), available) {
-                (None, true) => self.spawn(myself, &slot).await,
-                (Some(p), false) => {
-                    // Forget it first so its termination is not taken for a crash.
-                    self.pollers.remove(slot.name);
-                    self.by_id.remove(&p.get_id());
-                    p.stop(Some("tool disappeared".into()));
-                }
-                _ => {}
-            }
+    /// A knock that turns from no answer to an answer reconnects at once, instead of waiting
+    /// out the backoff (which may be minutes by now).
+    fn knocked(&mut self, myself: &ActorRef<DeviceSupervisorMsg>, ok: bool) {
+        let turned = ok && !self.knock_ok;
+        self.knock_ok = ok;
+        if turned && self.online == Some(false) {
+            tracing::info!(device = %self.device(), "device answers again; reconnecting now");
+            // Supersedes the scheduled attempt.
+            self.connect_pending = true;
+            self.connect_token += 1;
+            let _ = myself.cast(DeviceSupervisorMsg::Connect(self.connect_token));
         }
-    }
-
-    async fn spawn(&mut self, myself: &ActorRef<DeviceSupervisorMsg>, slot: &ProbeSlot) {
-        let args = PollerArgs {
-            device: self.device().to_string(),
-            probe: (slot.make)(),
-            interval: slot.settings.interval,
-            transport: self.args.transport.clone(),
-            bus: self.args.bus.clone(),
-            supervisor: myself.clone(),
-            sudo: self.args.spec.sudo,
-            paused: self.online != Some(true),
-            command_timeout: self.args.settings.command_timeout,
-        };
-        match Actor::spawn_linked(None, Poller, args, myself.get_cell()).await {
-            Ok((poller, _)) => {
-                self.by_id.insert(poller.get_id(), slot.name);
-                self.pollers.insert(slot.name, poller);
-            }
-            Err(e) => {
-                tracing::error!(device = %self.device(), probe = slot.name, error = %e, "cannot start poller");
-            }
-        }
-    }
-
-    async fn schedule_restart(
-        &mut self,
-        myself: &ActorRef<DeviceSupervisorMsg>,
-        name: &'static str,
-        reason: String,
-    ) {
-        let policy = self.args.settings.restart;
-        let now = Instant::now();
-        let window = self.restarts.entry(name).or_default();
-        while window.front().is_some_and(|t| now.duration_since(*t) > policy.window) {
-            window.pop_front();
-        }
-        let used = window.len() as u32;
-        let delay = if used < policy.max_restarts {
-            window.push_back(now);
-            tracing::warn!(device = %self.device(), probe = name, %reason, "poller crashed; restarting");
-            self.publish(EventKind::PollerRestarted {
-                probe: name.into(),
-                restarts_in_window: used + 1,
-                reason,
-            })
-            .await;
-            policy.delay(used)
-        } else {
-            let error = format!(
-                "poller crashed {used} times within {:?} ({reason}); next attempt in {:?}",
-                policy.window, policy.window
-            );
-            tracing::error!(device = %self.device(), probe = name, %error, "restart budget exhausted");
-            self.publish(EventKind::ProbeFailed { probe: name.into(), error }).await;
-            policy.window
-        };
-        self.restart_pending.insert(name);
-        myself.send_after(delay, move || DeviceSupervisorMsg::RestartPoller(name));
     }
 }

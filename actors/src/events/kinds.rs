@@ -65,6 +65,9 @@ pub enum EventKind {
         /// The last transport error, secrets removed.
         reason: String,
     },
+    /// The device was removed from the fleet: it is no longer monitored, and its current
+    /// state is forgotten (its history stays).
+    DeviceRemoved {},
     /// Tools detected on the device after (re)connecting.
     CapabilitiesDetected {
         /// What was found.
@@ -312,12 +315,29 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// For a sample event, the probe that took it (`containers`, `metrics`, …); `None` for
+    /// change and lifecycle events.
+    pub fn sample_of(&self) -> Option<&'static str> {
+        Some(match self {
+            Self::ContainerStatsSampled { .. } => "containers",
+            Self::MetricsSampled { .. } => "metrics",
+            Self::DriveHealthSampled { .. } => "drives",
+            Self::PoolStatusSampled { .. } => "zfs",
+            Self::ArraysSampled { .. } => "arrays",
+            Self::VmsSampled { .. } => "vms",
+            Self::ServicesSampled { .. } => "services",
+            Self::UpdatesSampled { .. } => "updates",
+            _ => return None,
+        })
+    }
+
     /// The `type` tag, e.g. `"ContainerDied"`.
     pub fn type_name(&self) -> &'static str {
         match self {
             Self::DeviceOnline { .. } => "DeviceOnline",
             Self::DeviceOffline { .. } => "DeviceOffline",
             Self::CapabilitiesDetected { .. } => "CapabilitiesDetected",
+            Self::DeviceRemoved { .. } => "DeviceRemoved",
             Self::ProbeSkipped { .. } => "ProbeSkipped",
             Self::ProbeFailed { .. } => "ProbeFailed",
             Self::PollerRestarted { .. } => "PollerRestarted",

@@ -35,6 +35,9 @@ pub enum QueryError {
     /// The device could not be reached or the command timed out.
     #[error(transparent)]
     Transport(#[from] TransportError),
+    /// The query could not be routed (no such device, the device is being removed).
+    #[error("{0}")]
+    Unavailable(String),
     /// The command ran and failed (e.g. no such container).
     #[error("`{command}` exited with status {status}: {stderr}")]
     Command {

@@ -98,7 +98,8 @@ impl ProbeError {
     /// A refused host key or credentials count too: the device cannot be monitored until an
     /// operator acts, and the `DeviceOffline` event carries the reason.
     pub fn is_unreachable(&self) -> bool {
-        matches!(self, Self::Transport(e) if !matches!(e, TransportError::Timeout { .. }))
+        matches!(self, Self::Transport(e)
+            if !matches!(e, TransportError::Timeout { .. }) && !e.device_answered())
     }
 
     /// Whether a command timed out.

@@ -6,7 +6,7 @@ use tokio::process::Command as Process;
 use tokio::sync::Semaphore;
 
 use super::{Output, Transport, TransportError};
-use crate::command::Command;
+use crate::command::{ChannelEnd, Command};
 
 /// Runs commands on this machine, so the default config monitors the host it runs on.
 pub struct LocalTransport {
@@ -25,9 +25,10 @@ impl LocalTransport {
 impl Transport for LocalTransport {
     async fn run(&self, command: &Command) -> Result<Output, TransportError> {
         let _permit = self.slots.acquire().await.expect("semaphore is never closed");
+        let wrapped = command.wrapped();
         let child = Process::new("sh")
             .arg("-c")
-            .arg(command.wrapped_line())
+            .arg(&wrapped.line)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -37,20 +38,21 @@ impl Transport for LocalTransport {
                 target: "localhost".into(),
                 detail: format!("cannot spawn sh: {e}"),
             })?;
-        match tokio::time::timeout(command.timeout, child.wait_with_output()).await {
-            Ok(Ok(out)) => Ok(Output {
-                stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-                status: out.status.code().unwrap_or(-1),
-            }),
+        let deadline = command.local_deadline();
+        match tokio::time::timeout(deadline, child.wait_with_output()).await {
+            Ok(Ok(out)) => {
+                use std::os::unix::process::ExitStatusExt;
+                let end = match (out.status.code(), out.status.signal()) {
+                    (Some(code), _) => ChannelEnd::Status(code),
+                    (None, sig) => ChannelEnd::Signal(sig.unwrap_or(0).to_string()),
+                };
+                wrapped.finish(&out.stdout, &out.stderr, end, false)
+            }
             Ok(Err(e)) => Err(TransportError::Session {
                 target: "localhost".into(),
                 detail: format!("waiting for `{}`: {e}", command.name),
             }),
-            Err(_) => Err(TransportError::Timeout {
-                command: command.name.to_string(),
-                after: command.timeout,
-            }),
+            Err(_) => Err(TransportError::Timeout { command: command.name.to_string(), after: deadline }),
         }
     }
 
@@ -82,13 +84,13 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_hanging_command_times_out() {
+    async fn a_hanging_command_is_killed_on_the_device_at_its_deadline() {
         let t = LocalTransport::new(1);
         let c = crate::command::Command {
             name: "hang",
             line: "sleep 30".into(),
-            timeout: std::time::Duration::from_millis(300),
+            timeout: std::time::Duration::from_secs(1),
         };
-        assert!(matches!(t.run(&c).await, Err(TransportError::Timeout { .. })));
+        assert!(matches!(t.run(&c).await, Err(TransportError::Hung { .. })));
     }
 }

@@ -69,6 +69,24 @@ pub enum TransportError {
         /// The local deadline.
         after: Duration,
     },
+    /// The device killed the command at its remote deadline: the device answered, the tool
+    /// hung (a stale mount, a stuck daemon).
+    #[error("`{command}` did not finish within {after:?} on the device and was killed there")]
+    Hung {
+        /// Catalogue name of the command.
+        command: &'static str,
+        /// The remote deadline.
+        after: Duration,
+    },
+    /// The command's output is not whole: no end marker (cut in transit or killed), ended by
+    /// a signal, or larger than the output cap. Never parsed as a success.
+    #[error("incomplete output from `{command}`: {detail}")]
+    Incomplete {
+        /// Catalogue name of the command.
+        command: &'static str,
+        /// What was missing.
+        detail: String,
+    },
     /// The session broke while the command ran.
     #[error("session to {target} failed: {detail}")]
     Session {
@@ -84,6 +102,12 @@ impl TransportError {
     /// (wrong host key, wrong credentials).
     pub fn is_transient(&self) -> bool {
         !matches!(self, Self::HostKey { .. } | Self::Auth { .. })
+    }
+
+    /// Whether the device itself answered (the tool failed, the link is fine): a hung tool
+    /// killed on the device, or an incomplete output.
+    pub fn device_answered(&self) -> bool {
+        matches!(self, Self::Hung { .. } | Self::Incomplete { .. })
     }
 
     /// The same failure as an unreachable device (a liveness check that timed out).
@@ -120,18 +144,28 @@ pub trait Transport: Send + Sync + 'static {
         Ok(())
     }
 
+    /// Whether the device answers at all, without logging in: for SSH a TCP connect that
+    /// reads the server's `SSH-` banner within `within`. `None` when the transport cannot
+    /// tell (local, replay). Used between the backed-off reconnects of an offline device.
+    async fn knock(&self, within: Duration) -> Option<bool> {
+        let _ = within;
+        None
+    }
+
     /// `ssh user@host:port` or `local`, for events and tables.
     fn describe(&self) -> String;
 }
 
-/// The transport a device spec asks for: SSH, or local for `transport = "local"`.
+/// The transport a device spec asks for: SSH, or local for `transport = "local"`, allowing
+/// `channels` concurrent commands.
 pub fn for_spec(
     spec: &crate::device::DeviceSpec,
     settings: &crate::device::FleetSettings,
+    channels: usize,
 ) -> std::sync::Arc<dyn Transport> {
     use crate::device::TransportKind;
     match spec.transport {
-        TransportKind::Local => std::sync::Arc::new(LocalTransport::new(settings.max_channels)),
+        TransportKind::Local => std::sync::Arc::new(LocalTransport::new(channels)),
         TransportKind::Ssh => std::sync::Arc::new(SshTransport::new(SshOptions {
             host: spec.host.clone(),
             port: spec.port,
@@ -139,7 +173,7 @@ pub fn for_spec(
             auth: spec.auth.clone(),
             known_hosts: spec.known_hosts.clone(),
             connect_timeout: settings.connect_timeout,
-            max_channels: settings.max_channels,
+            max_channels: channels,
             keepalive: settings.keepalive,
         })),
     }

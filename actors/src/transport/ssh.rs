@@ -12,7 +12,7 @@ use tokio::sync::{Mutex, Semaphore};
 use super::ssh_auth::{authenticate, verify_host_key};
 use super::ssh_stream::ReadyStream;
 use super::{Output, Transport, TransportError};
-use crate::command::Command;
+use crate::command::{ChannelEnd, Command};
 use crate::device::Auth;
 
 /// Largest stdout or stderr kept from one command; the rest is discarded.
@@ -113,33 +113,37 @@ impl SshTransport {
             target: self.opts.target(),
             detail: format!("{what}: {e}"),
         };
+        let wrapped = command.wrapped();
         let mut channel =
             session.channel_session().await.map_err(|e| session_err("open channel", e))?;
-        channel.exec(&command.wrapped_line()).await.map_err(|e| session_err("exec", e))?;
+        channel.exec(&wrapped.line).await.map_err(|e| session_err("exec", e))?;
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let (mut stdout, mut stderr) = (channel.stream(0), channel.stderr());
         let (r1, r2) =
             futures::join!(read_capped(&mut stdout, &mut out), read_capped(&mut stderr, &mut err));
-        r1.map_err(|e| session_err("read stdout", e.into()))?;
+        let capped = r1.map_err(|e| session_err("read stdout", e.into()))?;
         r2.map_err(|e| session_err("read stderr", e.into()))?;
         channel.wait_close().await.map_err(|e| session_err("close channel", e))?;
-        let status = channel.exit_status().map_err(|e| session_err("exit status", e))?;
-        Ok(Output {
-            stdout: String::from_utf8_lossy(&out).into_owned(),
-            stderr: String::from_utf8_lossy(&err).into_owned(),
-            status,
-        })
+        let signal = channel.exit_signal().await.ok().and_then(|s| s.exit_signal);
+        let end = match signal {
+            Some(sig) => ChannelEnd::Signal(sig),
+            None => ChannelEnd::Status(
+                channel.exit_status().map_err(|e| session_err("exit status", e))?,
+            ),
+        };
+        wrapped.finish(&out, &err, end, capped)
     }
 }
 
 /// Reads `stream` to its end, keeping the first [`OUTPUT_CAP`] bytes and discarding the rest
-/// (still reading it, so the remote side is never blocked by a full window).
+/// (still reading it, so the remote side is never blocked by a full window). Returns whether
+/// anything was discarded.
 async fn read_capped<R: futures::AsyncRead + Unpin>(
     stream: &mut R,
     into: &mut Vec<u8>,
-) -> std::io::Result<()> {
+) -> std::io::Result<bool> {
     (&mut *stream).take(OUTPUT_CAP).read_to_end(into).await?;
-    futures::io::copy(stream, &mut futures::io::sink()).await.map(|_| ())
+    futures::io::copy(stream, &mut futures::io::sink()).await.map(|n| n > 0)
 }
 
 /// Sends SSH keepalives while the session lives; stops at the first failure or stall.
@@ -173,14 +177,12 @@ impl Transport for SshTransport {
                 other => other,
             }
         };
-        let err = match tokio::time::timeout(command.timeout, attempt).await {
+        let deadline = command.local_deadline();
+        let err = match tokio::time::timeout(deadline, attempt).await {
             Ok(Ok(out)) => return Ok(out),
             Ok(Err(e)) if !matches!(e, TransportError::Session { .. }) => return Err(e),
             Ok(Err(e)) => e,
-            Err(_) => TransportError::Timeout {
-                command: command.name.to_string(),
-                after: command.timeout,
-            },
+            Err(_) => TransportError::Timeout { command: command.name.to_string(), after: deadline },
         };
         // A broken or timed-out session is replaced on the next call: an abandoned libssh2
         // call can leave a half-sent packet behind, after which the session is unusable.
@@ -196,7 +198,23 @@ impl Transport for SshTransport {
         self.session.lock().await.take();
     }
 
+    async fn knock(&self, within: Duration) -> Option<bool> {
+        Some(knock(&self.opts.host, self.opts.port, within).await)
+    }
+
     fn describe(&self) -> String {
         format!("ssh {}@{}", self.opts.user, self.opts.target())
     }
+}
+
+/// A TCP connect to `host:port` that reads the server's `SSH-` banner within `within`.
+async fn knock(host: &str, port: u16, within: Duration) -> bool {
+    use tokio::io::AsyncReadExt as _;
+    let attempt = async {
+        let mut tcp = TcpStream::connect((host, port)).await.ok()?;
+        let mut banner = [0u8; 4];
+        tcp.read_exact(&mut banner).await.ok()?;
+        Some(&banner == b"SSH-")
+    };
+    tokio::time::timeout(within, attempt).await.ok().flatten().unwrap_or(false)
 }

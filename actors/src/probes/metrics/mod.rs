@@ -112,7 +112,9 @@ impl MetricsProbe {
         }
         let out = match ctx.run(&command::sensors()).await {
             Ok(out) => out,
-            Err(e) if !matches!(e, TransportError::Timeout { .. }) => return Err(e.into()),
+            Err(e) if !matches!(e, TransportError::Timeout { .. }) && !e.device_answered() => {
+                return Err(e.into());
+            }
             Err(e) => {
                 self.log_sensors_error(e.to_string());
                 return Ok(Vec::new());

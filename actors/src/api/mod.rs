@@ -1,0 +1,168 @@
+//! The query facade: the one door through which MCP, REST and WebSocket code asks the fleet
+//! anything. A cheap-to-clone handle: state reads come from the projection's snapshot (no
+//! actor hop, no lock held while serializing); everything else travels Fleet → device
+//! supervisor (→ poller) by message with a reply port, under a deadline.
+
+mod error;
+
+pub use error::ApiError;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ractor::{ActorRef, RpcReplyPort};
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+use crate::device::{Answer, CheckReport, DeviceRequest, DeviceSpec, PollReport, Query};
+use crate::events::Event;
+use crate::fleet::FleetMsg;
+use crate::ondemand::{ContainerLogsQuery, JournalQuery, JournalResult, LogsResult, Network};
+use crate::state::{DeviceState, Projection, Snapshot};
+
+/// Deadline of registry changes (add, edit, remove: a removal waits for the device's pollers).
+const REGISTRY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Deadline of a check (connect, detect tools, one round trip).
+const CHECK_TIMEOUT: Duration = Duration::from_secs(60);
+/// Deadline of an on-demand query.
+const QUERY_TIMEOUT: Duration = Duration::from_secs(60);
+/// Deadline of "poll now" (a drives poll of many disks is slow).
+const POLL_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The handle every consumer holds. Clone freely.
+#[derive(Clone)]
+pub struct FleetHandle {
+    /// The root supervisor; requests are routed through it. Stopped by the app, not here.
+    fleet: ActorRef<FleetMsg>,
+    /// Current state and recent change events, fed from the bus.
+    projection: Arc<Projection>,
+}
+
+impl FleetHandle {
+    /// A handle over a running fleet and the projection fed from its bus.
+    pub fn new(fleet: ActorRef<FleetMsg>, projection: Arc<Projection>) -> Self {
+        Self { fleet, projection }
+    }
+
+    /// Every device's current state (one snapshot: consistent across devices).
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.projection.snapshot()
+    }
+
+    /// One device's current state.
+    pub fn device(&self, name: &str) -> Result<Arc<DeviceState>, ApiError> {
+        self.snapshot().devices.get(name).cloned().ok_or_else(|| ApiError::no_device(name))
+    }
+
+    /// Change events after `after` (oldest first), optionally of one device, at most `limit`.
+    pub fn events_after(&self, after: Option<Uuid>, device: Option<&str>, limit: usize) -> Vec<Arc<Event>> {
+        self.projection.events_after(after, device, limit)
+    }
+
+    /// The newest `limit` change events, optionally of one device, oldest first.
+    pub fn newest_events(&self, device: Option<&str>, limit: usize) -> Vec<Arc<Event>> {
+        self.projection.newest(device, limit)
+    }
+
+    /// The monitored devices' specs, sorted by name.
+    pub async fn devices(&self) -> Result<Vec<DeviceSpec>, ApiError> {
+        self.ask(REGISTRY_TIMEOUT, FleetMsg::List).await
+    }
+
+    /// Starts monitoring a device. Fails if the name is taken (regardless of case).
+    pub async fn add_device(&self, spec: DeviceSpec) -> Result<(), ApiError> {
+        self.ask(REGISTRY_TIMEOUT, |r| FleetMsg::Add(Box::new(spec), r)).await?.map_err(ApiError::Refused)
+    }
+
+    /// Replaces a device's spec (its supervisor restarts with it).
+    pub async fn update_device(&self, spec: DeviceSpec) -> Result<(), ApiError> {
+        let name = spec.name.clone();
+        self.ask(REGISTRY_TIMEOUT, |r| FleetMsg::Update(Box::new(spec), r))
+            .await?
+            .map_err(|_| ApiError::no_device(&name))
+    }
+
+    /// Stops monitoring a device; returns once its pollers have stopped and `DeviceRemoved`
+    /// is published.
+    pub async fn remove_device(&self, name: &str) -> Result<(), ApiError> {
+        self.ask(REGISTRY_TIMEOUT, |r| FleetMsg::Remove(name.to_string(), r))
+            .await?
+            .map_err(|_| ApiError::no_device(name))
+    }
+
+    /// Connects to the device (on its on-demand session), detects tools, times a round trip.
+    pub async fn check_device(&self, name: &str) -> Result<CheckReport, ApiError> {
+        self.route(name, CHECK_TIMEOUT, |reply| DeviceRequest::Check { reply })
+            .await?
+            .map_err(ApiError::Failed)
+    }
+
+    /// Runs `probe` on the device now, through its own poller (sharing an in-flight poll):
+    /// the result is diffed, published and stored like any other poll.
+    pub async fn poll_now(&self, name: &str, probe: &str) -> Result<PollReport, ApiError> {
+        let probe = probe.to_string();
+        let report = self.route(name, POLL_TIMEOUT, |reply| DeviceRequest::PollNow { probe, reply }).await?;
+        match (&report.error, report.ran) {
+            (Some(why), false) => Err(ApiError::Refused(why.clone())),
+            _ => Ok(report),
+        }
+    }
+
+    /// `docker logs` of one container.
+    pub async fn container_logs(&self, name: &str, q: ContainerLogsQuery) -> Result<LogsResult, ApiError> {
+        match self.query(name, Query::ContainerLogs(q)).await? {
+            Answer::ContainerLogs(r) => Ok(r),
+            _ => Err(ApiError::Failed("unexpected answer".into())),
+        }
+    }
+
+    /// The device's systemd journal.
+    pub async fn journal(&self, name: &str, q: JournalQuery) -> Result<JournalResult, ApiError> {
+        match self.query(name, Query::Journal(q)).await? {
+            Answer::Journal(r) => Ok(r),
+            _ => Err(ApiError::Failed("unexpected answer".into())),
+        }
+    }
+
+    /// The device's docker networks.
+    pub async fn docker_networks(&self, name: &str) -> Result<Vec<Network>, ApiError> {
+        match self.query(name, Query::DockerNetworks).await? {
+            Answer::DockerNetworks(r) => Ok(r),
+            _ => Err(ApiError::Failed("unexpected answer".into())),
+        }
+    }
+
+    async fn query(&self, name: &str, query: Query) -> Result<Answer, ApiError> {
+        self.route(name, QUERY_TIMEOUT, |reply| DeviceRequest::Query { query, reply })
+            .await?
+            .map_err(ApiError::from)
+    }
+
+    /// Sends a request to a device's supervisor and waits for the answer.
+    async fn route<T: Send + 'static>(
+        &self,
+        name: &str,
+        within: Duration,
+        request: impl FnOnce(RpcReplyPort<T>) -> DeviceRequest,
+    ) -> Result<T, ApiError> {
+        let name = name.to_string();
+        self.ask(within, |reply| FleetMsg::Route(name, request(reply))).await
+    }
+
+    /// Sends a message to the fleet and waits for its reply port.
+    async fn ask<T: Send + 'static>(
+        &self,
+        within: Duration,
+        msg: impl FnOnce(RpcReplyPort<T>) -> FleetMsg,
+    ) -> Result<T, ApiError> {
+        let (tx, rx) = oneshot::channel();
+        self.fleet
+            .cast(msg(RpcReplyPort::from(tx)))
+            .map_err(|_| ApiError::Unavailable("the fleet is shutting down".into()))?;
+        match tokio::time::timeout(within, rx).await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(_)) => Err(ApiError::Unavailable("the device stopped before answering".into())),
+            Err(_) => Err(ApiError::Timeout(within)),
+        }
+    }
+}
