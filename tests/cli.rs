@@ -1,5 +1,6 @@
 //! The `infrastructor` binary: serving on built-in defaults (the local host), graceful stop on
-//! SIGTERM, and precise errors for bad config files.
+//! SIGTERM, precise errors for bad config files, missing key/known_hosts files and absurd
+//! durations, a port in use failing before any device is contacted, and plain piped logs.
 
 mod harness;
 
@@ -178,8 +179,8 @@ async fn start_binds_before_contacting_devices() {
         devices: vec![spec],
         fleet: FleetSettings::default(),
     };
-    let err = start(opts).await.err().expect("the port is taken").to_string();
-    assert!(err.contains("address already in use"), "{err}");
+    let err = format!("{:#}", start(opts).await.err().expect("the port is taken"));
+    assert!(err.to_lowercase().contains("address already in use"), "{err}");
     // A started fleet connects at once (within milliseconds); none was started.
     let contacted = tokio::time::timeout(Duration::from_millis(500), device.accept()).await;
     assert!(contacted.is_err(), "the device was contacted although serving failed");
@@ -219,7 +220,10 @@ async fn serve_and_validate_check_files_and_bounds_first() {
             "c.toml:6:17: devices[0].identity_file: device \"web\": cannot read identity file",
         ),
         // Used to overflow `connect_timeout * 2` in the device supervisor: a panic, not an error.
-        (huge, "c.toml:2:19: fleet.connect_timeout: must be between 1s and 1h, got \"5000000000000000h\""),
+        (
+            huge,
+            "c.toml:2:19: fleet.connect_timeout: must be between 1s and 1h, got \"5000000000000000h\"",
+        ),
     ] {
         let (_dir, cfg) = config_file(&text);
         for cmd in ["serve", "validate"] {

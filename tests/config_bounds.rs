@@ -148,3 +148,26 @@ fn empty_user_is_an_error() {
         "config/x.toml:2:8: defaults.user: must not be empty",
     );
 }
+
+#[test]
+fn example_config_documents_every_bound() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/infrastructor.example.toml");
+    let example = std::fs::read_to_string(path).unwrap();
+    let fmt = infrastructor::config::format_duration;
+    let lines: Vec<&str> = example.lines().collect();
+    for (_, key, span, name) in duration_fields() {
+        let range = format!("{}..{}", fmt(span.min), fmt(span.max));
+        // The comment block above `# key = ...` (or `key = ...`) names the range.
+        let at =
+            lines.iter().position(|l| l.trim_start_matches("# ").starts_with(&format!("{key} =")));
+        let at = at.unwrap_or_else(|| panic!("{name}: {key} not in the example"));
+        let above = lines[at.saturating_sub(5)..at].join("\n");
+        let documented =
+            if name.contains("probes") { example.contains(&range) } else { above.contains(&range) };
+        assert!(documented, "{name}: {range} not documented above {key}:\n{above}");
+    }
+    for (lo, hi) in [bounds::OFFLINE_AFTER, bounds::MAX_CHANNELS, bounds::MAX_RESTARTS] {
+        assert!(example.contains(&format!("{lo}..{hi}")), "{lo}..{hi} not documented");
+    }
+}
