@@ -54,6 +54,25 @@ pub async fn start(opts: AppOptions) -> anyhow::Result<Running> {
 
 /// Starts the fleet and the HTTP server on `bus` (tests subscribe to it before the start).
 pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
+    // Bind first: a port in use must fail before any device is contacted.
+    let acceptor = TcpListener::bind(opts.listen).into_acceptor().await.map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
+            " (is another server running? set listen or INFRASTRUCTOR_LISTEN)"
+        } else {
+            ""
+        };
+        let reason = e.to_string();
+        let mut chars = reason.chars();
+        let reason: String =
+            chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default();
+        anyhow::anyhow!("cannot listen on {}: {reason}{hint}", opts.listen)
+    })?;
+    let addr = acceptor
+        .local_addr()
+        .first()
+        .and_then(|a| a.as_socket_addr().copied())
+        .context("listener has no socket address")?;
+
     let projection = Arc::new(Projection::new(HISTORY_BYTES));
     let feeder =
         tokio::spawn(run_projection(projection.clone(), bus.subscribe_lossless("projection", 4096)));
@@ -64,16 +83,6 @@ pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
     );
     let args = FleetArgs::new(opts.fleet, bus.clone(), opts.devices);
     let (fleet, _) = Actor::spawn(None, Fleet, args).await.context("starting the fleet")?;
-
-    let acceptor = TcpListener::bind(opts.listen)
-        .into_acceptor()
-        .await
-        .with_context(|| format!("cannot listen on {}", opts.listen))?;
-    let addr = acceptor
-        .local_addr()
-        .first()
-        .and_then(|a| a.as_socket_addr().copied())
-        .context("listener has no socket address")?;
     let (http_stop, stopped) = oneshot::channel::<()>();
     let handle = FleetHandle::new(fleet.clone(), projection.clone());
     let routes = crate::http::routes(handle.clone());

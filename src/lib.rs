@@ -4,3 +4,4 @@ pub mod app;
 pub mod check;
 pub mod config;
 pub mod http;
+pub mod logging;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use infrastructor::{app, check, config};
+use infrastructor::{app, check, config, logging};
 
 #[derive(Parser)]
 #[command(version, about = "Agentless SSH monitoring for a fleet of Linux machines")]
@@ -53,13 +53,7 @@ enum DevicesCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,poem=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    logging::init();
     let runtime = tokio::runtime::Runtime::new().expect("starting the tokio runtime");
     match runtime.block_on(run(cli)) {
         Ok(code) => code,

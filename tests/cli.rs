@@ -1,5 +1,6 @@
 //! The `infrastructor` binary: serving on built-in defaults (the local host), graceful stop on
-//! SIGTERM, and precise errors for bad config files.
+//! SIGTERM, precise errors for bad config files, missing key/known_hosts files and absurd
+//! durations, a port in use failing before any device is contacted, and plain piped logs.
 
 mod harness;
 
@@ -94,4 +95,145 @@ fn config_validate_names_file_line_and_field() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success() && text.contains("me") && text.contains("local"), "{text}");
+}
+
+/// Runs the binary with `args` and `envs` (plus `NO_COLOR` and `INFRASTRUCTOR_*` removed), and
+/// returns its output; kills it and fails if it has not exited after `deadline`.
+async fn run(args: &[&str], envs: &[(&str, &str)], deadline: Duration) -> std::process::Output {
+    let mut cmd = tokio::process::Command::new(BIN);
+    cmd.args(args)
+        .env_remove("NO_COLOR")
+        .env_remove("INFRASTRUCTOR_CONFIG")
+        .env_remove("INFRASTRUCTOR_DATABASE_URL")
+        .env("INFRASTRUCTOR_LISTEN", "127.0.0.1:0")
+        .envs(envs.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let child = cmd.spawn().unwrap();
+    match tokio::time::timeout(deadline, child.wait_with_output()).await {
+        Ok(out) => out.unwrap(),
+        Err(_) => panic!("`infrastructor {}` still running after {deadline:?}", args.join(" ")),
+    }
+}
+
+/// Writes `text` as `c.toml` in a new temp dir (with an empty `known_hosts`).
+fn config_file(text: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("known_hosts"), "").unwrap();
+    let path = dir.path().join("c.toml");
+    std::fs::write(&path, text).unwrap();
+    let path = path.to_str().unwrap().to_owned();
+    (dir, path)
+}
+
+const LOCAL: &str = "[[devices]]\nname = \"me\"\ntransport = \"local\"\n";
+
+#[tokio::test]
+async fn serve_fails_on_a_port_in_use_before_touching_any_device() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let (_dir, cfg) = config_file(LOCAL);
+    let started = Instant::now();
+    let out = run(
+        &["--config", &cfg, "serve"],
+        &[("INFRASTRUCTOR_LISTEN", &addr), ("RUST_LOG", "info")],
+        Duration::from_secs(20),
+    )
+    .await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(10), "exits quickly: {err}");
+    assert!(
+        err.contains(&format!("error: cannot listen on {addr}: address already in use")),
+        "{err}"
+    );
+    // Nothing after the bind ran: no fleet, no in-memory store, no device contacted.
+    for later in ["device online", "no database configured", "serving on"] {
+        assert!(!err.contains(later), "{later:?} in {err}");
+    }
+}
+
+#[tokio::test]
+async fn start_binds_before_contacting_devices() {
+    use infrastructor::app::{AppOptions, start};
+    use infrastructor_actors::device::{Auth, DeviceSpec, FleetSettings, Probes, TransportKind};
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    // The "device": an SSH device whose port is ours, so a connection attempt is visible.
+    let device = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let spec = DeviceSpec {
+        name: "dev".into(),
+        transport: TransportKind::Ssh,
+        host: "127.0.0.1".into(),
+        port: device.local_addr().unwrap().port(),
+        user: "u".into(),
+        auth: Auth::Agent,
+        sudo: false,
+        tags: Vec::new(),
+        known_hosts: "/nonexistent".into(),
+        probes: Probes::default(),
+    };
+    let opts = AppOptions {
+        listen: taken.local_addr().unwrap(),
+        devices: vec![spec],
+        fleet: FleetSettings::default(),
+    };
+    let err = format!("{:#}", start(opts).await.err().expect("the port is taken"));
+    assert!(err.to_lowercase().contains("address already in use"), "{err}");
+    // A started fleet connects at once (within milliseconds); none was started.
+    let contacted = tokio::time::timeout(Duration::from_millis(500), device.accept()).await;
+    assert!(contacted.is_err(), "the device was contacted although serving failed");
+}
+
+#[tokio::test]
+async fn logs_have_no_colour_codes_when_stderr_is_not_a_terminal() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    // No devices: `serve` logs a warning, then stops at the port in use.
+    let (_dir, cfg) = config_file("# no devices\n");
+    let out = run(
+        &["--config", &cfg, "serve"],
+        &[("INFRASTRUCTOR_LISTEN", &addr), ("RUST_LOG", "info")],
+        Duration::from_secs(20),
+    )
+    .await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("WARN") && err.contains("no devices configured"), "{err}");
+    assert!(!err.contains("\x1b["), "ANSI escape in piped stderr: {err:?}");
+}
+
+#[tokio::test]
+async fn serve_and_validate_check_files_and_bounds_first() {
+    let home = tempfile::tempdir().unwrap();
+    let home = home.path().to_str().unwrap();
+    let ssh = "[[devices]]\nname = \"web\"\nhost = \"127.0.0.1\"\nport = 1\n";
+    let huge = format!("[fleet]\nconnect_timeout = \"5000000000000000h\"\n{LOCAL}");
+    for (text, expect) in [
+        // ~/.ssh/known_hosts does not exist in this HOME.
+        (
+            ssh.to_owned(),
+            "c.toml:2:8: devices[0].known_hosts: device \"web\": cannot read known_hosts file",
+        ),
+        (
+            format!("{ssh}known_hosts = \"known_hosts\"\nidentity_file = \"nokey\"\n"),
+            "c.toml:6:17: devices[0].identity_file: device \"web\": cannot read identity file",
+        ),
+        // Used to overflow `connect_timeout * 2` in the device supervisor: a panic, not an error.
+        (
+            huge,
+            "c.toml:2:19: fleet.connect_timeout: must be between 1s and 1h, got \"5000000000000000h\"",
+        ),
+    ] {
+        let (_dir, cfg) = config_file(&text);
+        for cmd in ["serve", "validate"] {
+            let args: &[&str] = if cmd == "serve" { &["serve"] } else { &["config", "validate"] };
+            let args = [&["--config", cfg.as_str()], args].concat();
+            let out = run(&args, &[("HOME", home)], Duration::from_secs(15)).await;
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(!out.status.success(), "{cmd}: {err}");
+            assert!(err.contains(expect), "{cmd}: {err}");
+            assert!(!err.contains("panicked") && !err.contains("serving on"), "{cmd}: {err}");
+        }
+    }
 }

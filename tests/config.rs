@@ -6,31 +6,8 @@ use std::time::Duration;
 use infrastructor::config::{self, ConfigError, env::from_pairs};
 use infrastructor_actors::device::{Auth, TransportKind};
 
-const FILE: &str = "config/x.toml";
-
-/// Parses `text` as `config/x.toml` and asserts the error message contains `expect`.
-fn check(text: &str, expect: &str) {
-    check_env(text, &[], expect);
-}
-
-/// Like `check`, with extra environment variables.
-fn check_env(text: &str, vars: &[(&str, &str)], expect: &str) {
-    let mut all = vec![("HOME", "/home/t"), ("USER", "t")];
-    all.extend_from_slice(vars);
-    let env = from_pairs(&all);
-    match config::parse_str(text, Path::new(FILE), &env) {
-        Ok(cfg) => panic!("expected an error containing {expect:?}, got {cfg:?}"),
-        Err(err) => {
-            let msg = err.to_string();
-            assert!(msg.contains(expect), "error {msg:?} does not contain {expect:?}");
-            for part in msg.split(": ").skip(1) {
-                assert!(!part.starts_with(char::is_uppercase), "not lowercase: {msg}");
-            }
-        }
-    }
-}
-
-const DEV: &str = "[[devices]]\nname = \"web\"\nhost = \"10.0.0.1\"\n";
+mod config_support;
+use config_support::{DEV, FILE, check, check_env};
 
 #[test]
 fn bad_configs() {
@@ -193,7 +170,7 @@ database_url = "postgres://u:pw@db/infra"
 
 [fleet]
 max_channels = 8
-connect_timeout = "250ms"
+connect_timeout = "2500ms"
 
 [fleet.restart]
 max_restarts = 2
@@ -234,7 +211,7 @@ transport = "local"
     assert_eq!(cfg.listen, "127.0.0.1:1".parse().unwrap(), "env overrides file");
     assert_eq!(cfg.database_url.as_ref().map(|s| s.expose()), Some("postgres://u:pw@db/infra"));
     assert_eq!(cfg.fleet.max_channels, 8);
-    assert_eq!(cfg.fleet.connect_timeout, Duration::from_millis(250));
+    assert_eq!(cfg.fleet.connect_timeout, Duration::from_millis(2500));
     assert_eq!(cfg.fleet.command_timeout, Duration::from_secs(20));
     assert_eq!(cfg.fleet.restart.max_restarts, 2);
     assert_eq!(cfg.fleet.restart.window, Duration::from_secs(60));
@@ -260,10 +237,12 @@ fn load_precedence_and_permissions() {
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a.toml");
     let b = dir.path().join("b.toml");
-    std::fs::write(&a, "[[devices]]\nname = \"from-a\"\nhost = \"h\"\n").unwrap();
+    std::fs::write(dir.path().join("known_hosts"), "").unwrap();
+    let kh = "known_hosts = \"known_hosts\"\n";
+    std::fs::write(&a, format!("[[devices]]\nname = \"from-a\"\nhost = \"h\"\n{kh}")).unwrap();
     std::fs::write(
         &b,
-        "database_url = \"postgres://u:pw@h/db\"\n[[devices]]\nname = \"from-b\"\nhost = \"h\"\n",
+        format!("database_url = \"postgres://u:pw@h/db\"\n[[devices]]\nname = \"from-b\"\nhost = \"h\"\n{kh}"),
     )
     .unwrap();
     std::fs::set_permissions(&a, std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -331,7 +310,8 @@ fn example_config_parses() {
 fn validate_prints_summary() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("c.toml");
-    std::fs::write(&path, "database_url = \"postgres://u:pw@h/db\"\n[[devices]]\nname = \"web\"\nhost = \"h\"\nuser = \"u\"\n").unwrap();
+    std::fs::write(dir.path().join("known_hosts"), "").unwrap();
+    std::fs::write(&path, "database_url = \"postgres://u:pw@h/db\"\n[[devices]]\nname = \"web\"\nhost = \"h\"\nuser = \"u\"\nknown_hosts = \"known_hosts\"\n").unwrap();
     let mut out = Vec::new();
     config::validate::run_validate(Some(&path), &from_pairs(&[]), &mut out).unwrap();
     let out = String::from_utf8(out).unwrap();

@@ -2,6 +2,7 @@
 
 use infrastructor_actors::device::{Auth, DeviceSpec, ProbeSettings, Probes, TransportKind};
 
+use super::bounds;
 use super::error::ConfigError;
 use super::file::{self, AuthKind, FileConfig, FileDevice, FileProbe, Transport};
 use super::resolve::Resolver;
@@ -16,13 +17,15 @@ impl Resolver<'_> {
         builtin: ProbeSettings,
     ) -> Result<ProbeSettings, ConfigError> {
         let enabled = dev.enabled.or(def.enabled).unwrap_or(builtin.enabled);
+        let bounds = bounds::PROBE_INTERVAL;
         let interval = if dev.interval.is_some() {
-            self.duration(&dev.interval, &format!("{field}.interval"), builtin.interval)?
+            self.duration(&dev.interval, &format!("{field}.interval"), builtin.interval, bounds)?
         } else {
             let default_field = field
                 .rsplit_once("probes")
                 .map_or(field.to_owned(), |(_, p)| format!("defaults.probes{p}"));
-            self.duration(&def.interval, &format!("{default_field}.interval"), builtin.interval)?
+            let field = format!("{default_field}.interval");
+            self.duration(&def.interval, &field, builtin.interval, bounds)?
         };
         Ok(ProbeSettings { enabled, interval })
     }
@@ -67,12 +70,17 @@ impl Resolver<'_> {
             Some(p) => *p.get_ref(),
             None => 22,
         };
-        let user = dev
-            .user
-            .clone()
-            .or_else(|| defs.user.clone())
-            .or_else(|| (self.env)("USER"))
-            .unwrap_or_else(|| "root".to_owned());
+        let user = match dev.user.as_ref().or(defs.user.as_ref()) {
+            Some(u) if u.get_ref().trim().is_empty() => {
+                let field =
+                    if dev.user.is_some() { at("user") } else { "defaults.user".to_owned() };
+                return self.invalid(u.span(), &field, "must not be empty".to_owned());
+            }
+            Some(u) => u.get_ref().trim().to_owned(),
+            None => (self.env)("USER")
+                .filter(|u| !u.trim().is_empty())
+                .unwrap_or_else(|| "root".to_owned()),
+        };
         let identity = dev.identity_file.as_ref().or(defs.identity_file.as_ref());
         let kind = dev
             .auth
@@ -94,9 +102,10 @@ impl Resolver<'_> {
         };
         let auth = match kind {
             AuthKind::Key => match identity {
-                Some(path) => {
-                    Auth::KeyFile { path: self.path(path), passphrase: passphrase.map(|(_, p)| p) }
-                }
+                Some(path) => Auth::KeyFile {
+                    path: self.path(path.get_ref()),
+                    passphrase: passphrase.map(|(_, p)| p),
+                },
                 None if transport == TransportKind::Local => Auth::Agent,
                 None => {
                     let span = dev.auth.as_ref().map_or(dev.name.span(), |a| a.span());
@@ -122,8 +131,7 @@ impl Resolver<'_> {
             .known_hosts
             .as_ref()
             .or(defs.known_hosts.as_ref())
-            .cloned()
-            .unwrap_or_else(|| file::DEFAULT_KNOWN_HOSTS.into());
+            .map_or_else(|| file::DEFAULT_KNOWN_HOSTS.into(), |k| k.get_ref().clone());
         let builtin = Probes::default();
         let (dp, fp) = (&defs.probes, &dev.probes);
         let mut probes = builtin;

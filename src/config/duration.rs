@@ -2,41 +2,62 @@
 
 use std::time::Duration;
 
+/// Why a duration did not parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DurationError {
+    /// Not of the form `<integer><unit>...`.
+    Invalid,
+    /// Well-formed, but longer than a `Duration` can hold (about 584 billion years).
+    TooLong,
+}
+
 /// Parses a human duration: one or more `<integer><unit>` parts, units `ms`, `s`, `m`, `h`, `d`.
 ///
 /// Returns a lowercase message (no location) on failure; zero is accepted here and rejected
 /// by the caller where it makes no sense.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let bad = || {
-        format!("invalid duration \"{text}\" (expected e.g. \"250ms\", \"30s\", \"5m\", \"1h\")")
-    };
+    parse(text).map_err(|e| match e {
+        DurationError::Invalid => format!(
+            "invalid duration \"{text}\" (expected e.g. \"250ms\", \"30s\", \"5m\", \"1h\")"
+        ),
+        DurationError::TooLong => format!("duration \"{text}\" is too long"),
+    })
+}
+
+/// [`parse_duration`] with a typed error, so callers can tell overflow from garbage.
+pub fn parse(text: &str) -> Result<Duration, DurationError> {
     let s = text.trim();
     if s.is_empty() {
-        return Err(bad());
+        return Err(DurationError::Invalid);
     }
-    let mut total = Duration::ZERO;
+    let mut total = Some(Duration::ZERO);
     let mut rest = s;
     while !rest.is_empty() {
         let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
         if digits == 0 {
-            return Err(bad());
+            return Err(DurationError::Invalid);
         }
-        let value: u64 = rest[..digits].parse().map_err(|_| bad())?;
+        // All digits: the only parse failure left is a number too big for u64.
+        let value: Option<u64> = rest[..digits].parse().ok();
         rest = &rest[digits..];
         let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
         let unit = &rest[..unit_len];
         rest = &rest[unit_len..];
-        let part = match unit {
-            "ms" => Some(Duration::from_millis(value)),
-            "s" => Some(Duration::from_secs(value)),
-            "m" => value.checked_mul(60).map(Duration::from_secs),
-            "h" => value.checked_mul(3600).map(Duration::from_secs),
-            "d" => value.checked_mul(86_400).map(Duration::from_secs),
-            _ => return Err(bad()),
+        let scale = match unit {
+            "ms" => None,
+            "s" => Some(1),
+            "m" => Some(60),
+            "h" => Some(3600),
+            "d" => Some(86_400),
+            _ => return Err(DurationError::Invalid),
         };
-        total = part.and_then(|p| total.checked_add(p)).ok_or_else(bad)?;
+        let part = value.and_then(|v| match scale {
+            None => Some(Duration::from_millis(v)),
+            Some(k) => v.checked_mul(k).map(Duration::from_secs),
+        });
+        total = total.zip(part).and_then(|(t, p)| t.checked_add(p));
     }
-    Ok(total)
+    total.ok_or(DurationError::TooLong)
 }
 
 /// Prints a duration the way a user would write it in the config ("250ms", "30s", "5m", "1h30m").
@@ -91,7 +112,19 @@ mod tests {
     #[test]
     fn error_names_the_input() {
         let err = parse_duration("abc").unwrap_err();
-        assert!(err.contains("\"abc\""), "{err}");
+        assert!(err.contains("invalid duration \"abc\""), "{err}");
+        let err = parse_duration("99999999999999999999s").unwrap_err();
+        assert_eq!(err, "duration \"99999999999999999999s\" is too long");
+    }
+
+    #[test]
+    fn overflow_is_told_apart_from_garbage() {
+        for long in ["99999999999999999999s", "18446744073709551615h", "5124095576030431h1h"] {
+            assert_eq!(parse(long), Err(DurationError::TooLong), "{long}");
+        }
+        for bad in ["99999999999999999999x", "1h 1", "h1"] {
+            assert_eq!(parse(bad), Err(DurationError::Invalid), "{bad}");
+        }
     }
 
     #[test]

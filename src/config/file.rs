@@ -38,8 +38,8 @@ pub struct FileConfig {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileFleet {
-    /// Consecutive unreachable polls before a device is reported offline (default 3).
-    pub offline_after: Option<Spanned<u32>>,
+    /// Consecutive unreachable polls before a device is reported offline, 1..=100 (default 3).
+    pub offline_after: Option<Spanned<i64>>,
     /// Concurrent SSH channels per device, 1..=10 (default 4; OpenSSH allows 10).
     pub max_channels: Option<Spanned<i64>>,
     /// Connect + handshake + auth deadline (default "10s").
@@ -61,8 +61,8 @@ pub struct FileFleet {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileRestart {
-    /// Restarts allowed inside `window` before a poller is given up (default 5).
-    pub max_restarts: Option<Spanned<u32>>,
+    /// Restarts allowed inside `window` before a poller is given up, 0..=100 (default 5).
+    pub max_restarts: Option<Spanned<i64>>,
     /// Sliding window for `max_restarts` (default "60s").
     pub window: Option<Spanned<String>>,
     /// Delay before the first restart (default "1s").
@@ -96,15 +96,15 @@ pub enum Transport {
 #[serde(deny_unknown_fields)]
 pub struct FileDefaults {
     /// Login user (default: `$USER`, else `root`).
-    pub user: Option<String>,
+    pub user: Option<Spanned<String>>,
     /// SSH port (default 22).
     pub port: Option<Spanned<u16>>,
     /// Private key file (`~` expanded; relative paths are relative to the config file).
-    pub identity_file: Option<PathBuf>,
+    pub identity_file: Option<Spanned<PathBuf>>,
     /// `"key"` or `"agent"` (default: `"key"` when an identity file is set, else `"agent"`).
     pub auth: Option<AuthKind>,
     /// Known-hosts file used to verify host keys (default `~/.ssh/known_hosts`).
-    pub known_hosts: Option<PathBuf>,
+    pub known_hosts: Option<Spanned<PathBuf>>,
     /// Run privileged tools through `sudo -n` (default false).
     pub sudo: Option<bool>,
     /// Probe settings for every device.
@@ -125,17 +125,17 @@ pub struct FileDevice {
     /// SSH port (default from `[defaults]`, else 22).
     pub port: Option<Spanned<u16>>,
     /// Login user (default from `[defaults]`).
-    pub user: Option<String>,
+    pub user: Option<Spanned<String>>,
     /// `"key"` or `"agent"` (default from `[defaults]`).
     pub auth: Option<Spanned<AuthKind>>,
     /// Private key file (default from `[defaults]`).
-    pub identity_file: Option<PathBuf>,
+    pub identity_file: Option<Spanned<PathBuf>>,
     /// Passphrase of the key; secret, never printed. Prefer `passphrase_file`.
     pub passphrase: Option<Spanned<String>>,
     /// File whose first line is the key's passphrase.
     pub passphrase_file: Option<Spanned<PathBuf>>,
     /// Known-hosts file for this device (default from `[defaults]`).
-    pub known_hosts: Option<PathBuf>,
+    pub known_hosts: Option<Spanned<PathBuf>>,
     /// Run privileged tools through `sudo -n` (default from `[defaults]`).
     pub sudo: Option<bool>,
     /// Free-form labels for filtering.
@@ -200,7 +200,7 @@ impl FileProbes {
 pub struct FileProbe {
     /// Run this probe at all.
     pub enabled: Option<bool>,
-    /// Time between polls, e.g. "30s"; must be more than zero.
+    /// Time between polls, e.g. "30s"; 1 s to 7 d.
     pub interval: Option<Spanned<String>>,
 }
 

@@ -4,11 +4,14 @@
 //! built-in defaults (the local machine as the only device). Environment variables override
 //! `listen` and the database URL. Secrets never appear in `Debug`, errors or output.
 
+pub mod bounds;
 mod device;
 mod duration;
 pub mod env;
 mod error;
 mod file;
+mod files;
+mod fleet;
 mod resolve;
 pub mod ssh_import;
 pub mod validate;
@@ -72,6 +75,17 @@ pub struct Config {
     pub source: Option<PathBuf>,
     /// Non-fatal problems for the operator (e.g. a readable file holding secrets).
     pub warnings: Vec<String>,
+    /// Identity and known_hosts files of the SSH devices, with where the file named them.
+    files: Vec<files::FileRef>,
+}
+
+impl Config {
+    /// Checks that every identity file and known_hosts file an SSH device needs exists and is
+    /// readable; the error names the device, the field (with file:line), the path and the OS
+    /// reason. [`load`] calls it; [`parse_str`] does not, so text can be checked on any machine.
+    pub fn check_files(&self) -> Result<(), ConfigError> {
+        self.files.iter().try_for_each(files::FileRef::check)
+    }
 }
 
 impl fmt::Debug for Config {
@@ -99,7 +113,8 @@ impl fmt::Debug for Config {
 }
 
 /// Loads the configuration: picks the file (see the module docs), parses it, applies the
-/// environment overrides, and checks the file's permissions.
+/// environment overrides, checks that the devices' key and known_hosts files are readable
+/// ([`Config::check_files`]), and warns about the permissions of files holding secrets.
 pub fn load(explicit_path: Option<&Path>, env: Env<'_>) -> Result<Config, ConfigError> {
     let path = match explicit_path {
         Some(p) => Some(p.to_path_buf()),
@@ -119,6 +134,7 @@ pub fn load(explicit_path: Option<&Path>, env: Env<'_>) -> Result<Config, Config
         source,
     })?;
     let mut config = parse_str(&text, &path, env)?;
+    config.check_files()?;
     config.warnings.extend(permission_warnings(&path, &text, env));
     Ok(config)
 }
@@ -140,6 +156,7 @@ pub fn parse_str(text: &str, origin: &Path, env: Env<'_>) -> Result<Config, Conf
         devices: resolved.devices,
         source: Some(origin.to_path_buf()),
         warnings,
+        files: resolved.files,
     })
 }
 
@@ -169,6 +186,7 @@ fn builtin(env: Env<'_>) -> Result<Config, ConfigError> {
         devices: vec![device],
         source: None,
         warnings: Vec::new(),
+        files: Vec::new(),
     })
 }
 

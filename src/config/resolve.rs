@@ -5,12 +5,14 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use infrastructor_actors::device::{DeviceSpec, FleetSettings, RestartPolicy};
+use infrastructor_actors::device::{DeviceSpec, FleetSettings};
 use toml::Spanned;
 
-use super::duration::parse_duration;
+use super::bounds::{self, Span};
+use super::duration::{self, DurationError, parse_duration};
 use super::error::{ConfigError, Location};
 use super::file::{self, FileConfig};
+use super::files::FileRef;
 use super::{Env, Secret};
 
 /// Everything needed to resolve one file.
@@ -33,6 +35,8 @@ pub struct Resolved {
     pub fleet: FleetSettings,
     /// Devices in file order.
     pub devices: Vec<DeviceSpec>,
+    /// Files the devices need (identity files, known_hosts), checked by `Config::check_files`.
+    pub files: Vec<FileRef>,
 }
 
 impl Resolver<'_> {
@@ -49,21 +53,44 @@ impl Resolver<'_> {
         })
     }
 
-    /// A duration field: human string, more than zero.
+    /// A duration field: human string inside `bounds`.
     pub(super) fn duration(
         &self,
         value: &Option<Spanned<String>>,
         field: &str,
         default: Duration,
+        bounds: Span,
     ) -> Result<Duration, ConfigError> {
         let Some(v) = value else { return Ok(default) };
-        match parse_duration(v.get_ref()) {
-            Ok(d) if d.is_zero() => {
-                self.invalid(v.span(), field, "must be more than zero".to_owned())
+        let text = v.get_ref().trim();
+        match duration::parse(text) {
+            Ok(d) => match bounds.check(d, text) {
+                None => Ok(d),
+                Some(msg) => self.invalid(v.span(), field, msg),
+            },
+            Err(DurationError::TooLong) => self.invalid(v.span(), field, bounds.too_long(text)),
+            Err(DurationError::Invalid) => {
+                let msg = parse_duration(v.get_ref()).err().unwrap_or_default();
+                self.invalid(v.span(), field, msg)
             }
-            Ok(d) => Ok(d),
-            Err(msg) => self.invalid(v.span(), field, msg),
         }
+    }
+
+    /// An integer field inside `min..=max`.
+    pub(super) fn integer(
+        &self,
+        value: &Option<Spanned<i64>>,
+        field: &str,
+        default: i64,
+        (min, max): (i64, i64),
+        why: &str,
+    ) -> Result<i64, ConfigError> {
+        let Some(v) = value else { return Ok(default) };
+        let n = *v.get_ref();
+        if (min..=max).contains(&n) {
+            return Ok(n);
+        }
+        self.invalid(v.span(), field, format!("must be between {min} and {max}{why}, got {n}"))
     }
 
     /// Expands `~` (with `HOME`) and makes relative paths relative to the config file's folder.
@@ -134,11 +161,8 @@ impl Resolver<'_> {
         let fleet = self.fleet(cfg)?;
         let dp = &cfg.defaults.probes;
         for (name, probe) in dp.entries() {
-            self.duration(
-                &probe.interval,
-                &format!("defaults.probes.{name}.interval"),
-                Duration::ZERO,
-            )?;
+            let field = format!("defaults.probes.{name}.interval");
+            self.duration(&probe.interval, &field, Duration::ZERO, bounds::PROBE_INTERVAL)?;
         }
         if let Some(p) = cfg.defaults.port.as_ref().filter(|p| *p.get_ref() == 0) {
             return self.invalid(
@@ -148,7 +172,9 @@ impl Resolver<'_> {
             );
         }
         let mut devices = Vec::with_capacity(cfg.devices.len());
-        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let mut files = Vec::new();
+        // Keyed by the lowercased name: `Tower` and `tower` would be one device to a human.
+        let mut seen: HashMap<String, usize> = HashMap::new();
         for (i, dev) in cfg.devices.iter().enumerate() {
             let name = dev.name.get_ref();
             let field = format!("devices[{i}].name");
@@ -158,105 +184,24 @@ impl Resolver<'_> {
                 );
                 return self.invalid(dev.name.span(), &field, msg);
             }
-            if let Some(first) = seen.insert(name, i) {
-                let (line, _) =
-                    super::error::line_col(self.text, cfg.devices[first].name.span().start);
-                return self.invalid(
-                    dev.name.span(),
-                    &field,
-                    format!("duplicate device name \"{name}\" (first defined at line {line})"),
-                );
+            if let Some(first) = seen.insert(name.to_ascii_lowercase(), i) {
+                let first = &cfg.devices[first].name;
+                let (line, _) = super::error::line_col(self.text, first.span().start);
+                let msg = if first.get_ref() == name {
+                    format!("duplicate device name \"{name}\" (first defined at line {line})")
+                } else {
+                    format!(
+                        "duplicate device name \"{name}\": \"{}\" is defined at line {line} (names are compared ignoring case)",
+                        first.get_ref()
+                    )
+                };
+                return self.invalid(dev.name.span(), &field, msg);
             }
-            devices.push(self.device(cfg, dev, i)?);
+            let spec = self.device(cfg, dev, i)?;
+            files.extend(self.file_refs(cfg, dev, i, &spec));
+            devices.push(spec);
         }
-        Ok(Resolved { listen, database_url, fleet, devices })
-    }
-
-    fn fleet(&self, cfg: &FileConfig) -> Result<FleetSettings, ConfigError> {
-        let d = FleetSettings::default();
-        let f = &cfg.fleet;
-        let max_channels = match &f.max_channels {
-            None => d.max_channels,
-            Some(m) if (1..=10).contains(m.get_ref()) => *m.get_ref() as usize,
-            Some(m) => {
-                let msg = format!(
-                    "must be between 1 and 10 (OpenSSH's MaxSessions is 10), got {}",
-                    m.get_ref()
-                );
-                return self.invalid(m.span(), "fleet.max_channels", msg);
-            }
-        };
-        let offline_after = match &f.offline_after {
-            None => d.offline_after,
-            Some(o) if *o.get_ref() == 0 => {
-                return self.invalid(
-                    o.span(),
-                    "fleet.offline_after",
-                    "must be at least 1".to_owned(),
-                );
-            }
-            Some(o) => *o.get_ref(),
-        };
-        let r = &f.restart;
-        let rd = d.restart;
-        let restart = RestartPolicy {
-            max_restarts: r.max_restarts.as_ref().map_or(rd.max_restarts, |m| *m.get_ref()),
-            window: self.duration(&r.window, "fleet.restart.window", rd.window)?,
-            backoff_min: self.duration(
-                &r.backoff_min,
-                "fleet.restart.backoff_min",
-                rd.backoff_min,
-            )?,
-            backoff_max: self.duration(
-                &r.backoff_max,
-                "fleet.restart.backoff_max",
-                rd.backoff_max,
-            )?,
-        };
-        let fleet = FleetSettings {
-            offline_after,
-            max_channels,
-            connect_timeout: self.duration(
-                &f.connect_timeout,
-                "fleet.connect_timeout",
-                d.connect_timeout,
-            )?,
-            command_timeout: self.duration(
-                &f.command_timeout,
-                "fleet.command_timeout",
-                d.command_timeout,
-            )?,
-            keepalive: self.duration(&f.keepalive, "fleet.keepalive", d.keepalive)?,
-            reconnect_min: self.duration(
-                &f.reconnect_min,
-                "fleet.reconnect_min",
-                d.reconnect_min,
-            )?,
-            reconnect_max: self.duration(
-                &f.reconnect_max,
-                "fleet.reconnect_max",
-                d.reconnect_max,
-            )?,
-            restart,
-        };
-        if fleet.reconnect_min > fleet.reconnect_max {
-            let span =
-                f.reconnect_min.as_ref().or(f.reconnect_max.as_ref()).map_or(0..0, |s| s.span());
-            return self.invalid(
-                span,
-                "fleet.reconnect_min",
-                "must not be longer than fleet.reconnect_max".to_owned(),
-            );
-        }
-        if restart.backoff_min > restart.backoff_max {
-            let span = r.backoff_min.as_ref().or(r.backoff_max.as_ref()).map_or(0..0, |s| s.span());
-            return self.invalid(
-                span,
-                "fleet.restart.backoff_min",
-                "must not be longer than fleet.restart.backoff_max".to_owned(),
-            );
-        }
-        Ok(fleet)
+        Ok(Resolved { listen, database_url, fleet, devices, files })
     }
 }
 

@@ -158,11 +158,12 @@ pub fn run_import(
 /// Renders the blocks and returns the names added.
 fn render(devices: &[ImportedDevice], existing: &HashSet<String>) -> (String, Vec<String>) {
     let quote = |s: &str| toml::Value::String(s.to_owned()).to_string();
-    let mut taken = existing.clone();
+    // Device names are unique ignoring case, so `Web1` in the file already covers `web1`.
+    let mut taken: HashSet<String> = existing.iter().map(|n| n.to_ascii_lowercase()).collect();
     let mut text = String::new();
     let mut added = Vec::new();
     for d in devices {
-        if !taken.insert(d.name.clone()) {
+        if !taken.insert(d.name.to_ascii_lowercase()) {
             continue;
         }
         text.push_str(&format!(
@@ -368,5 +369,23 @@ mod tests {
         assert_eq!(dev["port"].as_integer(), Some(2222));
         assert_eq!(dev["identity_file"].as_str(), Some("/k"));
         assert_eq!(dev["auth"].as_str(), Some("key"));
+    }
+
+    #[test]
+    fn existing_names_match_ignoring_case() {
+        let d = |n: &str| ImportedDevice {
+            name: n.into(),
+            alias: n.into(),
+            host: "h".into(),
+            port: None,
+            user: None,
+            identity_file: None,
+        };
+        let existing: HashSet<String> = ["Tower".to_owned()].into();
+        let text = render_toml(&[d("tower"), d("NAS"), d("nas")], &existing);
+        let parsed: toml::Table = toml::from_str(&text).unwrap();
+        let names: Vec<_> =
+            parsed["devices"].as_array().unwrap().iter().map(|d| d["name"].clone()).collect();
+        assert_eq!(names, [toml::Value::from("NAS")], "{text}");
     }
 }
