@@ -69,7 +69,8 @@ async fn a_hanging_command_times_out_and_the_session_stays_usable() {
     let t = SshTransport::new(options(&dev));
     let started = Instant::now();
     let err = t.run(&cmd("docker ps", Duration::from_secs(1))).await.unwrap_err();
-    assert!(matches!(err, TransportError::Timeout { .. }), "{err}");
+    // Killed on the device at its deadline: the device answered, the tool hung.
+    assert!(matches!(err, TransportError::Hung { .. }), "{err}");
     assert!(started.elapsed() < Duration::from_secs(5));
     let out = t.run(&cmd("echo still-here", Duration::from_secs(10))).await.unwrap();
     assert_eq!(out.stdout, "still-here\n");

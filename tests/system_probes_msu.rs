@@ -9,18 +9,9 @@ use harness::server::{count, events, every, more_polls, serve};
 use harness::{SimDevice, wait_until};
 use infrastructor_actors::device::{DeviceSpec, Probes};
 use infrastructor_actors::events::EventKind;
+use harness::shims::{APT, SYSTEMCTL};
 
-const SYSTEMCTL: &str = r#"case "$*" in
-  *list-units*) replay "$S/systemctl/failed" ;;
-  *) echo "systemctl (simulated): unsupported arguments: $*" >&2; exit 1 ;;
-esac
-"#;
 
-const APT: &str = r#"case "${1:-} ${2:-}" in
-  "list --upgradable") replay "$S/apt/upgradable" ;;
-  *) echo "apt (simulated): unsupported arguments: $*" >&2; exit 100 ;;
-esac
-"#;
 
 fn spec(dev: &SimDevice) -> DeviceSpec {
     let probes = Probes {

@@ -11,36 +11,8 @@ use harness::server::{count, events, every, more_polls, serve};
 use harness::{SimDevice, fixture, wait_until};
 use infrastructor_actors::device::{DeviceSpec, Probes};
 use infrastructor_actors::events::EventKind;
+use harness::shims::{VIRSH, ZFS, ZPOOL};
 
-/// `zpool version|status|list`; `status -j` replays `zpool/status-json` (make it fail with
-/// `status-json.exit` to simulate OpenZFS < 2.3).
-const ZPOOL: &str = r#"case "${1:-}" in
-  version) replay "$S/zpool/version" ;;
-  status) case " $* " in *" -j "*) replay "$S/zpool/status-json" ;; *) replay "$S/zpool/status" ;; esac ;;
-  list) replay "$S/zpool/list" ;;
-  *) echo "zpool (simulated): unsupported command: $*" >&2; exit 1 ;;
-esac
-"#;
-
-/// `zfs list ... -t snapshot ...` replays `zfs/snapshots`, any other `zfs list` `zfs/datasets`.
-const ZFS: &str = r#"case " $* " in
-  *" list "*snapshot*) replay "$S/zfs/snapshots" ;;
-  *" list "*) replay "$S/zfs/datasets" ;;
-  *) echo "zfs (simulated): unsupported command: $*" >&2; exit 1 ;;
-esac
-"#;
-
-/// `virsh list --all --name` replays `virsh/list`; `virsh dominfo --domain X` replays
-/// `virsh/dominfo-X`, or fails like virsh for an unknown domain.
-const VIRSH: &str = r#"case "${1:-}" in
-  list) replay "$S/virsh/list" ;;
-  dominfo)
-    f="$S/virsh/dominfo-${3:-}"
-    [ -f "$f" ] && replay "$f"
-    echo "error: failed to get domain '${3:-}'" >&2; exit 1 ;;
-  *) echo "virsh (simulated): unsupported command: $*" >&2; exit 1 ;;
-esac
-"#;
 
 fn spec(dev: &SimDevice, probes: Probes) -> DeviceSpec {
     harness::device_spec(dev, probes)

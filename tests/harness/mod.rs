@@ -8,6 +8,7 @@ pub mod device;
 pub mod postgres;
 pub mod proxy;
 pub mod server;
+pub mod shims;
 pub mod specs;
 pub mod sshd;
 

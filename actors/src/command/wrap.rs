@@ -20,7 +20,8 @@ use super::Command;
 use crate::transport::{Output, TransportError};
 
 /// How much longer than the remote deadline the local side waits before it gives up on the
-/// channel: the remote kill normally answers first, with status 137.
+/// channel (at most; a quarter of the deadline, at least 1 s): the remote kill normally
+/// answers first, with status 137.
 pub const LOCAL_GRACE: Duration = Duration::from_secs(5);
 
 /// Exit statuses of `timeout` when it ended the command at its deadline: 124 (TERM), 137
@@ -54,9 +55,11 @@ impl Command {
         }
     }
 
-    /// The local deadline of a run: the remote deadline plus [`LOCAL_GRACE`].
+    /// The local deadline of a run: the remote deadline plus a grace of a quarter of it,
+    /// between 1 s and [`LOCAL_GRACE`].
     pub fn local_deadline(&self) -> Duration {
-        self.timeout.max(Duration::from_secs(1)) + LOCAL_GRACE
+        let remote = self.timeout.max(Duration::from_secs(1));
+        remote + (remote / 4).clamp(Duration::from_secs(1), LOCAL_GRACE)
     }
 }
 

@@ -15,7 +15,8 @@ use crate::events::Event;
 use crate::probes::{PollContext, Probe, ProbeError};
 use crate::transport::{Transport, TransportError};
 
-/// Deadline of the liveness check that follows a local command timeout.
+/// Longest deadline of the liveness check that follows a local command timeout (the poll's
+/// command timeout when that is shorter).
 pub const LIVENESS_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Everything one poll needs; the probe travels back with the report.
@@ -74,23 +75,26 @@ pub async fn run(job: Job, poller: ActorRef<PollerMsg>) {
                 report.events.push(bus.publish(Event::new(device.clone(), observed_at, kind)).await);
             }
         }
-        Err(e) => settle(&transport, e, &mut report).await,
+        Err(e) => {
+            let within = LIVENESS_TIMEOUT.min(command_timeout.max(Duration::from_secs(1)));
+            settle(&transport, e, within, &mut report).await
+        }
     }
     let _ = poller.cast(PollerMsg::Done(probe, report));
 }
 
 /// Fills in the failure. A local timeout is ambiguous (a hung tool, or a dead link): the
 /// current session is asked for a keepalive reply, which needs no channel and no reconnect.
-async fn settle(transport: &Budgeted, e: ProbeError, report: &mut PollReport) {
+async fn settle(transport: &Budgeted, e: ProbeError, within: Duration, report: &mut PollReport) {
     let hung_on_device = matches!(&e, ProbeError::Transport(TransportError::Hung { .. }));
     if e.is_timeout() {
-        match transport.ping(LIVENESS_TIMEOUT).await {
+        match transport.ping(within).await {
             Ok(()) => report.hung = true,
             Err(dead) => {
                 let dead = match dead {
                     TransportError::Timeout { .. } => TransportError::Unreachable {
                         target: transport.describe(),
-                        detail: format!("no answer to a liveness check within {LIVENESS_TIMEOUT:?} ({e})"),
+                        detail: format!("no answer to a liveness check within {within:?} ({e})"),
                     },
                     other => other,
                 };

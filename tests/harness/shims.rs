@@ -1,0 +1,52 @@
+//! Shim bodies for tools that have no built-in shim (see `SimDevice::install_tool`): each
+//! replays files under the device's state dir.
+
+/// `zpool version|status|list`; `status -j` replays `zpool/status-json` (make it fail with
+/// `status-json.exit` to simulate OpenZFS < 2.3).
+pub const ZPOOL: &str = r#"case "${1:-}" in
+  version) replay "$S/zpool/version" ;;
+  status) case " $* " in *" -j "*) replay "$S/zpool/status-json" ;; *) replay "$S/zpool/status" ;; esac ;;
+  list) replay "$S/zpool/list" ;;
+  *) echo "zpool (simulated): unsupported command: $*" >&2; exit 1 ;;
+esac
+"#;
+
+/// `zfs list ... -t snapshot ...` replays `zfs/snapshots`, any other `zfs list` `zfs/datasets`.
+pub const ZFS: &str = r#"case " $* " in
+  *" list "*snapshot*) replay "$S/zfs/snapshots" ;;
+  *" list "*) replay "$S/zfs/datasets" ;;
+  *) echo "zfs (simulated): unsupported command: $*" >&2; exit 1 ;;
+esac
+"#;
+
+/// `virsh list --all --name` replays `virsh/list`; `virsh dominfo --domain X` replays
+/// `virsh/dominfo-X`, or fails like virsh for an unknown domain.
+pub const VIRSH: &str = r#"case "${1:-}" in
+  list) replay "$S/virsh/list" ;;
+  dominfo)
+    f="$S/virsh/dominfo-${3:-}"
+    [ -f "$f" ] && replay "$f"
+    echo "error: failed to get domain '${3:-}'" >&2; exit 1 ;;
+  *) echo "virsh (simulated): unsupported command: $*" >&2; exit 1 ;;
+esac
+"#;
+
+pub const SYSTEMCTL: &str = r#"case "$*" in
+  *list-units*) replay "$S/systemctl/failed" ;;
+  *) echo "systemctl (simulated): unsupported arguments: $*" >&2; exit 1 ;;
+esac
+"#;
+
+pub const APT: &str = r#"case "${1:-} ${2:-}" in
+  "list --upgradable") replay "$S/apt/upgradable" ;;
+  *) echo "apt (simulated): unsupported arguments: $*" >&2; exit 100 ;;
+esac
+"#;
+
+/// `df` that runs the system's own (so the hang switch can make it a stale NFS mount).
+pub const DF: &str = r#"exec /usr/bin/df "$@"
+"#;
+
+/// `sensors -j` replays `sensors/json` (+ `.exit`).
+pub const SENSORS: &str = r#"replay "$S/sensors/json"
+"#;
