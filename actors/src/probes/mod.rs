@@ -7,6 +7,7 @@ pub mod arrays;
 pub mod containers;
 pub mod drives;
 pub mod metrics;
+pub mod sane;
 pub mod sections;
 pub mod services;
 pub mod updates;

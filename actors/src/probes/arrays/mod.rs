@@ -4,6 +4,7 @@
 //! It needs no tool: the catalogue command prints only the sections whose files exist, so a
 //! device with neither md nor Unraid gives an empty sample and no error.
 
+mod diff;
 mod mdstat;
 mod model;
 mod unraid;
@@ -11,6 +12,7 @@ mod unraid;
 #[cfg(test)]
 mod tests;
 
+pub use diff::diff;
 pub use mdstat::parse_mdstat;
 pub use model::{ArraysSample, MdArray, MdMember, MdSync, UnraidArray, UnraidDisk};
 pub use unraid::{bad_disks, parse_disks_ini, parse_var_ini};
@@ -53,55 +55,6 @@ pub fn parse_arrays(output: &str, _observed_at: DateTime<Utc>) -> (ArraysSample,
         array.degraded |= !bad_disks(array).is_empty();
     }
     (sample, warnings)
-}
-
-/// Degraded arrays of a sample with what is wrong: name → detail.
-fn degraded(sample: &ArraysSample) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = sample
-        .md
-        .iter()
-        .filter(|a| a.degraded)
-        .map(|a| {
-            let mut detail = match (a.raid_disks, a.working_disks, &a.slots) {
-                (Some(n), Some(m), Some(s)) => format!("[{n}/{m}] [{s}]"),
-                _ => "degraded".to_string(),
-            };
-            for m in a.members.iter().filter(|m| m.faulty) {
-                detail.push_str(&format!(" {}(F)", m.device));
-            }
-            (a.name.clone(), detail)
-        })
-        .collect();
-    if let Some(u) = sample.unraid.as_ref().filter(|u| u.degraded) {
-        let mut detail = bad_disks(u).join(", ");
-        if detail.is_empty() {
-            detail = format!("disabled={} missing={} invalid={}", u.disabled, u.missing, u.invalid);
-        }
-        out.push((UNRAID.to_string(), detail));
-    }
-    out
-}
-
-/// `ArrayDegraded` for every array degraded now and not before (including a new array that
-/// is degraded), `ArrayRecovered` for every array degraded before and present and whole now.
-pub fn diff(previous: &ArraysSample, current: &ArraysSample) -> Vec<EventKind> {
-    let before = degraded(previous);
-    let now = degraded(current);
-    let exists = |name: &str| {
-        current.md.iter().any(|a| a.name == name) || (name == UNRAID && current.unraid.is_some())
-    };
-    let mut events = Vec::new();
-    for (array, detail) in &now {
-        if !before.iter().any(|(b, _)| b == array) {
-            events.push(EventKind::ArrayDegraded { array: array.clone(), detail: detail.clone() });
-        }
-    }
-    for (array, _) in &before {
-        if !now.iter().any(|(n, _)| n == array) && exists(array) {
-            events.push(EventKind::ArrayRecovered { array: array.clone() });
-        }
-    }
-    events
 }
 
 /// Polls md and Unraid arrays and reports degradation changes.

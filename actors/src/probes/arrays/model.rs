@@ -33,10 +33,23 @@ pub struct MdArray {
     pub working_disks: Option<u32>,
     /// Per-slot state as printed, e.g. `UU_` (`U` up, `_` missing or failed).
     pub slots: Option<String>,
-    /// Whether a slot is missing or failed.
+    /// Whether a slot is missing or failed, or the array is inactive (never for a container).
     pub degraded: bool,
     /// Resync/recovery/check/reshape in progress or waiting.
     pub sync: Option<MdSync>,
+    /// Superblock format after `super` (`1.2`, `external:imsm`, `external:/md127/0`), when
+    /// printed.
+    #[serde(default)]
+    pub metadata: Option<String>,
+    /// An external-metadata container (`super external:imsm` or `external:ddf`): it holds
+    /// the disks of the member arrays it describes (which are listed as arrays of their own,
+    /// `super external:/md127/0`), is always `inactive`, and is never degraded itself.
+    #[serde(default)]
+    pub container: bool,
+    /// A member is marked faulty `(F)`, also when spares keep every slot up (`[UU]`): a disk
+    /// to replace. Reported like a degraded array until the failed member is removed.
+    #[serde(default)]
+    pub failed_member: bool,
 }
 
 /// One member of an md array: `sda1[0]`, `sdb1[2](F)`, `sdc[3](S)`.

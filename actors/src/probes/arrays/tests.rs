@@ -198,6 +198,89 @@ fn diff_degraded_and_recovered() {
     assert_eq!(kinds(diff(&recovering, &healthy)), ["ArrayRecovered md0"]);
 }
 
+/// An IMSM container is inactive by nature: not degraded, no `ArrayDegraded`, while its
+/// member array is judged as usual.
+#[test]
+fn mdstat_external_metadata_container_is_not_degraded() {
+    let s = sample(&md("imsm-container.txt"));
+    let summary: Vec<_> =
+        s.md.iter()
+            .map(|a| (a.name.as_str(), a.active, a.container, a.degraded, a.metadata.as_deref()))
+            .collect();
+    assert_eq!(
+        summary,
+        [
+            ("md126", true, false, false, Some("external:/md127/0")),
+            ("md127", false, true, false, Some("external:imsm")),
+        ]
+    );
+    assert_eq!(kinds(diff(&ArraysSample::default(), &s)), Vec::<String>::new());
+    let ddf =
+        "@@mdstat\nmd127 : inactive sdc[1](S) sdd[0](S)\n      1024 blocks super external:ddf\n";
+    assert!(sample(ddf).md[0].container && !sample(ddf).md[0].degraded);
+    // A member array still read-only until mdmon starts is an array, not a container.
+    let member =
+        "@@mdstat\nmd126 : inactive sda[1] sdb[0]\n      1 blocks super external:-md127/0\n";
+    assert!(!sample(member).md[0].container && sample(member).md[0].degraded);
+    // An inactive array without a blocks line is not whole either.
+    assert!(sample("@@mdstat\nmd9 : inactive sdz1[0]\n").md[0].degraded);
+}
+
+/// A failed member stays listed with `(F)` after a spare rebuilt the array: still a disk to
+/// replace, reported until it is removed.
+#[test]
+fn mdstat_failed_member_covered_by_a_spare() {
+    let s = sample(&md("failed-member-spare-took-over.txt"));
+    let md0 = &s.md[0];
+    assert_eq!((md0.slots.as_deref(), md0.degraded, md0.failed_member), (Some("UU"), false, true));
+    assert!(!s.md[1].failed_member);
+    let healthy = sample(&md("healthy.txt"));
+    assert_eq!(
+        kinds(diff(&healthy, &s)),
+        ["ArrayDegraded md0: [2/2] [UU] sdb1(F) (array still whole)"]
+    );
+    assert_eq!(kinds(diff(&s, &s)), Vec::<String>::new());
+    assert_eq!(kinds(diff(&s, &healthy)), ["ArrayRecovered md0"]);
+}
+
+/// Names with control bytes or of absurd length are refused with a warning, with the lines
+/// that belong to them; numbers outside their range are not kept.
+#[test]
+fn mdstat_hostile_names_and_numbers() {
+    let long = "x".repeat(5 << 20);
+    let input = format!(
+        "@@mdstat\nmd0 : active raid1 sda1[0]\n      10 blocks [1/1] [U]\n\
+         md\u{0}1 : active raid1 sdb1[0]\n      10 blocks [2/1] [U_]\n\
+         md2 : active raid1 sd\u{1b}c[0] {long}[1] sdd[2]\n      10 blocks [3/3] [UUU]\n\
+         \x20     [==>...]  recovery = 250.0% (1/2) finish=-3.0min speed=1K/sec\n"
+    );
+    let (sample, warnings) = parse_arrays(&input, at());
+    let arrays = sample.md;
+    let names: Vec<_> = arrays.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["md0", "md2"]);
+    assert!(!arrays[0].degraded, "the refused array's lines are not md0's: {:?}", arrays[0]);
+    let md2 = &arrays[1];
+    assert_eq!(md2.members.iter().map(|m| m.device.as_str()).collect::<Vec<_>>(), ["sdd"]);
+    let sync = md2.sync.as_ref().unwrap();
+    assert_eq!((sync.percent, sync.finish_minutes), (None, None));
+    let lines: Vec<_> = warnings.iter().map(|w| w.line).collect();
+    assert_eq!(lines, [Some(4), Some(6), Some(6)], "{warnings:?}");
+    assert!(warnings.iter().all(|w| w.message.len() < 200), "{warnings:?}");
+}
+
+#[test]
+fn unraid_hostile_names_and_numbers() {
+    let input = "@@unraid-var\nmdState=\"STARTED\"\nmdResync=\"5\"\nmdResyncPos=\"900\"\n\
+                 mdResyncSize=\"100\"\n@@unraid-disks\n[\"disk\u{0}1\"]\nstatus=\"DISK_DSBL\"\n\
+                 [\"disk2\"]\nstatus=\"DISK_OK\"\ntemp=\"255\"\n[\"disk3\"]\ntemp=\"-300\"\n";
+    let (s, warnings) = parse_arrays(input, at());
+    let u = s.unraid.unwrap();
+    assert_eq!(u.sync_percent, None, "900 of 100 is not a progress");
+    let disks: Vec<_> = u.disks.iter().map(|d| (d.name.as_str(), d.temp_c)).collect();
+    assert_eq!(disks, [("disk2", None), ("disk3", None)]);
+    assert_eq!(warnings.iter().map(|w| w.line).collect::<Vec<_>>(), [Some(7)]);
+}
+
 #[test]
 fn nothing_present_is_an_empty_sample() {
     assert_eq!(parse_arrays("", at()), (ArraysSample::default(), vec![]));

@@ -5,6 +5,7 @@ use chrono::DateTime;
 
 use super::model::{UnraidArray, UnraidDisk};
 use crate::probes::Warning;
+use crate::probes::sane::{DRIVE_C, clean_name, percent, shown};
 
 /// Disk states that make the array degraded.
 const BAD: &[&str] = &[
@@ -45,14 +46,14 @@ pub fn parse_var_ini(
             v.parse::<i64>().ok().filter(|t| *t > 0).and_then(|t| DateTime::from_timestamp(t, 0))
         };
         match k {
-            "mdState" => a.state = v.to_string(),
+            "mdState" => a.state = clean_name(v).unwrap_or_default(),
             "mdNumDisabled" => a.disabled = v.parse().unwrap_or(0),
             "mdNumMissing" => a.missing = v.parse().unwrap_or(0),
             "mdNumInvalid" => a.invalid = v.parse().unwrap_or(0),
             "mdResync" => resync = num().unwrap_or(0),
             "mdResyncPos" => pos = num(),
             "mdResyncSize" => size = num(),
-            "mdResyncAction" => action = Some(v.to_string()).filter(|s| !s.is_empty()),
+            "mdResyncAction" => action = clean_name(v).ok(),
             "sbSynced" => a.last_sync_started = time(),
             "sbSynced2" => a.last_sync_finished = time(),
             "sbSyncErrs" => a.last_sync_errors = num(),
@@ -63,7 +64,7 @@ pub fn parse_var_ini(
     if resync > 0 {
         a.sync_action = action;
         a.sync_percent = match (pos, size) {
-            (Some(p), Some(s)) if s > 0 => Some((p as f64 * 1000.0 / s as f64).round() / 10.0),
+            (Some(p), Some(s)) if s > 0 => percent((p as f64 * 1000.0 / s as f64).round() / 10.0),
             _ => None,
         };
     }
@@ -78,6 +79,7 @@ pub fn parse_disks_ini(
     warnings: &mut Vec<Warning>,
 ) -> Vec<UnraidDisk> {
     let mut disks: Vec<UnraidDisk> = Vec::new();
+    let mut skipping = false;
     for (i, line) in lines.iter().enumerate() {
         let t = line.trim();
         if t.is_empty() {
@@ -85,7 +87,20 @@ pub fn parse_disks_ini(
         }
         if let Some(section) = t.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
             let name = section.trim_matches('"');
-            disks.push(UnraidDisk { name: name.to_string(), ..UnraidDisk::default() });
+            skipping = match clean_name(name) {
+                Ok(name) => {
+                    disks.push(UnraidDisk { name, ..UnraidDisk::default() });
+                    false
+                }
+                Err(why) => {
+                    let message = format!("disks.ini: slot `{}`: {why}", shown(name));
+                    warnings.push(Warning::at(first_line + i, message));
+                    true
+                }
+            };
+            continue;
+        }
+        if skipping {
             continue;
         }
         let (Some((k, v)), Some(d)) = (kv(t), disks.last_mut()) else {
@@ -95,14 +110,15 @@ pub fn parse_disks_ini(
             ));
             continue;
         };
-        let some = || Some(v.to_string()).filter(|s| !s.is_empty());
+        let some = || clean_name(v).ok();
+        let (lo, hi) = DRIVE_C;
         match k {
-            "name" => d.name = v.to_string(),
+            "name" => d.name = clean_name(v).unwrap_or_else(|_| d.name.clone()),
             "device" => d.device = some(),
             "id" => d.id = some(),
-            "status" => d.status = v.to_string(),
+            "status" => d.status = some().unwrap_or_default(),
             "type" => d.kind = some(),
-            "temp" => d.temp_c = v.parse().ok(),
+            "temp" => d.temp_c = v.parse().ok().filter(|t| (lo..=hi).contains(t)),
             "numErrors" => d.num_errors = v.parse().ok(),
             _ => {}
         }

@@ -9,6 +9,7 @@ use super::model::{Container, Usage};
 use super::status;
 use super::units::{parse_percent, parse_size_pair};
 use crate::probes::Warning;
+use crate::probes::sane::{clean_name, shown};
 
 /// The fields of one `docker ps --format '{{json .}}'` line that we use (client 20.10 and 28.x;
 /// 28 adds `"Platform": null`, unknown fields are ignored).
@@ -68,7 +69,10 @@ pub fn parse_ps(output: &str, _observed_at: DateTime<Utc>) -> (Vec<Container>, V
             continue;
         }
         match serde_json::from_str::<PsLine>(line) {
-            Ok(ps) if !ps.id.is_empty() => containers.push(container_from(ps)),
+            Ok(ps) if !ps.id.is_empty() => match container_from(ps) {
+                Ok(c) => containers.push(c),
+                Err(message) => warnings.push(Warning::at(i + 1, message)),
+            },
             Ok(_) => warnings.push(Warning::at(i + 1, "docker ps line without an id")),
             Err(e) => warnings.push(Warning::at(i + 1, format!("unreadable docker ps line: {e}"))),
         }
@@ -76,13 +80,18 @@ pub fn parse_ps(output: &str, _observed_at: DateTime<Utc>) -> (Vec<Container>, V
     (containers, warnings)
 }
 
-fn container_from(ps: PsLine) -> Container {
+/// The container of one `ps` line; an id or name that is not a name refuses the line.
+fn container_from(ps: PsLine) -> Result<Container, String> {
+    if let Err(why) = clean_name(&ps.id) {
+        return Err(format!("container id `{}`: {why}", shown(&ps.id)));
+    }
     let labels = parse_labels(&ps.labels);
     // Several names (legacy links) are comma-separated; the container's own has no `/`.
     let mut names = ps.names.split(',').map(|n| n.trim().trim_start_matches('/'));
-    let first = names.clone().next().unwrap_or_default().to_string();
-    let name = names.find(|n| !n.contains('/')).map(str::to_string).unwrap_or(first);
-    Container {
+    let first = names.clone().next().unwrap_or_default();
+    let name = names.find(|n| !n.contains('/')).unwrap_or(first);
+    let name = clean_name(name).map_err(|why| format!("container `{}`: {why}", shown(name)))?;
+    Ok(Container {
         health: status::health(&ps.status),
         exit_code: status::exit_code(&ps.status),
         compose_project: labels.get("com.docker.compose.project").cloned(),
@@ -97,7 +106,7 @@ fn container_from(ps: PsLine) -> Container {
         ports: ps.ports,
         labels,
         ..Container::default()
-    }
+    })
 }
 
 /// Splits docker's comma-joined `k=v,k=v` label string. A piece without `=` belongs to the
@@ -138,7 +147,8 @@ pub fn parse_stats(output: &str, _observed_at: DateTime<Utc>) -> (Vec<Stats>, Ve
                 let (net_rx_bytes, net_tx_bytes) = parse_size_pair(&s.net_io);
                 let (block_read_bytes, block_write_bytes) = parse_size_pair(&s.block_io);
                 let usage = Usage {
-                    cpu_percent: parse_percent(&s.cpu_perc),
+                    // A share of CPU time is never negative.
+                    cpu_percent: parse_percent(&s.cpu_perc).filter(|p| *p >= 0.0),
                     mem_usage_bytes,
                     mem_limit_bytes,
                     net_rx_bytes,

@@ -166,6 +166,24 @@ fn bad_lines_are_skipped_with_a_warning() {
     assert_eq!(warnings.len(), 1);
 }
 
+/// Names with control bytes or of absurd length refuse their line; a negative CPU share is
+/// not kept.
+#[test]
+fn hostile_names_and_values() {
+    let id = "a".repeat(64);
+    let long = "n".repeat(5 << 20);
+    let input = format!(
+        "{{\"ID\":\"{id}\",\"Names\":\"we\\u0000b\"}}\n{{\"ID\":\"{id}\",\"Names\":\"{long}\"}}\n\
+         {{\"ID\":\"b\\u001b\",\"Names\":\"x\"}}\n{{\"ID\":\"{id}\",\"Names\":\"ok\"}}\n"
+    );
+    let (containers, warnings) = parse_ps(&input, at());
+    assert_eq!(containers.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["ok"]);
+    assert_eq!(warnings.iter().map(|w| w.line).collect::<Vec<_>>(), [Some(1), Some(2), Some(3)]);
+    assert!(warnings.iter().all(|w| w.message.len() < 300), "{warnings:?}");
+    let (stats, _) = parse_stats("{\"ID\":\"a\",\"CPUPerc\":\"-5.00%\"}", at());
+    assert_eq!(stats[0].usage.cpu_percent, None);
+}
+
 /// Renders change events one per line: `Type name [detail]`.
 pub(super) fn render_events(events: &[EventKind]) -> String {
     events

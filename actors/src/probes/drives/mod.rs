@@ -13,21 +13,18 @@ mod scan;
 mod tests;
 #[cfg(test)]
 mod tests_diff;
+#[cfg(test)]
+mod tests_report;
 
 pub use diff::{DriveTracker, HOT_C, HOT_NVME_C, HYSTERESIS_C, threshold_c};
 pub use model::{Drive, NvmeHealth, SmartAttribute};
-pub use parse::{is_standby_message, parse_info};
+pub use parse::{is_standby_message, judge_report, parse_info};
 pub use scan::{ScanEntry, parse_scan};
 
 use crate::command;
 use crate::events::EventKind;
 
-use super::{PollContext, Probe, ProbeError, Warning, first_line};
-
-/// smartctl exit bit 0: the command line did not parse (or `sudo -n` refused).
-const FAIL_COMMAND: i32 = 1;
-/// smartctl exit bit 1: the device could not be opened, or it is in standby with `-n standby`.
-const FAIL_OPEN_OR_STANDBY: i32 = 2;
+use super::{PollContext, Probe, ProbeError, Warning};
 
 /// Polls SMART health of every drive without waking sleeping ones.
 #[derive(Debug, Default)]
@@ -78,18 +75,11 @@ async fn read_drive(
         return skip("name or type rejected by the command catalogue".into());
     };
     let out = ctx.run(&cmd).await?;
-    if out.status < 0 || out.status & FAIL_COMMAND != 0 {
-        let reason = first_line(&out.stderr);
-        return skip(format!("smartctl exited with status {}: {reason}", out.status));
-    }
-    let (drive, warnings) = parse_info(&out.stdout, ctx.observed_at);
-    let Some(mut drive) = drive else {
-        let reason = warnings.first().map(|w| w.message.clone()).unwrap_or_default();
-        return skip(format!("no report (status {}): {reason}", out.status));
+    let (drive, warnings) = judge_report(&out.stdout, &out.stderr, out.status, ctx.observed_at);
+    let mut drive = match drive {
+        Ok(drive) => drive,
+        Err(why) => return skip(why),
     };
-    if out.status & FAIL_OPEN_OR_STANDBY != 0 && !drive.standby {
-        return skip(format!("device open failed (status {})", out.status));
-    }
     log_warnings(&warnings);
     if drive.device.is_empty() {
         drive.device.clone_from(&entry.name);

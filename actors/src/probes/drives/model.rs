@@ -61,6 +61,10 @@ pub struct Drive {
     /// smartctl's exit status bitmask (bit 3: disk failing, 4: prefail attribute at threshold,
     /// 5: attribute was at threshold, 6: error log has entries, 7: self-test log has errors).
     pub smartctl_exit_status: Option<i64>,
+    /// smartctl's own error and warning messages (`smartctl.messages`, informational ones left
+    /// out), e.g. why a SMART command failed (exit bit 2); empty when it had none.
+    #[serde(default)]
+    pub smartctl_messages: Vec<String>,
 }
 
 /// One row of the ATA SMART attribute table.

@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::model::{Drive, NvmeHealth, SmartAttribute};
-use crate::probes::Warning;
+use crate::probes::sane::{DRIVE_C, clean_name, clean_text, shown};
+use crate::probes::{Warning, first_line};
 
 /// Parses one drive's report. `None` when the output names no device (smartctl could not
 /// open or identify it); its error messages become warnings.
@@ -19,7 +20,9 @@ pub fn parse_info(output: &str, _observed_at: DateTime<Utc>) -> (Option<Drive>, 
     let mut warnings: Vec<Warning> = messages
         .iter()
         .filter(|(severity, _)| severity != "information")
-        .map(|(severity, text)| Warning::general(format!("smartctl {severity}: {text}")))
+        .map(|(severity, text)| {
+            Warning::general(format!("smartctl {}: {}", shown(severity), clean_text(text, 512)))
+        })
         .collect();
     let Some(device) = root.get("device") else {
         if warnings.is_empty() {
@@ -28,28 +31,51 @@ pub fn parse_info(output: &str, _observed_at: DateTime<Utc>) -> (Option<Drive>, 
         return (None, warnings);
     };
     let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
+    // Identity strings must be names; a field that is not is left out with a warning.
+    let mut name = |field: &str, v: Option<String>| {
+        let v = v?;
+        clean_name(&v)
+            .map_err(|why| {
+                warnings.push(Warning::general(format!("{field} `{}`: {why}", shown(&v))))
+            })
+            .ok()
+    };
+    let device_name = name("device name", text(device.get("name")));
+    let model = name(
+        "model",
+        // smartctl ≥ 7.3 names the SCSI identity `scsi_model_name`.
+        text(root.get("model_name")).or_else(|| text(root.get("scsi_model_name"))),
+    );
+    let serial = name("serial", text(root.get("serial_number")));
+    let dev_type = name("device type", text(device.get("type")));
+    let protocol = name("protocol", text(device.get("protocol")));
     let nvme = root.get("nvme_smart_health_information_log");
     let nvme_u64 = |key: &str| nvme.and_then(|n| n.get(key)).and_then(Value::as_u64);
+    let temperature = root
+        .get("temperature")
+        .and_then(|t| t.get("current"))
+        .and_then(Value::as_i64)
+        .or_else(|| nvme.and_then(|n| n.get("temperature")).and_then(Value::as_i64))
+        .or_else(|| attribute(&root, 194).and_then(|v| i64::try_from(v).ok()));
+    let (lo, hi) = DRIVE_C;
+    let temperature_c = temperature.filter(|t| (lo..=hi).contains(t));
+    if let (Some(t), None) = (temperature, temperature_c) {
+        warnings.push(Warning::general(format!("temperature {t} °C is not a drive temperature")));
+    }
     let drive = Drive {
-        device: text(device.get("name")).unwrap_or_default(),
-        dev_type: text(device.get("type")),
-        // smartctl ≥ 7.3 names the SCSI identity `scsi_model_name`.
-        model: text(root.get("model_name")).or_else(|| text(root.get("scsi_model_name"))),
-        serial: text(root.get("serial_number")),
+        device: device_name.unwrap_or_default(),
+        dev_type,
+        model,
+        serial,
         capacity_bytes: path_u64(&root, &["user_capacity", "bytes"])
             .or_else(|| root.get("nvme_total_capacity").and_then(Value::as_u64)),
-        protocol: text(device.get("protocol")),
+        protocol,
         standby: messages.iter().any(|(_, text)| is_standby_message(text)),
         smart_passed: root
             .get("smart_status")
             .and_then(|s| s.get("passed"))
             .and_then(Value::as_bool),
-        temperature_c: root
-            .get("temperature")
-            .and_then(|t| t.get("current"))
-            .and_then(Value::as_i64)
-            .or_else(|| nvme.and_then(|n| n.get("temperature")).and_then(Value::as_i64))
-            .or_else(|| attribute(&root, 194).and_then(|v| i64::try_from(v).ok())),
+        temperature_c,
         power_on_hours: path_u64(&root, &["power_on_time", "hours"])
             .or_else(|| nvme_u64("power_on_hours")),
         reallocated_sectors: attribute(&root, 5),
@@ -69,8 +95,58 @@ pub fn parse_info(output: &str, _observed_at: DateTime<Utc>) -> (Option<Drive>, 
             .get("smartctl")
             .and_then(|s| s.get("exit_status"))
             .and_then(Value::as_i64),
+        smartctl_messages: findings(&messages),
     };
     (Some(drive), warnings)
+}
+
+/// smartctl exit bit 0: the command line did not parse (or `sudo -n` refused).
+const FAIL_COMMAND: i32 = 1;
+/// smartctl exit bit 1: the device could not be opened, or it is in standby with `-n standby`.
+const FAIL_OPEN_OR_STANDBY: i32 = 2;
+
+/// Judges one `smartctl -j -a -n standby` run by its exit status, a bit mask: bit 0 (command
+/// line error) gives no drive; a report naming no device gives none; bit 1 (open failed)
+/// gives none unless the drive is asleep (standby shares the bit); bit 2 (a SMART command
+/// failed) and bits 3–7 (health findings: failing, attributes at threshold, error logs) keep
+/// the report, which is valid, with smartctl's messages in `smartctl_messages`.
+///
+/// The reason of a failure comes from the JSON `smartctl.messages` (with `-j` smartctl writes
+/// its errors there and stderr is usually empty), else from the first line of stderr.
+pub fn judge_report(
+    stdout: &str,
+    stderr: &str,
+    status: i32,
+    observed_at: DateTime<Utc>,
+) -> (Result<Drive, String>, Vec<Warning>) {
+    let (drive, warnings) = parse_info(stdout, observed_at);
+    let reason = || {
+        let from_json = serde_json::from_str::<Value>(stdout)
+            .map(|root| findings(&messages(&root)).join("; "))
+            .unwrap_or_default();
+        let reason = if from_json.is_empty() { first_line(stderr) } else { from_json };
+        if reason.is_empty() { "no message".to_string() } else { reason }
+    };
+    if status < 0 || status & FAIL_COMMAND != 0 {
+        return (Err(format!("smartctl exited with status {status}: {}", reason())), warnings);
+    }
+    let Some(drive) = drive else {
+        return (Err(format!("no report (status {status}): {}", reason())), warnings);
+    };
+    if status & FAIL_OPEN_OR_STANDBY != 0 && !drive.standby {
+        return (Err(format!("device open failed (status {status}): {}", reason())), warnings);
+    }
+    (Ok(drive), warnings)
+}
+
+/// The messages that are not merely informational, cleaned and capped (at most 8 of 512 bytes).
+fn findings(messages: &[(String, String)]) -> Vec<String> {
+    messages
+        .iter()
+        .filter(|(severity, _)| severity != "information")
+        .take(8)
+        .map(|(_, text)| clean_text(text.trim(), 512))
+        .collect()
 }
 
 /// `Device is in STANDBY mode, exit(2)` (also SLEEP, `STANDBY (OS)`, and IDLE with `-n idle`).

@@ -23,7 +23,7 @@ const SSD: &str = fixture!("sata-ssd-samsung870.json");
 const STANDBY: &str = fixture!("sata-standby.json");
 const NO_TYPE: &str = fixture!("error-vda-unable-to-detect.json");
 const OPEN_FAILED: &str = fixture!("error-sda-open-failed.json");
-const ALL: [&str; 12] = [
+const ALL: [&str; 14] = [
     SSD,
     SCAN,
     SCAN_EMPTY,
@@ -36,6 +36,8 @@ const ALL: [&str; 12] = [
     fixture!("sas-hdd-healthy.json"),
     fixture!("usb-jmicron-hdd.json"),
     fixture!("sata-hdd-failing-later.json"),
+    fixture!("sata-identity-failed.json"),
+    fixture!("sata-smart-read-failed.json"),
 ];
 
 pub(super) fn at() -> DateTime<Utc> {

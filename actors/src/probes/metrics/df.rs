@@ -1,6 +1,7 @@
 //! `df -PB1` lines: real filesystems only.
 
 use super::model::Filesystem;
+use crate::probes::sane::TEXT_MAX;
 
 /// Sources that are never real storage.
 const PSEUDO_SOURCES: &[&str] = &[
@@ -68,7 +69,9 @@ pub fn parse_df_line(line: &str) -> DfLine {
     };
     let source = words.get(..i).unwrap_or_default().join(" ");
     let mount = words.get(i + 4..).unwrap_or_default().join(" ");
-    if mount.is_empty() {
+    // A path is at most PATH_MAX (4096) bytes and has no control characters in real life.
+    let path = |p: &str| !p.is_empty() && p.len() <= TEXT_MAX && !p.contains(char::is_control);
+    if !path(&mount) || !path(&source) {
         return DfLine::Unreadable;
     }
     if size == 0
@@ -138,5 +141,7 @@ mod tests {
         check("/dev/sdb1 12 x 3 1% /data", DfLine::Unreadable);
         check("/dev/sdb1 12 1 3 1%", DfLine::Unreadable);
         check("", DfLine::Unreadable);
+        check("/dev/sdb1 12 1 3 1% /mnt/\u{1b}[2J", DfLine::Unreadable);
+        check(&format!("/dev/sdb1 12 1 3 1% /{}", "x".repeat(5000)), DfLine::Unreadable);
     }
 }

@@ -1,6 +1,7 @@
 //! `/proc/net/dev` and `/proc/diskstats` lines, and rates from two consecutive readings.
 
 use super::model::{DiskIo, NetInterface};
+use crate::probes::sane::clean_name;
 
 /// Reads one `/proc/net/dev` line: `name: rx_bytes rx_packets … (8 receive columns) tx_bytes …`.
 ///
@@ -10,22 +11,14 @@ pub fn parse_netdev_line(line: &str) -> Result<Option<NetInterface>, ()> {
         return Ok(None);
     }
     let (name, rest) = line.split_once(':').ok_or(())?;
-    let name = name.trim();
-    if name.is_empty() {
-        return Err(());
-    }
+    let name = clean_name(name).map_err(|_| ())?;
     let values: Vec<u64> =
         rest.split_whitespace().map(|w| w.parse().map_err(|_| ())).collect::<Result<_, _>>()?;
     let (Some(&rx), Some(&tx)) = (values.first(), values.get(8)) else { return Err(()) };
     if name == "lo" {
         return Ok(None);
     }
-    Ok(Some(NetInterface {
-        name: name.to_string(),
-        rx_bytes: rx,
-        tx_bytes: tx,
-        ..Default::default()
-    }))
+    Ok(Some(NetInterface { name, rx_bytes: rx, tx_bytes: tx, ..Default::default() }))
 }
 
 /// Reads one `/proc/diskstats` line: `major minor name reads merged sectors_read ms writes
@@ -38,11 +31,12 @@ pub fn parse_diskstats_line(line: &str) -> Result<Option<DiskIo>, ()> {
     let name = words.get(2).ok_or(())?;
     let num = |i: usize| words.get(i).and_then(|w| w.parse::<u64>().ok()).ok_or(());
     let (reads, sectors_read, writes, sectors_written) = (num(3)?, num(5)?, num(7)?, num(9)?);
-    if !is_whole_disk(name) {
+    let name = clean_name(name).map_err(|_| ())?;
+    if !is_whole_disk(&name) {
         return Ok(None);
     }
     Ok(Some(DiskIo {
-        name: (*name).to_string(),
+        name,
         read_bytes: sectors_read.saturating_mul(512),
         write_bytes: sectors_written.saturating_mul(512),
         reads,

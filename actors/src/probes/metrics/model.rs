@@ -104,6 +104,11 @@ pub struct Temperature {
     pub high: Option<f64>,
     /// `tempN_crit`, °C, when the chip reports one.
     pub critical: Option<f64>,
+    /// Why the reading is not believed, when it is not: an unconnected or broken input (a
+    /// sentinel value, above its own critical limit, a fault flag, outside -40…150 °C). Such a
+    /// reading is not a real temperature; `None` for a plausible one.
+    #[serde(default)]
+    pub suspect: Option<String>,
 }
 
 /// One mounted filesystem, as `df -PB1` reports it.

@@ -8,6 +8,7 @@ use super::df::{DfLine, parse_df_line};
 use super::io::{parse_diskstats_line, parse_netdev_line};
 use super::model::{CpuTimes, MetricsSample};
 use crate::probes::Warning;
+use crate::probes::sane::within;
 
 /// A parsed `metrics` output: the sample (without `cpu_percent`, per-core usage and rates,
 /// which need the previous poll) and the raw counters.
@@ -85,7 +86,10 @@ pub fn parse_metrics(output: &str, _observed_at: DateTime<Utc>) -> (ParsedMetric
             }
             Section::Meminfo => mem.line(line),
             Section::Loadavg => {
-                let mut it = line.split_whitespace().map(|w| w.parse::<f64>().ok());
+                // A load average is a finite, non-negative number (`NaN`, `-1` are not).
+                let mut it = line
+                    .split_whitespace()
+                    .map(|w| w.parse::<f64>().ok().and_then(|v| within(v, 0.0, f64::MAX)));
                 (s.load1, s.load5, s.load15) =
                     (it.next().flatten(), it.next().flatten(), it.next().flatten());
                 if s.load15.is_none() {

@@ -16,6 +16,10 @@ const SENSORS_MULTICHIP: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../tests/fixtures/metrics/sensors-multichip.json"
 ));
+const SENSORS_UNCONNECTED: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../tests/fixtures/metrics/sensors-unconnected-inputs.json"
+));
 const SENSORS_NONE: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../tests/fixtures/metrics/sensors-none.json"
@@ -150,6 +154,21 @@ fn damaged_new_sections() {
     assert_eq!(parsed.sample.swap_used_bytes, Some(6 * 1024));
 }
 
+/// Negative or non-finite load averages and names with control bytes are not stored.
+#[test]
+fn hostile_values_and_names() {
+    let input = "@@loadavg\nNaN -1.5 inf 1/100 1\n@@netdev\n\
+                 e\u{1b}th0: 1 0 0 0 0 0 0 0 2 0 0 0 0 0 0 0\n\
+                 eth1: 1 0 0 0 0 0 0 0 2 0 0 0 0 0 0 0\n@@diskstats\n 8 0 s\u{0}da 1 0 2 0 3 0 4 0 0 0 0\n";
+    let (parsed, warnings) = parse_metrics(input, at());
+    let s = &parsed.sample;
+    assert_eq!((s.load1, s.load5, s.load15), (None, None, None));
+    assert_eq!(s.network.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), ["eth1"]);
+    assert_eq!(s.disks, vec![]);
+    let lines: Vec<_> = warnings.iter().map(|w| w.line.unwrap_or(0)).collect();
+    assert_eq!(lines, [2, 4, 7]);
+}
+
 fn ctx(transport: &Scripted) -> PollContext<'_> {
     PollContext {
         transport,
@@ -178,7 +197,7 @@ async fn probe_computes_cpu_and_rates_from_the_previous_poll() {
     let mut probe = MetricsProbe::default();
     let first = sample(probe.poll(&ctx(&transport)).await.unwrap());
     assert_eq!((first.cpu_percent, first.cpu_cores.len()), (None, 0));
-    assert_eq!(first.temperatures.len(), 7);
+    assert_eq!(first.temperatures.len(), 8);
     let second = sample(probe.poll(&ctx(&transport)).await.unwrap());
     let rendered = render(&second);
     // The machine was fully busy (idle ticks unchanged); eth0 was quiet; vda read 12288 bytes
@@ -222,29 +241,74 @@ async fn missing_sensors_are_not_retried() {
 fn sensors_multichip() {
     let (temps, warnings) = parse_sensors(SENSORS_MULTICHIP, at());
     assert_eq!(warnings, vec![]);
-    let rendered: Vec<String> = temps
-        .iter()
-        .map(|t| {
-            format!(
-                "{} / {}: {} high={:?} crit={:?}",
-                t.chip, t.label, t.celsius, t.high, t.critical
-            )
-        })
-        .collect();
     let expected = "
 acpitz-acpi-0 / temp1: 27.8 high=None crit=Some(105.0)
 coretemp-isa-0000 / Core 0: 45 high=Some(80.0) crit=Some(100.0)
 coretemp-isa-0000 / Core 1: 47 high=Some(80.0) crit=Some(100.0)
 coretemp-isa-0000 / Package id 0: 48 high=Some(80.0) crit=Some(100.0)
+nct6798-isa-0290 / AUXTIN0: -62 high=None crit=None suspect=outside -40…150 °C
 nct6798-isa-0290 / SYSTIN: 31 high=Some(80.0) crit=None
 nvme-pci-0100 / Composite: 38.85 high=Some(81.85) crit=Some(84.85)
 nvme-pci-0100 / Sensor 1: 38.85 high=None crit=None";
-    // AUXTIN0 (-62 °C, disconnected input), fans, voltages and intrusion are left out.
-    assert_eq!(rendered.join("\n"), expected.trim());
+    // AUXTIN0 (-62 °C, disconnected input) is marked; fans, voltages and intrusion are left out.
+    assert_eq!(render_temps(&temps), expected.trim());
     assert_eq!(parse_sensors(SENSORS_NONE, at()), (vec![], vec![]));
     assert_eq!(parse_sensors("", at()), (vec![], vec![]));
     assert_eq!(parse_sensors("[1]", at()).1.len(), 1);
     assert_eq!(parse_sensors("{\"chip\": 3, \"ok\": {}}", at()).1.len(), 1);
+}
+
+fn render_temps(temps: &[Temperature]) -> String {
+    let rendered: Vec<String> = temps
+        .iter()
+        .map(|t| {
+            let suspect = t.suspect.as_ref().map(|s| format!(" suspect={s}")).unwrap_or_default();
+            format!(
+                "{} / {}: {} high={:?} crit={:?}{suspect}",
+                t.chip, t.label, t.celsius, t.high, t.critical
+            )
+        })
+        .collect();
+    rendered.join("\n")
+}
+
+/// Unconnected and broken inputs are kept but never pass for real temperatures; a drive
+/// really above its critical limit does.
+#[test]
+fn sensors_unconnected_inputs_are_suspect() {
+    let (temps, warnings) = parse_sensors(SENSORS_UNCONNECTED, at());
+    let expected = "
+acpitz-acpi-0 / temp1: 27.8 high=None crit=Some(105.0)
+it8728-isa-0a30 / temp1: 36 high=Some(70.0) crit=None
+it8728-isa-0a30 / temp3: -128 high=Some(127.0) crit=None suspect=-128 °C is what an unconnected input reads
+max6581-i2c-1-4d / temp2: 0 high=Some(127.0) crit=Some(127.0) suspect=the input reports a fault
+nct6798-isa-0290 / AUXTIN0: 111 high=Some(80.0) crit=Some(100.0) suspect=above its own critical limit 100 °C with its alarm set: unconnected input
+nct6798-isa-0290 / AUXTIN1: 127 high=Some(80.0) crit=None suspect=127 °C is what an unconnected input reads
+nct6798-isa-0290 / AUXTIN2: -1 high=Some(80.0) crit=Some(100.0)
+nct6798-isa-0290 / CPUTIN: 37 high=Some(80.0) crit=Some(100.0)
+nct6798-isa-0290 / PCH_CHIP_TEMP: 0 high=None crit=None suspect=exactly 0 °C is what an unconnected input reads
+nct6798-isa-0290 / SYSTIN: 120 high=Some(80.0) crit=Some(100.0) suspect=above its own critical limit 100 °C: unconnected input
+nvme-pci-0400 / Composite: 86.85 high=Some(81.85) crit=Some(84.85)
+nvme-pci-0400 / Sensor 2: -273.15 high=None crit=None suspect=absolute zero: no reading";
+    assert_eq!(render_temps(&temps), expected.trim());
+    let warnings: Vec<_> = warnings.into_iter().map(|w| w.message).collect();
+    assert_eq!(warnings, ["acpitz-acpi-0 / temp2: reading 5000.0 is not a temperature"]);
+    let real = temps.iter().filter(|t| t.suspect.is_none()).count();
+    assert_eq!(real, 5, "only plausible readings count as temperatures");
+}
+
+#[test]
+fn sensors_hostile_names_and_values() {
+    let long = "x".repeat(5 << 20);
+    let input = format!(
+        r#"{{"chip\u0000x": {{"a": {{"temp1_input": 40.0}}}},
+            "ok-isa-0": {{"{long}": {{"temp1_input": 40.0}}, "b\u001b[2J": {{"temp1_input": 41.0}},
+                          "c": {{"temp1_input": -1e300}}, "d": {{"temp1_input": 42.0}}}}}}"#
+    );
+    let (temps, warnings) = parse_sensors(&input, at());
+    assert_eq!(render_temps(&temps), "ok-isa-0 / d: 42 high=None crit=None");
+    assert_eq!(warnings.len(), 4, "{warnings:?}");
+    assert!(warnings.iter().all(|w| w.message.len() < 300));
 }
 
 /// Every prefix of the fixtures, and some garbage, parses without panicking.
@@ -276,7 +340,7 @@ fn parser_never_panics() {
             let _ = parse_metrics(&input[..i], at());
         }
     }
-    for input in [SENSORS_MULTICHIP, SENSORS_NONE] {
+    for input in [SENSORS_MULTICHIP, SENSORS_NONE, SENSORS_UNCONNECTED] {
         for (i, _) in input.char_indices() {
             let _ = parse_sensors(&input[..i], at());
         }

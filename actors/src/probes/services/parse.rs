@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::probes::Warning;
+use crate::probes::sane::{TEXT_MAX, clean_name, clean_text, shown};
 
 /// One failed systemd unit.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,16 +46,24 @@ pub fn parse_failed_units(
             warnings.push(Warning::at(i + 1, "expected `unit load active sub description`"));
             continue;
         };
-        if !unit.contains('.') || unit.chars().any(char::is_control) {
-            warnings.push(Warning::at(i + 1, format!("`{unit}` is not a unit name")));
-            continue;
-        }
-        let description = words.collect::<Vec<_>>().join(" ");
+        let unit = match clean_name(unit) {
+            Ok(unit) if unit.contains('.') => unit,
+            Ok(_) => {
+                warnings.push(Warning::at(i + 1, format!("`{}` is not a unit name", shown(unit))));
+                continue;
+            }
+            Err(why) => {
+                warnings.push(Warning::at(i + 1, format!("unit `{}`: {why}", shown(unit))));
+                continue;
+            }
+        };
+        let description = clean_text(&words.collect::<Vec<_>>().join(" "), TEXT_MAX);
+        let word = |w: &str| clean_name(w).unwrap_or_default();
         units.push(FailedUnit {
-            unit: unit.to_string(),
-            load: load.to_string(),
-            active: active.to_string(),
-            sub: sub.to_string(),
+            unit,
+            load: word(load),
+            active: word(active),
+            sub: word(sub),
             description,
         });
     }

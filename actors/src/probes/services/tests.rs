@@ -54,6 +54,21 @@ fn glyph_column_and_bad_lines() {
     assert_eq!(lines, [Some(3), Some(4)]);
 }
 
+/// Unit names with control bytes or over 256 bytes are refused; descriptions are cleaned.
+#[test]
+fn hostile_unit_names() {
+    let long = format!("{}.service", "u".repeat(5 << 20));
+    let input = format!(
+        "a\u{0}b.service loaded failed failed X\n{long} loaded failed failed Y\n\
+         ok.service loaded failed failed Z\u{1b}[2J\n"
+    );
+    let (units, warnings) = parse_failed_units(&input, at());
+    let units: Vec<_> = units.iter().map(|u| (u.unit.as_str(), u.description.as_str())).collect();
+    assert_eq!(units, [("ok.service", "Z [2J")]);
+    assert_eq!(warnings.iter().map(|w| w.line).collect::<Vec<_>>(), [Some(1), Some(2)]);
+    assert!(warnings.iter().all(|w| w.message.len() < 300), "{warnings:?}");
+}
+
 #[test]
 fn diff_reports_failures_and_recoveries() {
     let (before, _) = parse_failed_units(FAILED, at());

@@ -10,7 +10,7 @@
 
 use std::collections::HashSet;
 
-use super::parse::Package;
+use super::parse::{Package, sane};
 use crate::probes::Warning;
 
 /// The packages of the check-update lines, marked from the security lines.
@@ -54,14 +54,18 @@ pub fn packages(
             warnings.push(Warning::at(n, "expected `name.arch`"));
             continue;
         };
-        packages.push(Package {
+        let package = Package {
             name: name.to_string(),
             arch: Some(arch.to_string()),
             current: None,
             candidate: version.to_string(),
             repo: Some(repo.to_string()),
             security: secure.contains(&(name, arch)),
-        });
+        };
+        match sane(package) {
+            Ok(p) => packages.push(p),
+            Err(e) => warnings.push(Warning::at(n, e)),
+        }
     }
     if let Some((p, _)) = pending {
         warnings.push(Warning::at(p, "wrapped dnf line without its continuation"));

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::dnf;
 use crate::probes::Warning;
+use crate::probes::sane::{clean_name, shown};
 
 /// One upgradable package.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,13 +79,14 @@ pub fn parse_upgradable(
             continue;
         }
         match section {
-            Section::Apt => match apt_line(line) {
+            Section::Apt => match apt_line(line).and_then(|p| p.map(sane).transpose()) {
                 Ok(Some(p)) => packages.push(p),
                 Ok(None) => {}
                 Err(e) => warnings.push(Warning::at(n, e)),
             },
-            Section::Pacman => match pacman_line(line) {
-                Some(p) => packages.push(p),
+            Section::Pacman => match pacman_line(line).map(sane) {
+                Some(Ok(p)) => packages.push(p),
+                Some(Err(e)) => warnings.push(Warning::at(n, e)),
                 None => warnings.push(Warning::at(n, "expected `name old -> new`")),
             },
             Section::Dnf => dnf_lines.push((n, line)),
@@ -100,9 +102,24 @@ pub fn parse_upgradable(
     (manager.map(|manager| Upgradable { manager, packages }), warnings)
 }
 
+/// `p` if its name, versions, architecture and repository are names (no control bytes, at
+/// most 256 bytes); else why not.
+pub fn sane(p: Package) -> Result<Package, String> {
+    let bad = |what: &str, v: &str, why| format!("package {what} `{}`: {why}", shown(v));
+    let check = |what: &str, v: &str| clean_name(v).map(drop).map_err(|why| bad(what, v, why));
+    check("name", &p.name)?;
+    check("candidate version", &p.candidate)?;
+    for (what, v) in [("version", &p.current), ("arch", &p.arch), ("repository", &p.repo)] {
+        if let Some(v) = v {
+            check(what, v)?;
+        }
+    }
+    Ok(p)
+}
+
 /// `name/suite[,suite…] version arch [upgradable from: old]` (apt 1.0 – 2.x). `Ok(None)` for
 /// the `Listing...` header and apt's stderr warning if it ends up on stdout.
-fn apt_line(line: &str) -> Result<Option<Package>, &'static str> {
+fn apt_line(line: &str) -> Result<Option<Package>, String> {
     if line.starts_with("Listing") || line.starts_with("WARNING:") {
         return Ok(None);
     }
@@ -112,11 +129,11 @@ fn apt_line(line: &str) -> Result<Option<Package>, &'static str> {
     let (Some(name_repo), Some(candidate), arch, None) =
         (words.next(), words.next(), words.next(), words.next())
     else {
-        return Err("expected `name/suite version arch`");
+        return Err("expected `name/suite version arch`".into());
     };
     let (name, repo) = name_repo.split_once('/').ok_or("no `/suite` after the name")?;
     if name.is_empty() || current.is_empty() {
-        return Err("empty name or version");
+        return Err("empty name or version".into());
     }
     Ok(Some(Package {
         name: name.to_string(),

@@ -123,6 +123,33 @@ fn no_manager_and_bad_lines() {
     assert_eq!(warnings.len(), 1);
 }
 
+/// Package names and versions with control bytes or over 256 bytes refuse their line, for
+/// every manager.
+#[test]
+fn hostile_package_names() {
+    let long = "p".repeat(5 << 20);
+    let apt = format!(
+        "@@apt\nba\u{0}d/stable 2 amd64 [upgradable from: 1]\n{long}/stable 2 amd64 [upgradable from: 1]\n\
+         ok/stable 2 amd64 [upgradable from: 1\u{1b}]\nfine/stable 2 amd64 [upgradable from: 1]\n"
+    );
+    let (parsed, warnings) = parse_upgradable(&apt, at());
+    let names: Vec<_> = parsed.unwrap().packages.into_iter().map(|p| p.name).collect();
+    assert_eq!(names, ["fine"]);
+    assert_eq!(warnings.iter().map(|w| w.line).collect::<Vec<_>>(), [Some(2), Some(3), Some(4)]);
+    assert!(warnings.iter().all(|w| w.message.len() < 300), "{warnings:?}");
+    let pacman = "@@pacman\nb\u{7}ad 1 -> 2\ngood 1 -> 2\n";
+    let (parsed, warnings) = parse_upgradable(pacman, at());
+    assert_eq!(parsed.unwrap().packages.len(), 1);
+    assert_eq!(warnings.len(), 1);
+    let dnf = format!(
+        "@@dnf\n{long}.x86_64 1.0-1 baseos\ngood.x86_64 1.0-1 base\u{0}os\nfine.noarch 2-1 appstream\n"
+    );
+    let (parsed, warnings) = parse_upgradable(&dnf, at());
+    let names: Vec<_> = parsed.unwrap().packages.into_iter().map(|p| p.name).collect();
+    assert_eq!(names, ["fine"]);
+    assert_eq!(warnings.len(), 2);
+}
+
 #[test]
 fn updates_available_rule() {
     assert!(became_available(None, (3, 0)), "first poll with updates");

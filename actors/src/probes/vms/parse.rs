@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::probes::sane::{clean_name, shown};
 use crate::probes::{Warning, sections};
 
 /// One libvirt domain.
@@ -29,9 +30,20 @@ pub struct Vm {
 }
 
 /// `virsh list --all --name`: one name per line, blank lines skipped.
+/// Names with control bytes or over 256 bytes are left out with a warning.
 pub fn parse_names(output: &str, _observed_at: DateTime<Utc>) -> (Vec<String>, Vec<Warning>) {
-    let names = output.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from);
-    (names.collect(), Vec::new())
+    let mut names = Vec::new();
+    let mut warnings = Vec::new();
+    for (i, line) in output.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match clean_name(line) {
+            Ok(name) => names.push(name),
+            Err(why) => warnings.push(Warning::at(i + 1, format!("vm `{}`: {why}", shown(line)))),
+        }
+    }
+    (names, warnings)
 }
 
 /// The batched `dominfo` output: one `@@vm` section per domain.
@@ -46,9 +58,15 @@ pub fn parse_dominfo(output: &str, _observed_at: DateTime<Utc>) -> (Vec<Vm>, Vec
             let value = value.trim();
             match key.trim() {
                 "Id" => vm.id = value.parse().ok(),
-                "Name" => vm.name = value.to_string(),
-                "UUID" => vm.uuid = Some(value.to_string()).filter(|v| !v.is_empty()),
-                "State" => vm.state = value.to_string(),
+                "Name" => match clean_name(value) {
+                    Ok(name) => vm.name = name,
+                    Err(why) => {
+                        let message = format!("vm `{}`: {why}", shown(value));
+                        warnings.push(Warning::at(s.first_line, message));
+                    }
+                },
+                "UUID" => vm.uuid = clean_name(value).ok(),
+                "State" => vm.state = clean_name(value).unwrap_or_default(),
                 "CPU(s)" => vm.vcpus = value.parse().ok(),
                 "Max memory" => vm.max_memory_kib = kib(value),
                 "Used memory" => vm.used_memory_kib = kib(value),
@@ -59,8 +77,8 @@ pub fn parse_dominfo(output: &str, _observed_at: DateTime<Utc>) -> (Vec<Vm>, Vec
         }
         if vm.name.is_empty() || vm.state.is_empty() {
             let what = s.lines.iter().map(|l| l.trim()).find(|l| !l.is_empty()).unwrap_or("");
-            let what: String = what.chars().take(200).collect();
-            warnings.push(Warning::at(s.first_line, format!("dominfo without name/state: {what}")));
+            let message = format!("dominfo without name/state: {}", shown(what));
+            warnings.push(Warning::at(s.first_line, message));
             continue;
         }
         vms.push(vm);

@@ -97,6 +97,20 @@ fn a_vanished_domain_is_a_warning() {
     assert_eq!(warnings[0].line, Some(2));
 }
 
+/// VM names with control bytes or over 256 bytes are refused, in the list and in dominfo.
+#[test]
+fn hostile_vm_names() {
+    let long = "v".repeat(5 << 20);
+    let (names, warnings) = parse_names(&format!("web\u{0}1\n{long}\n\ndb\n"), at());
+    assert_eq!(names, ["db"]);
+    assert_eq!(warnings.iter().map(|w| w.line).collect::<Vec<_>>(), [Some(1), Some(2)]);
+    let out = format!("@@vm\nName: {long}\nState: running\n@@vm\nName: ok\nState: shut off\n");
+    let (vms, warnings) = parse_dominfo(&out, at());
+    assert_eq!(vms.iter().map(|v| v.name.as_str()).collect::<Vec<_>>(), ["ok"]);
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(warnings.iter().all(|w| w.message.len() < 300), "{warnings:?}");
+}
+
 #[test]
 fn never_panics() {
     let mut inputs = vec![read("dominfo.txt"), read("list-names.txt")];

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::model::{ArcStats, Dataset, Pool, SnapshotSummary};
 use crate::probes::Warning;
+use crate::probes::sane::{TEXT_MAX, clean_name, shown};
 
 /// `zpool list -Hp -o name,size,alloc,free,frag,cap,health`: fills (or adds) pools by name.
 pub fn merge_pool_list(
@@ -24,10 +25,18 @@ pub fn merge_pool_list(
                 .push(Warning::at(first_line + i, "zpool list: expected 7 tab-separated fields"));
             continue;
         };
-        let idx = match pools.iter().position(|p| p.name == *name) {
+        let name = match clean_name(name) {
+            Ok(name) => name,
+            Err(why) => {
+                let message = format!("zpool list: pool `{}`: {why}", shown(name));
+                warnings.push(Warning::at(first_line + i, message));
+                continue;
+            }
+        };
+        let idx = match pools.iter().position(|p| p.name == name) {
             Some(idx) => idx,
             None => {
-                pools.push(Pool { name: name.to_string(), ..Pool::default() });
+                pools.push(Pool { name, ..Pool::default() });
                 pools.len() - 1
             }
         };
@@ -35,10 +44,12 @@ pub fn merge_pool_list(
         pool.size_bytes = bytes(size);
         pool.alloc_bytes = bytes(alloc);
         pool.free_bytes = bytes(free);
-        pool.fragmentation_percent = bytes(frag.trim_end_matches('%'));
-        pool.capacity_percent = bytes(cap.trim_end_matches('%'));
+        pool.fragmentation_percent = bytes(frag.trim_end_matches('%')).filter(|p| *p <= 100);
+        // A pool can be filled beyond 100 % of its size (e.g. after shrinking quotas), never
+        // to thousands of percent.
+        pool.capacity_percent = bytes(cap.trim_end_matches('%')).filter(|p| *p <= 1000);
         if pool.health.is_empty() {
-            pool.health = health.to_string();
+            pool.health = clean_name(health).unwrap_or_default();
         }
     }
 }
@@ -59,12 +70,21 @@ pub fn parse_datasets(
             warnings.push(Warning::at(first_line + i, "zfs list: expected 5 tab-separated fields"));
             continue;
         };
+        let name = match clean_name(name) {
+            Ok(name) => name,
+            Err(why) => {
+                let message = format!("zfs list: dataset `{}`: {why}", shown(name));
+                warnings.push(Warning::at(first_line + i, message));
+                continue;
+            }
+        };
+        let path = |p: &str| p.len() <= TEXT_MAX && !p.contains(char::is_control);
         out.push(Dataset {
-            name: name.to_string(),
+            name,
             used_bytes: bytes(used),
             avail_bytes: bytes(avail),
             refer_bytes: bytes(refer),
-            mountpoint: (*mountpoint != "-").then(|| mountpoint.to_string()),
+            mountpoint: (*mountpoint != "-" && path(mountpoint)).then(|| mountpoint.to_string()),
         });
     }
     out
@@ -92,6 +112,11 @@ pub fn parse_snapshots(
             ));
             continue;
         };
+        if let Err(why) = clean_name(dataset) {
+            let message = format!("zfs list: snapshot of `{}`: {why}", shown(dataset));
+            warnings.push(Warning::at(first_line + i, message));
+            continue;
+        }
         let entry = by_dataset.entry(dataset).or_default();
         entry.0 += 1;
         match created.parse::<i64>() {

@@ -5,11 +5,14 @@ mod diff;
 mod json;
 mod lists;
 mod model;
+mod ordered;
 mod parse;
 mod text;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_text;
 
 pub use diff::diff;
 pub use model::{ArcStats, Dataset, Pool, Scan, SnapshotSummary, Vdev, ZfsSample};

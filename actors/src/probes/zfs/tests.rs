@@ -177,7 +177,7 @@ fn json_2_3_healthy() {
     assert!(sample("2.3", "healthy", "healthy").json_status);
 }
 
-/// `serde_json` maps are sorted by key, so vdevs of one parent come in name order.
+/// Vdevs come in the order `zpool` printed them (as in the text output), not in name order.
 #[test]
 fn json_2_3_degraded_mirror_with_a_missing_device() {
     let backup = "
@@ -185,8 +185,8 @@ pool backup DEGRADED size=3985729650688 alloc=1228360646656 free=2757369004032 f
   scan scrub finished -% errors=0 started=2026-11-22T00:00:00+00:00 finished=2026-11-22T00:41:10+00:00
   backup DEGRADED 0/0/0
     mirror-0 DEGRADED 0/0/0
-      16502953304367045321 UNAVAIL 0/0/0
-      sdd ONLINE 0/0/0";
+      sdd ONLINE 0/0/0
+      16502953304367045321 UNAVAIL 0/0/0";
     check("2.3", "degraded", "degraded", &[backup, TANK_DONE_23, TANK_TREE].concat());
 }
 
