@@ -8,6 +8,9 @@ use crate::transport::{Output, Transport, TransportError};
 
 /// Answers each command with the first scripted reply of the same catalogue name (replies of
 /// one name are used in order) and records every command line. An unscripted command panics.
+///
+/// Replies are written like the stored fixtures, with `@@<name>` section markers: for a
+/// sectioned command they are given its nonce (`@@<nonce>:<name>`), as the device prints them.
 #[derive(Default)]
 pub struct Scripted {
     replies: Mutex<Vec<(&'static str, Output)>>,
@@ -33,6 +36,12 @@ impl Scripted {
         Self { replies: Mutex::new(replies), lines: Mutex::default() }
     }
 
+    /// Adds a reply with an owned stdout (e.g. generated in the test).
+    pub fn push(&self, name: &'static str, status: i32, stdout: impl Into<String>) {
+        let out = Output { stdout: stdout.into(), stderr: String::new(), status };
+        self.replies.lock().unwrap().push((name, out));
+    }
+
     /// Every command line run so far, in order.
     pub fn lines(&self) -> Vec<String> {
         self.lines.lock().unwrap().clone()
@@ -52,7 +61,11 @@ impl Transport for Scripted {
         let Some(i) = replies.iter().position(|(n, _)| *n == command.name) else {
             panic!("unscripted command `{}`: {}", command.name, command.line);
         };
-        Ok(replies.remove(i).1)
+        let mut out = replies.remove(i).1;
+        if let Some(nonce) = &command.nonce {
+            out.stdout = crate::probes::sections::mark(&out.stdout, nonce);
+        }
+        Ok(out)
     }
 
     async fn connect(&self) -> Result<(), TransportError> {

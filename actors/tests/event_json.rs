@@ -124,7 +124,7 @@ fn examples() -> Vec<EventKind> {
             oom_killed: Some(true),
         },
         EventKind::ContainerRemoved { container: c.clone() },
-        EventKind::ContainerRestarted { container: c.clone() },
+        EventKind::ContainerRestarted { container: c.clone(), restarts: 2 },
         EventKind::ContainerHealthChanged {
             container: c.clone(),
             previous: Some("healthy".into()),

@@ -9,6 +9,7 @@ pub mod drives;
 pub mod metrics;
 pub mod sections;
 pub mod services;
+pub mod summary;
 pub mod updates;
 pub mod vms;
 pub mod zfs;
@@ -17,6 +18,8 @@ pub mod zfs;
 mod review_tests;
 
 use chrono::{DateTime, Utc};
+
+pub use summary::PollWarnings;
 
 use crate::command::Command;
 use crate::events::EventKind;

@@ -76,6 +76,7 @@ mod tests {
             name: "test",
             line: "echo out; echo err >&2; exit 3".into(),
             timeout: std::time::Duration::from_secs(5),
+            nonce: None,
         };
         let out = t.run(&c).await.unwrap();
         assert_eq!((out.stdout.as_str(), out.stderr.as_str(), out.status), ("out\n", "err\n", 3));
@@ -88,6 +89,7 @@ mod tests {
             name: "hang",
             line: "sleep 30".into(),
             timeout: std::time::Duration::from_millis(300),
+            nonce: None,
         };
         assert!(matches!(t.run(&c).await, Err(TransportError::Timeout { .. })));
     }

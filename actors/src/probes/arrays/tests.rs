@@ -16,6 +16,11 @@ fn at() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 13, 45, 0).unwrap()
 }
 
+/// Parses a fixture written with `@@<name>` markers, as printed with a nonce.
+fn marked(input: &str) -> (Result<ArraysSample, String>, Vec<crate::probes::Warning>) {
+    parse_arrays(&crate::probes::sections::mark(input, "n0nce"), "n0nce", at())
+}
+
 fn md(file: &str) -> String {
     format!("@@mdstat\n{}", read(&format!("mdstat/linux-6.1/{file}")))
 }
@@ -29,9 +34,9 @@ fn unraid(var: &str, disks: &str) -> String {
 }
 
 fn sample(output: &str) -> ArraysSample {
-    let (sample, warnings) = parse_arrays(output, at());
+    let (sample, warnings) = marked(output);
     assert_eq!(warnings, vec![]);
-    sample
+    sample.expect("a usable sample")
 }
 
 fn opt<T: ToString>(o: &Option<T>) -> String {
@@ -200,7 +205,7 @@ fn diff_degraded_and_recovered() {
 
 #[test]
 fn nothing_present_is_an_empty_sample() {
-    assert_eq!(parse_arrays("", at()), (ArraysSample::default(), vec![]));
+    assert_eq!(marked(""), (Ok(ArraysSample::default()), vec![]));
 }
 
 #[test]
@@ -216,10 +221,10 @@ fn never_panics() {
     }
     for input in &inputs {
         for end in (0..=input.len()).filter(|i| input.is_char_boundary(*i)) {
-            let _ = parse_arrays(&input[..end], at());
+            let _ = marked(&input[..end]);
         }
     }
     let huge = "@@mdstat\n".to_string()
         + &"md1 : active raid5 a[1] b[x](F\n      9 blocks [3/2] [U_U]\n".repeat(30_000);
-    let _ = parse_arrays(&huge, at());
+    let _ = marked(&huge);
 }

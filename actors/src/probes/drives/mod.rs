@@ -22,7 +22,7 @@ pub use scan::{ScanEntry, parse_scan};
 use crate::command;
 use crate::events::EventKind;
 
-use super::{PollContext, Probe, ProbeError, Warning, first_line};
+use super::{PollContext, PollWarnings, Probe, ProbeError, Warning, first_line};
 
 /// smartctl exit bit 0: the command line did not parse (or `sudo -n` refused).
 const FAIL_COMMAND: i32 = 1;
@@ -49,17 +49,10 @@ impl Probe for DrivesProbe {
     /// Returns `[DriveHealthSampled, changes…]` with every drive that could be read; drives
     /// that could not (rejected name, open failure) are skipped with a logged warning.
     async fn poll(&mut self, ctx: &PollContext<'_>) -> Result<Vec<EventKind>, ProbeError> {
-        let out = ctx.run_ok(&command::smartctl_scan(ctx.sudo)).await?;
-        let (entries, warnings) = parse_scan(&out.stdout, ctx.observed_at);
-        log_warnings(&warnings);
-
-        let mut drives = Vec::with_capacity(entries.len());
-        for entry in entries {
-            match read_drive(ctx, &entry).await? {
-                Ok(drive) => drives.push(drive),
-                Err(warning) => log_warnings(&[warning]),
-            }
-        }
+        let mut log = PollWarnings::new("drives");
+        let result = read_drives(ctx, &mut log).await;
+        log.log();
+        let drives = result?;
         let changes = self.tracker.observe(&drives);
         let mut events = vec![EventKind::DriveHealthSampled { drives }];
         events.extend(changes);
@@ -67,11 +60,41 @@ impl Probe for DrivesProbe {
     }
 }
 
+/// Scans and reads every drive. Unreadable (non-JSON) output of the scan or of any drive
+/// fails the poll: a sample without a drive we could not read would make it vanish.
+async fn read_drives(
+    ctx: &PollContext<'_>,
+    log: &mut PollWarnings,
+) -> Result<Vec<Drive>, ProbeError> {
+    let cmd = command::smartctl_scan(ctx.sudo);
+    let out = ctx.run_ok(&cmd).await?;
+    let (entries, warnings) = parse_scan(&out.stdout, ctx.observed_at);
+    log.add(cmd.name, &out.stdout, &warnings);
+    if let Some(detail) = not_json(&out.stdout) {
+        return Err(ProbeError::Output { command: cmd.name, detail });
+    }
+    let mut drives = Vec::with_capacity(entries.len());
+    for entry in entries {
+        match read_drive(ctx, &entry, log).await? {
+            Ok(drive) => drives.push(drive),
+            Err(warning) => log.add("smartctl_info", "", &[warning]),
+        }
+    }
+    Ok(drives)
+}
+
+/// Why `output` is not smartctl's JSON, if it is not.
+fn not_json(output: &str) -> Option<String> {
+    let e = serde_json::from_str::<serde::de::IgnoredAny>(output).err()?;
+    Some(format!("not smartctl JSON: {e}"))
+}
+
 /// Reads one drive. The outer error is a transport failure (fails the poll); the inner one
 /// is a reason to skip this drive.
 async fn read_drive(
     ctx: &PollContext<'_>,
     entry: &ScanEntry,
+    log: &mut PollWarnings,
 ) -> Result<Result<Drive, Warning>, ProbeError> {
     let skip = |why: String| Ok(Err(Warning::general(format!("{}: {why}", entry.name))));
     let Some(cmd) = command::smartctl_info(ctx.sudo, &entry.name, entry.dev_type.as_deref()) else {
@@ -83,6 +106,10 @@ async fn read_drive(
         return skip(format!("smartctl exited with status {}: {reason}", out.status));
     }
     let (drive, warnings) = parse_info(&out.stdout, ctx.observed_at);
+    if let Some(detail) = drive.is_none().then(|| not_json(&out.stdout)).flatten() {
+        let detail = format!("{}: {detail}", entry.name);
+        return Err(ProbeError::Output { command: "smartctl_info", detail });
+    }
     let Some(mut drive) = drive else {
         let reason = warnings.first().map(|w| w.message.clone()).unwrap_or_default();
         return skip(format!("no report (status {}): {reason}", out.status));
@@ -90,7 +117,7 @@ async fn read_drive(
     if out.status & FAIL_OPEN_OR_STANDBY != 0 && !drive.standby {
         return skip(format!("device open failed (status {})", out.status));
     }
-    log_warnings(&warnings);
+    log.add("smartctl_info", &out.stdout, &warnings);
     if drive.device.is_empty() {
         drive.device.clone_from(&entry.name);
     }
@@ -98,10 +125,4 @@ async fn read_drive(
         drive.dev_type.clone_from(&entry.dev_type);
     }
     Ok(Ok(drive))
-}
-
-fn log_warnings(warnings: &[Warning]) {
-    for w in warnings {
-        tracing::warn!(probe = "drives", line = w.line, message = %w.message, "skipped output");
-    }
 }
