@@ -1,7 +1,8 @@
 //! Test support shared by the probe and on-demand unit tests: a transport that answers from a
 //! script and records what it was asked.
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::command::Command;
 use crate::transport::{Output, Transport, TransportError};
@@ -38,7 +39,18 @@ impl Scripted {
 
     /// Adds a reply with an owned stdout (e.g. generated in the test).
     pub fn push(&self, name: &'static str, status: i32, stdout: impl Into<String>) {
-        let out = Output { stdout: stdout.into(), stderr: String::new(), status };
+        self.push_stderr(name, status, stdout, "");
+    }
+
+    /// Adds a reply with stdout and stderr.
+    pub fn push_stderr(
+        &self,
+        name: &'static str,
+        status: i32,
+        stdout: impl Into<String>,
+        stderr: impl Into<String>,
+    ) {
+        let out = Output { stdout: stdout.into(), stderr: stderr.into(), status };
         self.replies.lock().unwrap().push((name, out));
     }
 
@@ -77,4 +89,33 @@ impl Transport for Scripted {
     fn describe(&self) -> String {
         "scripted".into()
     }
+}
+
+/// A `tracing` subscriber that only counts the events (log lines) it is given; install it with
+/// `tracing::subscriber::set_default` in a current-thread test.
+pub struct CountingSubscriber {
+    /// Events seen so far.
+    pub events: Arc<AtomicUsize>,
+}
+
+impl tracing::Subscriber for CountingSubscriber {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+
+    fn event(&self, _: &tracing::Event<'_>) {
+        self.events.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn enter(&self, _: &tracing::span::Id) {}
+
+    fn exit(&self, _: &tracing::span::Id) {}
 }

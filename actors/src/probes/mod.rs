@@ -15,6 +15,8 @@ pub mod vms;
 pub mod zfs;
 
 #[cfg(test)]
+mod garbage_tests;
+#[cfg(test)]
 mod review_tests;
 
 use chrono::{DateTime, Utc};

@@ -16,6 +16,8 @@ mod snapshot;
 mod tests;
 #[cfg(test)]
 mod tests_inspect;
+#[cfg(test)]
+mod tests_restarts;
 
 pub use diff::diff;
 pub use inspect::{UPTIME_SLACK_SECS, needs_inspect, parse_inspect};
