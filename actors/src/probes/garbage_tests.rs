@@ -307,3 +307,16 @@ async fn thousands_of_warnings_make_one_log_line_per_poll() {
     assert!(result.is_ok(), "{result:?}");
     assert_eq!(lines, 1);
 }
+
+#[test]
+fn device_data_cannot_start_a_section() {
+    let good = super::sections::mark(&zfs_output(), "n0nce");
+    let (Ok(before), _) = super::zfs::parse_zfs(&good, "n0nce", at()) else { panic!() };
+    // A dataset line `@@list` (and one with another nonce) right after the datasets marker:
+    // without the nonce it would have started a `list` section holding the datasets.
+    let spoofed = good.replace("@@n0nce:datasets\n", "@@n0nce:datasets\n@@list\n@@f00:snapshots\n");
+    let (Ok(after), warnings) = super::zfs::parse_zfs(&spoofed, "n0nce", at()) else { panic!() };
+    assert_eq!(after.datasets, before.datasets);
+    assert_eq!(after.pools, before.pools);
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+}

@@ -186,8 +186,8 @@ async fn vanished_ids_are_not_a_failure() {
     t.push_stderr(
         "docker_inspect",
         1,
-        &format!("[{}]", inspect_obj(1, 0, T1)),
-        &format!("Error: No such object: {}", id(2)),
+        format!("[{}]", inspect_obj(1, 0, T1)),
+        format!("Error: No such object: {}", id(2)),
     );
     let events = ContainersProbe::default().poll(&ctx(&t, 0)).await.unwrap();
     let EventKind::ContainerStatsSampled { containers } = &events[0] else { panic!() };
