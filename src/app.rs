@@ -6,16 +6,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use infrastructor_actors::api::FleetHandle;
 use infrastructor_actors::bus::Bus;
 use infrastructor_actors::device::{DeviceSpec, FleetSettings};
 use infrastructor_actors::fleet::{Fleet, FleetArgs, FleetMsg};
-use infrastructor_actors::api::FleetHandle;
 use infrastructor_actors::state::{HISTORY_BYTES, Projection, run_projection};
 use poem::listener::{Acceptor, Listener, TcpListener};
 use ractor::{Actor, ActorRef};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-
 
 /// Everything `serve` needs, already validated.
 pub struct AppOptions {
@@ -74,8 +73,10 @@ pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
         .context("listener has no socket address")?;
 
     let projection = Arc::new(Projection::new(HISTORY_BYTES));
-    let feeder =
-        tokio::spawn(run_projection(projection.clone(), bus.subscribe_lossless("projection", 4096)));
+    let feeder = tokio::spawn(run_projection(
+        projection.clone(),
+        bus.subscribe_lossless("projection", 4096),
+    ));
     tracing::warn!(
         "no database configured: state and the last {} MiB of change events are kept in memory \
          only and are lost on restart",
@@ -98,16 +99,7 @@ pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
             .await
     });
     tracing::info!(%addr, "listening");
-    Ok(Running {
-        addr,
-        bus,
-        projection,
-        handle,
-        fleet,
-        http_stop: Some(http_stop),
-        http,
-        feeder,
-    })
+    Ok(Running { addr, bus, projection, handle, fleet, http_stop: Some(http_stop), http, feeder })
 }
 
 impl Running {

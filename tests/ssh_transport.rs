@@ -16,7 +16,7 @@ fn options(dev: &SimDevice) -> SshOptions {
 }
 
 fn cmd(line: &str, timeout: Duration) -> Command {
-    Command { name: "test", line: line.into(), timeout }
+    Command { name: "test", line: line.into(), timeout, nonce: None }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -158,17 +158,20 @@ async fn a_hanging_tool_is_a_probe_failure_not_an_outage_and_garbage_is_survived
     )
     .await;
     let within = Duration::from_secs(30);
-    wait_until(within, "samples despite garbage", || {
-        count(&app, "foxtrot", "ContainerStatsSampled") >= 2
-    })
-    .await;
-    assert!(app.projection.snapshot().devices["foxtrot"].containers().is_empty());
-
-    dev.hang("docker", true);
-    wait_until(within, "a timeout reported", || count(&app, "foxtrot", "ProbeFailed") == 1).await;
+    // Unreadable output is a probe failure (no sample, no changes), not an outage.
+    wait_until(within, "garbage reported", || count(&app, "foxtrot", "ProbeFailed") == 1).await;
     let failed = events(&app, "foxtrot", "ProbeFailed");
     assert!(
-        matches!(&failed[0], EventKind::ProbeFailed { probe, error } if probe == "containers" && error.contains("did not finish within 1s")),
+        matches!(&failed[0], EventKind::ProbeFailed { error, .. } if error.contains("unreadable output from `docker_ps`")),
+        "{failed:?}"
+    );
+    assert_eq!(count(&app, "foxtrot", "ContainerStatsSampled"), 0);
+
+    dev.hang("docker", true);
+    wait_until(within, "a timeout reported", || count(&app, "foxtrot", "ProbeFailed") == 2).await;
+    let failed = events(&app, "foxtrot", "ProbeFailed");
+    assert!(
+        matches!(&failed[1], EventKind::ProbeFailed { probe, error } if probe == "containers" && error.contains("did not finish within 1s")),
         "{failed:?}"
     );
     // The device answers other commands: it stays online and other probes keep sampling.
@@ -178,7 +181,7 @@ async fn a_hanging_tool_is_a_probe_failure_not_an_outage_and_garbage_is_survived
     })
     .await;
     assert_eq!(count(&app, "foxtrot", "DeviceOffline"), 0);
-    assert_eq!(count(&app, "foxtrot", "ProbeFailed"), 1, "the same failure is reported once");
+    assert_eq!(count(&app, "foxtrot", "ProbeFailed"), 2, "the same failure is reported once");
 
     dev.hang("docker", false);
     dev.set_docker_ps(&harness::fixture(PS));

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use harness::server::TestServer;
 use harness::server::{every, serve_with};
 use harness::{FaultProxy, SimDevice, wait_until};
-use harness::server::TestServer;
 use infrastructor_actors::bus::Bus;
 use infrastructor_actors::device::{
     DeviceSpec, FleetSettings, ProbeSettings, ProbeSlot, Probes, RestartPolicy, default_slots,

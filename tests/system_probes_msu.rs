@@ -6,12 +6,10 @@ mod harness;
 use std::time::Duration;
 
 use harness::server::{count, events, every, more_polls, serve};
+use harness::shims::{APT, SYSTEMCTL};
 use harness::{SimDevice, wait_until};
 use infrastructor_actors::device::{DeviceSpec, Probes};
 use infrastructor_actors::events::EventKind;
-use harness::shims::{APT, SYSTEMCTL};
-
-
 
 fn spec(dev: &SimDevice) -> DeviceSpec {
     let probes = Probes {

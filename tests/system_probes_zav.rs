@@ -8,11 +8,10 @@ mod harness;
 use std::time::Duration;
 
 use harness::server::{count, events, every, more_polls, serve};
+use harness::shims::{VIRSH, ZFS, ZPOOL};
 use harness::{SimDevice, fixture, wait_until};
 use infrastructor_actors::device::{DeviceSpec, Probes};
 use infrastructor_actors::events::EventKind;
-use harness::shims::{VIRSH, ZFS, ZPOOL};
-
 
 fn spec(dev: &SimDevice, probes: Probes) -> DeviceSpec {
     harness::device_spec(dev, probes)

@@ -80,7 +80,12 @@ async fn hung_tools_on_two_channels_are_probe_failures_and_never_take_the_device
     .await;
     assert_eq!(count(&app, name, "DeviceOffline"), 0, "{:?}", events(&app, name, "DeviceOffline"));
     for p in hung_probes {
-        assert_eq!(failed(p), 1, "one ProbeFailed for {p}: {:?}", events(&app, name, "ProbeFailed"));
+        assert_eq!(
+            failed(p),
+            1,
+            "one ProbeFailed for {p}: {:?}",
+            events(&app, name, "ProbeFailed")
+        );
     }
     for p in ["arrays", "services", "updates"] {
         assert_eq!(failed(p), 0, "{p} never failed: {:?}", events(&app, name, "ProbeFailed"));

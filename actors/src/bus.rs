@@ -103,7 +103,11 @@ impl Bus {
     }
 
     /// Subscribes without loss: `publish` waits while this queue (of `capacity`) is full.
-    pub fn subscribe_lossless(&self, name: &'static str, capacity: usize) -> mpsc::Receiver<Arc<Event>> {
+    pub fn subscribe_lossless(
+        &self,
+        name: &'static str,
+        capacity: usize,
+    ) -> mpsc::Receiver<Arc<Event>> {
         let (tx, rx) = mpsc::channel(capacity.max(1));
         lock(&self.inner.lossless).push(Lossless { tx, name });
         rx

@@ -1,13 +1,17 @@
 //! Test support shared by the probe and on-demand unit tests: a transport that answers from a
 //! script and records what it was asked.
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::command::Command;
 use crate::transport::{Output, Transport, TransportError};
 
 /// Answers each command with the first scripted reply of the same catalogue name (replies of
 /// one name are used in order) and records every command line. An unscripted command panics.
+///
+/// Replies are written like the stored fixtures, with `@@<name>` section markers: for a
+/// sectioned command they are given its nonce (`@@<nonce>:<name>`), as the device prints them.
 #[derive(Default)]
 pub struct Scripted {
     replies: Mutex<Vec<(&'static str, Output)>>,
@@ -33,6 +37,23 @@ impl Scripted {
         Self { replies: Mutex::new(replies), lines: Mutex::default() }
     }
 
+    /// Adds a reply with an owned stdout (e.g. generated in the test).
+    pub fn push(&self, name: &'static str, status: i32, stdout: impl Into<String>) {
+        self.push_stderr(name, status, stdout, "");
+    }
+
+    /// Adds a reply with stdout and stderr.
+    pub fn push_stderr(
+        &self,
+        name: &'static str,
+        status: i32,
+        stdout: impl Into<String>,
+        stderr: impl Into<String>,
+    ) {
+        let out = Output { stdout: stdout.into(), stderr: stderr.into(), status };
+        self.replies.lock().unwrap().push((name, out));
+    }
+
     /// Every command line run so far, in order.
     pub fn lines(&self) -> Vec<String> {
         self.lines.lock().unwrap().clone()
@@ -52,7 +73,11 @@ impl Transport for Scripted {
         let Some(i) = replies.iter().position(|(n, _)| *n == command.name) else {
             panic!("unscripted command `{}`: {}", command.name, command.line);
         };
-        Ok(replies.remove(i).1)
+        let mut out = replies.remove(i).1;
+        if let Some(nonce) = &command.nonce {
+            out.stdout = crate::probes::sections::mark(&out.stdout, nonce);
+        }
+        Ok(out)
     }
 
     async fn connect(&self) -> Result<(), TransportError> {
@@ -64,4 +89,33 @@ impl Transport for Scripted {
     fn describe(&self) -> String {
         "scripted".into()
     }
+}
+
+/// A `tracing` subscriber that only counts the events (log lines) it is given; install it with
+/// `tracing::subscriber::set_default` in a current-thread test.
+pub struct CountingSubscriber {
+    /// Events seen so far.
+    pub events: Arc<AtomicUsize>,
+}
+
+impl tracing::Subscriber for CountingSubscriber {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+
+    fn event(&self, _: &tracing::Event<'_>) {
+        self.events.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn enter(&self, _: &tracing::span::Id) {}
+
+    fn exit(&self, _: &tracing::span::Id) {}
 }

@@ -9,6 +9,7 @@ use infrastructor_actors::probes::arrays::parse_arrays;
 use infrastructor_actors::probes::containers::{parse_inspect, parse_ps};
 use infrastructor_actors::probes::drives::parse_info;
 use infrastructor_actors::probes::metrics::parse_metrics;
+use infrastructor_actors::probes::sections;
 use infrastructor_actors::probes::services::parse_failed_units;
 use infrastructor_actors::probes::updates::parse_upgradable;
 use infrastructor_actors::probes::vms::parse_dominfo;
@@ -71,23 +72,26 @@ fn examples() -> Vec<EventKind> {
     let (mut inspected, _) = parse_inspect(&fixture("docker/client-28.2/inspect.json"), at);
     one.inspect = inspected.remove(&one.id);
     let c = ContainerRef { id: one.id.clone(), name: one.name.clone(), image: one.image.clone() };
-    let sample = parse_metrics(&fixture("metrics/metrics-1.txt"), at).0.sample;
-    let updates = parse_upgradable(&fixture("updates/dnf-rocky9.txt"), at).0.expect("dnf");
+    // Fixtures keep their section markers without a nonce; give them one, as printed.
+    let marked = |text: &str| sections::mark(text, "n0nce");
+    let sample = parse_metrics(&marked(&fixture("metrics/metrics-1.txt")), "n0nce", at).0.sample;
+    let updates =
+        parse_upgradable(&marked(&fixture("updates/dnf-rocky9.txt")), "n0nce", at).0.expect("dnf");
     let drive = parse_info(&fixture("smartctl/sata-hdd-healthy.json"), at).0.expect("a drive");
     let zfs = format!(
-        "@@version\n{}@@status\n{}@@list\n{}@@snapshots\n{}@@arcstats\n{}",
+        "@@version\n{}@@status\n{}@@list\n{}@@datasets\n@@snapshots\n{}@@arcstats\n{}",
         fixture("zfs/openzfs-2.1/zpool-version.txt"),
         fixture("zfs/openzfs-2.1/zpool-status-p-degraded.txt"),
         fixture("zfs/openzfs-2.1/zpool-list-Hp-degraded.txt"),
         fixture("zfs/openzfs-2.1/zfs-list-Hp-snapshots.txt"),
         fixture("zfs/openzfs-2.1/arcstats.txt"),
     );
-    let mut zfs = parse_zfs(&zfs, at).0.expect("a zfs sample");
+    let mut zfs = parse_zfs(&marked(&zfs), "n0nce", at).0.expect("a zfs sample");
     zfs.pools.truncate(1);
     let arrays =
         format!("@@mdstat\n{}", fixture("mdstat/linux-6.1/degraded-raid1-resync-raid5.txt"));
-    let arrays = parse_arrays(&arrays, at).0;
-    let vms = parse_dominfo(&fixture("virsh/libvirt-9.0/dominfo.txt"), at).0;
+    let arrays = parse_arrays(&marked(&arrays), "n0nce", at).0.expect("an arrays sample");
+    let vms = parse_dominfo(&marked(&fixture("virsh/libvirt-9.0/dominfo.txt")), "n0nce", at).0;
     let d = DriveRef {
         device: drive.device.clone(),
         model: drive.model.clone(),
@@ -125,7 +129,7 @@ fn examples() -> Vec<EventKind> {
             oom_killed: Some(true),
         },
         EventKind::ContainerRemoved { container: c.clone() },
-        EventKind::ContainerRestarted { container: c.clone() },
+        EventKind::ContainerRestarted { container: c.clone(), restarts: 2 },
         EventKind::ContainerHealthChanged {
             container: c.clone(),
             previous: Some("healthy".into()),

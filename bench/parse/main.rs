@@ -80,7 +80,8 @@ fn main() {
         let parsed = infos.iter().filter_map(|i| drives::parse_info(i, now).0).count();
         entries.len() + parsed
     };
-    let metrics_poll = || metrics::parse_metrics(synth::METRICS, now).0.sections;
+    let marked_metrics = infrastructor_actors::probes::sections::mark(synth::METRICS, "n0nce");
+    let metrics_poll = || metrics::parse_metrics(&marked_metrics, "n0nce", now).0.sections;
 
     // Sanity: the synthetic hosts parse without warnings and to the expected sizes.
     let (cs, w) = containers::parse_ps(&after.ps, now);

@@ -55,7 +55,12 @@ impl FleetHandle {
     }
 
     /// Change events after `after` (oldest first), optionally of one device, at most `limit`.
-    pub fn events_after(&self, after: Option<Uuid>, device: Option<&str>, limit: usize) -> Vec<Arc<Event>> {
+    pub fn events_after(
+        &self,
+        after: Option<Uuid>,
+        device: Option<&str>,
+        limit: usize,
+    ) -> Vec<Arc<Event>> {
         self.projection.events_after(after, device, limit)
     }
 
@@ -71,7 +76,9 @@ impl FleetHandle {
 
     /// Starts monitoring a device. Fails if the name is taken (regardless of case).
     pub async fn add_device(&self, spec: DeviceSpec) -> Result<(), ApiError> {
-        self.ask(REGISTRY_TIMEOUT, |r| FleetMsg::Add(Box::new(spec), r)).await?.map_err(ApiError::Refused)
+        self.ask(REGISTRY_TIMEOUT, |r| FleetMsg::Add(Box::new(spec), r))
+            .await?
+            .map_err(ApiError::Refused)
     }
 
     /// Replaces a device's spec (its supervisor restarts with it).
@@ -101,7 +108,8 @@ impl FleetHandle {
     /// the result is diffed, published and stored like any other poll.
     pub async fn poll_now(&self, name: &str, probe: &str) -> Result<PollReport, ApiError> {
         let probe = probe.to_string();
-        let report = self.route(name, POLL_TIMEOUT, |reply| DeviceRequest::PollNow { probe, reply }).await?;
+        let report =
+            self.route(name, POLL_TIMEOUT, |reply| DeviceRequest::PollNow { probe, reply }).await?;
         match (&report.error, report.ran) {
             (Some(why), false) => Err(ApiError::Refused(why.clone())),
             _ => Ok(report),
@@ -109,7 +117,11 @@ impl FleetHandle {
     }
 
     /// `docker logs` of one container.
-    pub async fn container_logs(&self, name: &str, q: ContainerLogsQuery) -> Result<LogsResult, ApiError> {
+    pub async fn container_logs(
+        &self,
+        name: &str,
+        q: ContainerLogsQuery,
+    ) -> Result<LogsResult, ApiError> {
         match self.query(name, Query::ContainerLogs(q)).await? {
             Answer::ContainerLogs(r) => Ok(r),
             _ => Err(ApiError::Failed("unexpected answer".into())),

@@ -4,21 +4,25 @@
 
 use super::{Command, DEFAULT_TIMEOUT};
 
-/// The shell line of [`metrics`], also used by `tests/fixtures/metrics/capture.sh`.
+/// The shell body of [`metrics`], also used by `tests/fixtures/metrics/capture.sh`.
 ///
-/// Sections, each after an `@@<name>` marker line: `stat` (`/proc/stat`), `meminfo`,
-/// `loadavg`, `uptime`, `netdev` (`/proc/net/dev`), `diskstats` (`/proc/diskstats`), `procs`
-/// (the number of processes: a shell glob over the numeric `/proc` entries, counted with the
-/// builtin `$#`, so no extra process is spawned and the shell itself is included) and `df`
-/// (`df -PB1`).
-pub const METRICS_LINE: &str = "echo @@stat; cat /proc/stat; echo @@meminfo; cat /proc/meminfo; \
-     echo @@loadavg; cat /proc/loadavg; echo @@uptime; cat /proc/uptime; \
-     echo @@netdev; cat /proc/net/dev 2>/dev/null; echo @@diskstats; cat /proc/diskstats 2>/dev/null; \
-     echo @@procs; set -- /proc/[0-9]*; echo $#; echo @@df; df -PB1 2>/dev/null; true";
+/// Sections, each after a marker printed by `section <name>` (see [`Command::sectioned`]):
+/// `stat` (`/proc/stat`), `meminfo`, `loadavg`, `uptime`, `netdev` (`/proc/net/dev`),
+/// `diskstats` (`/proc/diskstats`), `procs` (the number of processes: a shell glob over the
+/// numeric `/proc` entries, counted with the builtin `$#`, so no extra process is spawned and
+/// the shell itself is included) and `df` (`df -PB1`).
+pub const METRICS_LINE: &str = "section stat; cat /proc/stat; section meminfo; cat /proc/meminfo; \
+     section loadavg; cat /proc/loadavg; section uptime; cat /proc/uptime; \
+     section netdev; cat /proc/net/dev 2>/dev/null; section diskstats; cat /proc/diskstats 2>/dev/null; \
+     section procs; set -- /proc/[0-9]*; echo $#; section df; df -PB1 2>/dev/null; true";
 
-/// System metrics in one round trip: sections separated by `@@<name>` marker lines.
+/// The sections [`METRICS_LINE`] always prints, in order.
+pub const METRICS_SECTIONS: &[&str] =
+    &["stat", "meminfo", "loadavg", "uptime", "netdev", "diskstats", "procs", "df"];
+
+/// System metrics in one round trip, in sections.
 pub fn metrics() -> Command {
-    Command::new("metrics", METRICS_LINE, DEFAULT_TIMEOUT)
+    Command::sectioned("metrics", METRICS_LINE, DEFAULT_TIMEOUT)
 }
 
 /// `sensors -j`: temperatures (lm-sensors ≥ 3.5). Exits 127 where lm-sensors is not
@@ -36,28 +40,29 @@ pub fn failed_units() -> Command {
     )
 }
 
-/// The shell line of [`upgradable`]: the first package manager found prints an `@@<manager>`
-/// marker line and then its list of upgradable packages, from the local package cache only
-/// (never `apt update`: no network, no root). `@@none` when there is none.
+/// The shell body of [`upgradable`]: the first package manager found prints its section
+/// marker (`section <manager>`) and then its list of upgradable packages, from the local
+/// package cache only (never `apt update`: no network, no root). Section `none` when there is
+/// none.
 ///
 /// - apt: `apt list --upgradable` (`name/suites version arch [upgradable from: old]`).
-/// - dnf: `@@dnf` then `dnf -q check-update` (exit 100 when updates exist), then
-///   `@@dnf-security` and `dnf -q updateinfo list --security` (advisory, severity, package).
+/// - dnf: `dnf` then `dnf -q check-update` (exit 100 when updates exist), then
+///   `dnf-security` and `dnf -q updateinfo list --security` (advisory, severity, package).
 /// - pacman: `checkupdates --nosync` when pacman-contrib is installed (`name old -> new`,
 ///   from the local sync database), else `pacman -Qu` (same format).
 pub const UPGRADABLE_LINE: &str = "if command -v apt >/dev/null 2>&1 && command -v dpkg >/dev/null 2>&1; then \
-     echo @@apt; apt list --upgradable 2>/dev/null; \
+     section apt; apt list --upgradable 2>/dev/null; \
      elif command -v dnf >/dev/null 2>&1; then \
-     echo @@dnf; dnf -q -C check-update 2>/dev/null; \
-     echo @@dnf-security; dnf -q -C updateinfo list --security 2>/dev/null; \
+     section dnf; dnf -q -C check-update 2>/dev/null; \
+     section dnf-security; dnf -q -C updateinfo list --security 2>/dev/null; \
      elif command -v pacman >/dev/null 2>&1; then \
-     echo @@pacman; if command -v checkupdates >/dev/null 2>&1; then checkupdates --nosync 2>/dev/null; \
+     section pacman; if command -v checkupdates >/dev/null 2>&1; then checkupdates --nosync 2>/dev/null; \
      else pacman -Qu 2>/dev/null; fi; \
-     else echo @@none; fi; true";
+     else section none; fi; true";
 
 /// Upgradable packages of whichever package manager the device has, in one round trip.
 pub fn upgradable() -> Command {
-    Command::new("upgradable", UPGRADABLE_LINE, DEFAULT_TIMEOUT)
+    Command::sectioned("upgradable", UPGRADABLE_LINE, DEFAULT_TIMEOUT)
 }
 
 #[cfg(test)]
@@ -75,13 +80,43 @@ mod tests {
 
     #[test]
     fn every_section_marker_is_printed() {
-        for section in
-            ["stat", "meminfo", "loadavg", "uptime", "netdev", "diskstats", "procs", "df"]
-        {
-            assert!(METRICS_LINE.contains(&format!("echo @@{section};")), "{section}");
+        for section in METRICS_SECTIONS {
+            assert!(METRICS_LINE.contains(&format!("section {section};")), "{section}");
         }
         for manager in ["apt", "dnf", "dnf-security", "pacman", "none"] {
-            assert!(UPGRADABLE_LINE.contains(&format!("echo @@{manager};")), "{manager}");
+            assert!(UPGRADABLE_LINE.contains(&format!("section {manager};")), "{manager}");
         }
+        assert!(!METRICS_LINE.contains("@@") && !UPGRADABLE_LINE.contains("@@"));
+    }
+
+    #[test]
+    fn sectioned_commands_carry_a_new_nonce_each_time() {
+        let (a, b) = (metrics(), metrics());
+        let nonce = a.section_nonce();
+        assert_eq!(nonce.len(), 16, "{nonce}");
+        assert_ne!(nonce, b.section_nonce());
+        assert!(a.line.starts_with(&format!("N={nonce}; section() {{ printf ")), "{}", a.line);
+        assert!(a.line.ends_with(METRICS_LINE));
+        assert_eq!(upgradable().nonce.as_ref().map(String::len), Some(16));
+        assert_eq!((sensors().nonce, sensors().section_nonce()), (None, ""));
+    }
+
+    /// The real line, run by `sh`: each marker is on its own line even when the output before
+    /// it has no final newline, and device output that looks like a marker is not one.
+    #[test]
+    fn markers_start_their_own_line_and_cannot_be_spoofed() {
+        let mut cmd = metrics();
+        cmd.line = format!(
+            "N={}; {}section a; printf 'x'; section b; echo '@@list'; echo \"@@$N\"; section c",
+            cmd.section_nonce(),
+            super::super::SECTION_PRELUDE
+        );
+        let out = std::process::Command::new("sh").arg("-c").arg(&cmd.line).output().unwrap();
+        let out = String::from_utf8(out.stdout).unwrap();
+        let (pre, sections) = crate::probes::sections::split(&out, cmd.section_nonce());
+        assert_eq!(pre, Vec::<&str>::new());
+        let got: Vec<_> = sections.iter().map(|s| (s.name, s.lines.clone())).collect();
+        let spoof = format!("@@{}", cmd.section_nonce());
+        assert_eq!(got, [("a", vec!["x"]), ("b", vec!["@@list", spoof.as_str()]), ("c", vec![])]);
     }
 }

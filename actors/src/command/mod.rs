@@ -10,7 +10,7 @@ mod wrap;
 
 use std::time::Duration;
 
-pub use docker::{docker_inspect, valid_container_id};
+pub use docker::{MAX_BATCH, MAX_BATCH_BYTES, docker_inspect, valid_container_id};
 pub use host::*;
 pub use ondemand::{InvalidArgument, Since};
 pub use storage::{arrays, valid_vm_name, virsh_dominfo, virsh_list, zfs};
@@ -25,13 +25,35 @@ pub struct Command {
     pub line: String,
     /// Local deadline; the remote side is wrapped in `timeout` with the same value.
     pub timeout: Duration,
+    /// For a sectioned command, the random nonce of its section marker lines
+    /// (`@@<nonce>:<section>`), new each time the command is built, so device data cannot
+    /// fake a marker; `None` for a command whose output has no sections.
+    pub nonce: Option<String>,
 }
 
 impl Command {
     fn new(name: &'static str, line: impl Into<String>, timeout: Duration) -> Self {
-        Self { name, line: line.into(), timeout }
+        Self { name, line: line.into(), timeout, nonce: None }
+    }
+
+    /// A sectioned command: `body` prints each section's marker with the shell function
+    /// `section <name>` (defined by [`SECTION_PRELUDE`]), which prints
+    /// `\n@@<nonce>:<name>\n`, so a marker starts its own line even after output without a
+    /// final newline.
+    fn sectioned(name: &'static str, body: &str, timeout: Duration) -> Self {
+        let nonce = crate::probes::sections::new_nonce();
+        let line = format!("N={nonce}; {SECTION_PRELUDE}{body}");
+        Self { name, line, timeout, nonce: Some(nonce) }
+    }
+
+    /// The nonce of this command's section markers; empty for an unsectioned command.
+    pub fn section_nonce(&self) -> &str {
+        self.nonce.as_deref().unwrap_or_default()
     }
 }
+
+/// Defines `section <name>`, the marker printer of sectioned commands (after `N=<nonce>; `).
+pub const SECTION_PRELUDE: &str = "section() { printf '\\n@@%s:%s\\n' \"$N\" \"$1\"; }; ";
 
 /// Default deadline for a probe command.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);

@@ -48,7 +48,9 @@ impl Command {
         let quoted = shlex::try_quote(&self.line).expect("catalogue lines contain no NUL bytes");
         let nonce = format!("{:016x}", fastrand::u64(..));
         Wrapped {
-            line: format!("timeout -s KILL {secs} sh -c {quoted}; printf '\\n@@end:{nonce} %d\\n' $?"),
+            line: format!(
+                "timeout -s KILL {secs} sh -c {quoted}; printf '\\n@@end:{nonce} %d\\n' $?"
+            ),
             name: self.name,
             timeout: self.timeout,
             marker: format!("@@end:{nonce} "),
@@ -127,7 +129,7 @@ mod tests {
     use super::*;
 
     fn cmd(line: &str, secs: u64) -> Command {
-        Command { name: "t", line: line.into(), timeout: Duration::from_secs(secs) }
+        Command { name: "t", line: line.into(), timeout: Duration::from_secs(secs), nonce: None }
     }
 
     /// Runs the wrapped line with the machine's `sh`, as sshd would.

@@ -101,7 +101,7 @@ mod tests {
     use crate::transport::ReplayTransport;
 
     fn cmd(name: &'static str) -> Command {
-        Command { name, line: name.into(), timeout: Duration::from_secs(1) }
+        Command { name, line: name.into(), timeout: Duration::from_secs(1), nonce: None }
     }
 
     /// A transport whose `hang` commands never finish.

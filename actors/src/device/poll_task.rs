@@ -72,7 +72,9 @@ pub async fn run(job: Job, poller: ActorRef<PollerMsg>) {
     match outcome {
         Ok(kinds) => {
             for kind in kinds {
-                report.events.push(bus.publish(Event::new(device.clone(), observed_at, kind)).await);
+                report
+                    .events
+                    .push(bus.publish(Event::new(device.clone(), observed_at, kind)).await);
             }
         }
         Err(e) => {

@@ -185,8 +185,11 @@ impl PollerState {
             return;
         };
         let a = &self.args;
-        let transport =
-            Budgeted { inner: a.transport.clone(), budget: a.budget.clone(), suspect: self.suspect };
+        let transport = Budgeted {
+            inner: a.transport.clone(),
+            budget: a.budget.clone(),
+            suspect: self.suspect,
+        };
         let job = poll_task::Job {
             probe,
             transport,
@@ -211,7 +214,8 @@ impl PollerState {
                     probe: probe.to_string(),
                     error: msg.clone(),
                 };
-                let ev = crate::events::Event::new(self.args.device.clone(), chrono::Utc::now(), kind);
+                let ev =
+                    crate::events::Event::new(self.args.device.clone(), chrono::Utc::now(), kind);
                 self.args.bus.publish(ev).await;
                 self.last_error = Some(msg.clone());
             }

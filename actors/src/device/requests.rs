@@ -100,10 +100,12 @@ impl DeviceSupervisorState {
                 let t = self.args.ondemand.clone();
                 tokio::spawn(async move {
                     let answer = match query {
-                        Query::ContainerLogs(q) => {
-                            ondemand::container_logs(t.as_ref(), &q).await.map(Answer::ContainerLogs)
+                        Query::ContainerLogs(q) => ondemand::container_logs(t.as_ref(), &q)
+                            .await
+                            .map(Answer::ContainerLogs),
+                        Query::Journal(q) => {
+                            ondemand::journal(t.as_ref(), &q).await.map(Answer::Journal)
                         }
-                        Query::Journal(q) => ondemand::journal(t.as_ref(), &q).await.map(Answer::Journal),
                         Query::DockerNetworks => {
                             ondemand::docker_networks(t.as_ref()).await.map(Answer::DockerNetworks)
                         }
@@ -117,9 +119,11 @@ impl DeviceSupervisorState {
                 tokio::spawn(async move {
                     let check = async {
                         t.connect().await.map_err(|e| e.to_string())?;
-                        let caps = capabilities::detect(t.as_ref()).await.map_err(|e| e.to_string())?;
+                        let caps =
+                            capabilities::detect(t.as_ref()).await.map_err(|e| e.to_string())?;
                         let started = tokio::time::Instant::now();
-                        let noop = command::Command { timeout: Duration::from_secs(5), ..command::noop() };
+                        let noop =
+                            command::Command { timeout: Duration::from_secs(5), ..command::noop() };
                         t.run(&noop).await.map_err(|e| e.to_string())?;
                         let rtt_ms = started.elapsed().as_secs_f64() * 1000.0;
                         Ok(CheckReport { transport: t.describe(), rtt_ms, capabilities: caps })

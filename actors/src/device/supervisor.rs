@@ -143,7 +143,8 @@ impl Actor for DeviceSupervisor {
         // never has two sets of pollers on one device.
         state.by_id.clear();
         for (_, p) in state.pollers.drain() {
-            let _ = p.stop_and_wait(Some("device stopped".into()), Some(Duration::from_secs(5))).await;
+            let _ =
+                p.stop_and_wait(Some("device stopped".into()), Some(Duration::from_secs(5))).await;
         }
         state.args.transport.disconnect().await;
         state.args.ondemand.disconnect().await;

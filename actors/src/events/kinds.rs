@@ -138,6 +138,10 @@ pub enum EventKind {
     ContainerRestarted {
         /// Which container.
         container: ContainerRef,
+        /// Restarts since the previous poll: how far the engine's restart count rose when
+        /// `docker inspect` shows it, else 1 (one event per poll, never one per restart).
+        #[serde(default = "one")]
+        restarts: u64,
     },
     /// A container restarted at least 3 times within 5 minutes; reported once per episode
     /// (until it has been quiet for a whole window).
@@ -372,4 +376,9 @@ impl EventKind {
             Self::VmStateChanged { .. } => "VmStateChanged",
         }
     }
+}
+
+/// Serde default of `ContainerRestarted::restarts` (events stored before the field existed).
+fn one() -> u64 {
+    1
 }

@@ -10,14 +10,19 @@ pub mod metrics;
 pub mod sane;
 pub mod sections;
 pub mod services;
+pub mod summary;
 pub mod updates;
 pub mod vms;
 pub mod zfs;
 
 #[cfg(test)]
+mod garbage_tests;
+#[cfg(test)]
 mod review_tests;
 
 use chrono::{DateTime, Utc};
+
+pub use summary::PollWarnings;
 
 use crate::command::Command;
 use crate::events::EventKind;

@@ -97,7 +97,12 @@ impl Projection {
 
     /// Change events after `after` (oldest first; from the oldest kept when `None` or when
     /// `after` is no longer held), optionally of one device, at most `limit`.
-    pub fn events_after(&self, after: Option<Uuid>, device: Option<&str>, limit: usize) -> Vec<Arc<Event>> {
+    pub fn events_after(
+        &self,
+        after: Option<Uuid>,
+        device: Option<&str>,
+        limit: usize,
+    ) -> Vec<Arc<Event>> {
         let history = self.history.lock().unwrap_or_else(|e| e.into_inner());
         // Ids are stamped before publishing, so the order is only nearly by id: resume after
         // the event itself when it is still held.

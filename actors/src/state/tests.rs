@@ -61,10 +61,15 @@ fn an_event_larger_than_the_budget_does_not_empty_the_history() {
 #[test]
 fn events_after_resumes_after_the_given_id() {
     let p = Projection::new(1 << 20);
-    let evs: Vec<_> = (0..5).map(|i| ev(if i % 2 == 0 { "a" } else { "b" }, failed("x", &i.to_string()))).collect();
+    let evs: Vec<_> = (0..5)
+        .map(|i| ev(if i % 2 == 0 { "a" } else { "b" }, failed("x", &i.to_string())))
+        .collect();
     p.apply_all(&evs);
     let after = p.events_after(Some(evs[1].id), None, 100);
-    assert_eq!(after.iter().map(|e| e.id).collect::<Vec<_>>(), evs[2..].iter().map(|e| e.id).collect::<Vec<_>>());
+    assert_eq!(
+        after.iter().map(|e| e.id).collect::<Vec<_>>(),
+        evs[2..].iter().map(|e| e.id).collect::<Vec<_>>()
+    );
     assert_eq!(p.events_after(Some(evs[1].id), Some("a"), 100).len(), 2);
     assert_eq!(p.events_after(None, None, 2).len(), 2);
 }
@@ -96,7 +101,11 @@ fn a_reader_keeps_its_snapshot_while_updates_go_on() {
 fn the_view_carries_each_sample_with_its_age() {
     let p = Projection::new(1 << 20);
     let at = Utc::now() - chrono::Duration::seconds(30);
-    let sample = Arc::new(Event::new("a", at, EventKind::MetricsSampled { sample: MetricsSample::default() }));
+    let sample = Arc::new(Event::new(
+        "a",
+        at,
+        EventKind::MetricsSampled { sample: MetricsSample::default() },
+    ));
     p.apply(sample);
     let snap = p.snapshot();
     let view = DeviceView { name: "a", state: &snap.devices["a"], now: Utc::now() };

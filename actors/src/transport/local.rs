@@ -52,7 +52,9 @@ impl Transport for LocalTransport {
                 target: "localhost".into(),
                 detail: format!("waiting for `{}`: {e}", command.name),
             }),
-            Err(_) => Err(TransportError::Timeout { command: command.name.to_string(), after: deadline }),
+            Err(_) => {
+                Err(TransportError::Timeout { command: command.name.to_string(), after: deadline })
+            }
         }
     }
 
@@ -78,6 +80,7 @@ mod tests {
             name: "test",
             line: "echo out; echo err >&2; exit 3".into(),
             timeout: std::time::Duration::from_secs(5),
+            nonce: None,
         };
         let out = t.run(&c).await.unwrap();
         assert_eq!((out.stdout.as_str(), out.stderr.as_str(), out.status), ("out\n", "err\n", 3));
@@ -90,6 +93,7 @@ mod tests {
             name: "hang",
             line: "sleep 30".into(),
             timeout: std::time::Duration::from_secs(1),
+            nonce: None,
         };
         assert!(matches!(t.run(&c).await, Err(TransportError::Hung { .. })));
     }

@@ -182,7 +182,9 @@ impl Transport for SshTransport {
             Ok(Ok(out)) => return Ok(out),
             Ok(Err(e)) if !matches!(e, TransportError::Session { .. }) => return Err(e),
             Ok(Err(e)) => e,
-            Err(_) => TransportError::Timeout { command: command.name.to_string(), after: deadline },
+            Err(_) => {
+                TransportError::Timeout { command: command.name.to_string(), after: deadline }
+            }
         };
         // A broken or timed-out session is replaced on the next call: an abandoned libssh2
         // call can leave a half-sent packet behind, after which the session is unusable.

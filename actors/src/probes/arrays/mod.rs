@@ -22,14 +22,19 @@ use chrono::{DateTime, Utc};
 use crate::command;
 use crate::events::EventKind;
 
-use super::{PollContext, Probe, ProbeError, Warning, sections};
+use super::{PollContext, PollWarnings, Probe, ProbeError, Warning, sections};
 
 /// Name of the Unraid array in events.
 pub const UNRAID: &str = "unraid";
 
-/// Parses the `arrays` command output.
-pub fn parse_arrays(output: &str, _observed_at: DateTime<Utc>) -> (ArraysSample, Vec<Warning>) {
-    let (_, sections) = sections::split(output);
+/// Parses the `arrays` command output, whose markers carry `nonce`. The sample is an error
+/// saying why when a section is mostly unreadable.
+pub fn parse_arrays(
+    output: &str,
+    nonce: &str,
+    _observed_at: DateTime<Utc>,
+) -> (Result<ArraysSample, String>, Vec<Warning>) {
+    let (_, sections) = sections::split(output, nonce);
     let mut sample = ArraysSample::default();
     let mut warnings = Vec::new();
     let mut disks = None;
@@ -46,7 +51,7 @@ pub fn parse_arrays(output: &str, _observed_at: DateTime<Utc>) -> (ArraysSample,
             "unraid-disks" => disks = Some(parse_disks_ini(&s.lines, s.first_line, &mut warnings)),
             other => warnings.push(Warning::at(
                 s.first_line.saturating_sub(1),
-                format!("unknown section `@@{other}`"),
+                format!("unknown section `{other}`"),
             )),
         }
     }
@@ -54,7 +59,10 @@ pub fn parse_arrays(output: &str, _observed_at: DateTime<Utc>) -> (ArraysSample,
         array.disks = disks;
         array.degraded |= !bad_disks(array).is_empty();
     }
-    (sample, warnings)
+    match sections::check(&sections, &[], &warnings) {
+        Some(why) => (Err(why), warnings),
+        None => (Ok(sample), warnings),
+    }
 }
 
 /// Polls md and Unraid arrays and reports degradation changes.
@@ -78,11 +86,13 @@ impl Probe for ArraysProbe {
 
     /// Returns `[ArraysSampled, changes…]`; the first poll has no changes.
     async fn poll(&mut self, ctx: &PollContext<'_>) -> Result<Vec<EventKind>, ProbeError> {
-        let out = ctx.run_ok(&command::arrays()).await?;
-        let (sample, warnings) = parse_arrays(&out.stdout, ctx.observed_at);
-        for w in &warnings {
-            tracing::warn!(probe = "arrays", line = w.line, message = %w.message, "skipped output");
-        }
+        let cmd = command::arrays();
+        let out = ctx.run_ok(&cmd).await?;
+        let (sample, warnings) = parse_arrays(&out.stdout, cmd.section_nonce(), ctx.observed_at);
+        let mut log = PollWarnings::new("arrays");
+        log.add("arrays", &out.stdout, &warnings);
+        log.log();
+        let sample = sample.map_err(|detail| ProbeError::Output { command: "arrays", detail })?;
         let changes = match &self.previous {
             Some(previous) => diff(previous, &sample),
             None => Vec::new(),

@@ -16,6 +16,11 @@ fn at() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 13, 45, 0).unwrap()
 }
 
+/// Parses a fixture written with `@@<name>` markers, as printed with a nonce.
+fn marked(input: &str) -> (Result<ArraysSample, String>, Vec<crate::probes::Warning>) {
+    parse_arrays(&crate::probes::sections::mark(input, "n0nce"), "n0nce", at())
+}
+
 fn md(file: &str) -> String {
     format!("@@mdstat\n{}", read(&format!("mdstat/linux-6.1/{file}")))
 }
@@ -29,9 +34,9 @@ fn unraid(var: &str, disks: &str) -> String {
 }
 
 fn sample(output: &str) -> ArraysSample {
-    let (sample, warnings) = parse_arrays(output, at());
+    let (sample, warnings) = marked(output);
     assert_eq!(warnings, vec![]);
-    sample
+    sample.expect("a usable sample")
 }
 
 fn opt<T: ToString>(o: &Option<T>) -> String {
@@ -254,8 +259,9 @@ fn mdstat_hostile_names_and_numbers() {
          md2 : active raid1 sd\u{1b}c[0] {long}[1] sdd[2]\n      10 blocks [3/3] [UUU]\n\
          \x20     [==>...]  recovery = 250.0% (1/2) finish=-3.0min speed=1K/sec\n"
     );
-    let (sample, warnings) = parse_arrays(&input, at());
-    let arrays = sample.md;
+    let (sample, warnings) =
+        parse_arrays(&crate::probes::sections::mark(&input, "n0nce"), "n0nce", at());
+    let arrays = sample.unwrap().md;
     let names: Vec<_> = arrays.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["md0", "md2"]);
     assert!(!arrays[0].degraded, "the refused array's lines are not md0's: {:?}", arrays[0]);
@@ -273,8 +279,8 @@ fn unraid_hostile_names_and_numbers() {
     let input = "@@unraid-var\nmdState=\"STARTED\"\nmdResync=\"5\"\nmdResyncPos=\"900\"\n\
                  mdResyncSize=\"100\"\n@@unraid-disks\n[\"disk\u{0}1\"]\nstatus=\"DISK_DSBL\"\n\
                  [\"disk2\"]\nstatus=\"DISK_OK\"\ntemp=\"255\"\n[\"disk3\"]\ntemp=\"-300\"\n";
-    let (s, warnings) = parse_arrays(input, at());
-    let u = s.unraid.unwrap();
+    let (s, warnings) = parse_arrays(&crate::probes::sections::mark(input, "n0nce"), "n0nce", at());
+    let u = s.unwrap().unraid.unwrap();
     assert_eq!(u.sync_percent, None, "900 of 100 is not a progress");
     let disks: Vec<_> = u.disks.iter().map(|d| (d.name.as_str(), d.temp_c)).collect();
     assert_eq!(disks, [("disk2", None), ("disk3", None)]);
@@ -283,7 +289,7 @@ fn unraid_hostile_names_and_numbers() {
 
 #[test]
 fn nothing_present_is_an_empty_sample() {
-    assert_eq!(parse_arrays("", at()), (ArraysSample::default(), vec![]));
+    assert_eq!(marked(""), (Ok(ArraysSample::default()), vec![]));
 }
 
 #[test]
@@ -299,10 +305,10 @@ fn never_panics() {
     }
     for input in &inputs {
         for end in (0..=input.len()).filter(|i| input.is_char_boundary(*i)) {
-            let _ = parse_arrays(&input[..end], at());
+            let _ = marked(&input[..end]);
         }
     }
     let huge = "@@mdstat\n".to_string()
         + &"md1 : active raid5 a[1] b[x](F\n      9 blocks [3/2] [U_U]\n".repeat(30_000);
-    let _ = parse_arrays(&huge, at());
+    let _ = marked(&huge);
 }

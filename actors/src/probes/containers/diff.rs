@@ -15,9 +15,10 @@ use crate::events::EventKind;
 /// * not running → running → `ContainerStarted` (paused ↔ running is neither);
 /// * running/paused/restarting/created → exited/dead → `ContainerStopped` for exit code 0,
 ///   `ContainerDied` otherwise; running/paused → restarting → `ContainerDied`;
-/// * still running and restarted in between → `ContainerRestarted`: from `docker inspect`
-///   (restart count went up or the start time changed) when both snapshots have it, else
-///   from the uptime in the status text going down;
+/// * still running and restarted in between → one `ContainerRestarted` with the number of
+///   restarts: from `docker inspect` (restart count went up by that much, or the start time
+///   changed: 1) when both snapshots have it, else from the uptime in the status text going
+///   down (1);
 /// * health differs and is now known → `ContainerHealthChanged` (except the trivial
 ///   none → `starting` of a container that just started).
 ///
@@ -81,8 +82,10 @@ fn transition(prev: &Container, cur: &Container, events: &mut Vec<EventKind>) {
         events.push(exit_event(cur));
     } else if cur.state == "restarting" && prev.is_running() {
         events.push(died(cur));
-    } else if cur.is_running() && prev.is_running() && restarted(prev, cur) {
-        events.push(EventKind::ContainerRestarted { container: container() });
+    } else if let Some(restarts) =
+        restarted(prev, cur).filter(|_| cur.is_running() && prev.is_running())
+    {
+        events.push(EventKind::ContainerRestarted { container: container(), restarts });
     }
 
     let trivial_start = prev.health.is_none() && cur.health.as_deref() == Some("starting");
@@ -95,19 +98,25 @@ fn transition(prev: &Container, cur: &Container, events: &mut Vec<EventKind>) {
     }
 }
 
-/// Whether a container running in both snapshots was restarted in between: `docker inspect`
-/// says so (restart count up, or a new start time), or, as a fallback for containers not
-/// inspected, the uptime in the status text went down.
-fn restarted(prev: &Container, cur: &Container) -> bool {
+/// How often a container running in both snapshots was restarted in between, if it was:
+/// `docker inspect` says so (by how much the restart count rose, or once for a new start time
+/// with the same count, e.g. `docker restart`), or, as a fallback for containers not inspected,
+/// once when the uptime in the status text went down.
+fn restarted(prev: &Container, cur: &Container) -> Option<u64> {
     if let Some((b, n)) = prev.inspect.as_ref().zip(cur.inspect.as_ref()) {
         // The engine's own record decides when there is one on both sides.
-        return matches!((b.restart_count, n.restart_count), (Some(b), Some(n)) if n > b)
-            || matches!((&b.started_at, &n.started_at), (Some(b), Some(n)) if b != n);
+        let counted = match (b.restart_count, n.restart_count) {
+            (Some(b), Some(n)) if n > b => n - b,
+            _ => 0,
+        };
+        let new_start = matches!((&b.started_at, &n.started_at), (Some(b), Some(n)) if b != n);
+        return (counted > 0 || new_start).then_some(counted.max(1));
     }
     matches!(
         (super::status::uptime_secs(&prev.status), super::status::uptime_secs(&cur.status)),
         (Some(before), Some(now)) if now < before
     )
+    .then_some(1)
 }
 
 fn died(cur: &Container) -> EventKind {

@@ -51,8 +51,7 @@ fn inspect_from(obj: &Value) -> Inspect {
     let state = obj.get("State");
     let text =
         |v: Option<&Value>| v.and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
-    // The engine prints the zero time for "never".
-    let time = |key: &str| text(state.and_then(|s| s.get(key))).filter(|t| !t.starts_with("0001-"));
+    let time = |key: &str| engine_time(text(state.and_then(|s| s.get(key))));
     let policy = obj.get("HostConfig").and_then(|h| h.get("RestartPolicy"));
     let restart_policy = text(policy.and_then(|p| p.get("Name"))).map(|name| {
         match policy.and_then(|p| p.get("MaximumRetryCount")).and_then(Value::as_u64) {
@@ -114,23 +113,48 @@ pub fn depends_on(label: Option<&String>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Whether `cur` must be inspected this poll: it is new, its state, image, health or exit code
-/// changed, its uptime went down, it is restarting, or it has never been inspected.
+/// A start or finish time as the engine prints it (RFC 3339), or `None`: for the zero time
+/// the engine prints for "never", and for anything that is not a time (garbage is never kept,
+/// so it cannot fake or hide a restart).
+pub(super) fn engine_time(t: Option<String>) -> Option<String> {
+    t.filter(|t| !t.starts_with("0001-") && DateTime::parse_from_rfc3339(t).is_ok())
+}
+
+/// How far apart, in seconds, docker's uptime text and our poll times may be: the commands of
+/// two polls do not run exactly at their polls' `observed_at`.
+pub const UPTIME_SLACK_SECS: u64 = 5;
+
+/// Whether `cur` must be inspected this poll: it is new, has no inspect data (never inspected,
+/// or its inspect failed or vanished), runs without a known start time, its state, image,
+/// health or exit code changed, it is restarting, or its uptime says it was restarted.
 ///
-/// The status text alone is not compared: its uptime changes at every poll.
-pub fn needs_inspect(prev: Option<&Container>, cur: &Container) -> bool {
+/// `elapsed_secs` is the time since the previous poll: an uptime that grew less than that (by
+/// the ranges docker's rounded text allows) means a restart in between, e.g. `Up 3 minutes`
+/// at both polls around a 10-minute outage. The status text alone is not compared: its uptime
+/// changes at every poll.
+pub fn needs_inspect(prev: Option<&Container>, cur: &Container, elapsed_secs: Option<u64>) -> bool {
     let Some(prev) = prev else { return true };
+    let Some(inspect) = &prev.inspect else { return true };
+    let status = super::status::uptime_secs;
     let uptime_dropped = matches!(
-        (super::status::uptime_secs(&prev.status), super::status::uptime_secs(&cur.status)),
+        (status(&prev.status), status(&cur.status)),
         (Some(before), Some(now)) if now < before
     );
-    prev.inspect.is_none()
+    let range = super::status::uptime_range;
+    let grew_too_little = match (range(&prev.status), range(&cur.status), elapsed_secs) {
+        (Some((before, _)), Some((_, now)), Some(elapsed)) => {
+            now.saturating_add(UPTIME_SLACK_SECS) <= before.saturating_add(elapsed)
+        }
+        _ => false,
+    };
+    (cur.is_running() && inspect.started_at.is_none())
         || prev.state != cur.state
         || prev.image != cur.image
         || prev.health != cur.health
         || prev.exit_code != cur.exit_code
         || cur.state == "restarting"
         || uptime_dropped
+        || grew_too_little
 }
 
 #[cfg(test)]

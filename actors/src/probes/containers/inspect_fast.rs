@@ -87,8 +87,7 @@ pub fn parse(output: &str) -> Option<HashMap<String, Inspect>> {
     let mut found = HashMap::with_capacity(list.len());
     for raw in list.into_iter().filter(|r| !r.id.is_empty()) {
         let state = raw.state;
-        // The engine prints the zero time for "never".
-        let time = |t: Option<String>| non_empty(t).filter(|t| !t.starts_with("0001-"));
+        let time = |t: Option<String>| super::inspect::engine_time(non_empty(t));
         let (oom_killed, started_at, finished_at) = match state {
             Some(s) => (s.oom_killed, time(s.started_at), time(s.finished_at)),
             None => (None, None, None),

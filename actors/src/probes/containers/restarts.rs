@@ -49,10 +49,13 @@ impl RestartTracker {
                 let now = cur.inspect.as_ref()?.restart_count?;
                 Some(now.saturating_sub(before))
             });
-            let seen = changes.iter().any(|e| {
-                matches!(e, EventKind::ContainerRestarted { container } if container.id == cur.id)
+            let seen = changes.iter().find_map(|e| match e {
+                EventKind::ContainerRestarted { container, restarts } if container.id == cur.id => {
+                    Some(*restarts)
+                }
+                _ => None,
             });
-            let n = counted.unwrap_or(0).max(u64::from(seen));
+            let n = counted.unwrap_or(0).max(seen.unwrap_or(0));
             let history = self.by_id.entry(cur.id.clone()).or_default();
             if n > 0 {
                 history.restarts.push_back((at, n));

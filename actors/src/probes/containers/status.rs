@@ -26,6 +26,40 @@ pub fn uptime_secs(status: &str) -> Option<u64> {
     human_duration_secs(text)
 }
 
+/// The range `[low, high)` of uptimes, in seconds, that docker prints as the `Up <duration>…`
+/// of `status`: go-units' `HumanDuration` truncates to seconds and minutes, rounds to hours
+/// (so `5 hours` is 4.5 h to 5.5 h), and days, weeks and months are whole rounded hours
+/// divided down; years truncate again.
+pub fn uptime_range(status: &str) -> Option<(u64, u64)> {
+    let rest = status.strip_prefix("Up ")?;
+    let text = rest.split_once(" (").map_or(rest, |(d, _)| d).trim();
+    const HOUR: u64 = 3600;
+    const HALF: u64 = HOUR / 2;
+    let range = match text {
+        "Less than a second" => (0, 1),
+        "About a minute" => (60, 120),
+        "About an hour" => (HOUR, HOUR + HALF),
+        _ => {
+            let (n, unit) = text.split_once(' ')?;
+            let n: u64 = n.parse().ok()?;
+            let next = n.checked_add(1)?;
+            let (per, rounded) = match unit.trim_end_matches('s') {
+                "second" => (1, false),
+                "minute" => (60, false),
+                "hour" => (HOUR, true),
+                "day" => (24 * HOUR, true),
+                "week" => (7 * 24 * HOUR, true),
+                "month" => (30 * 24 * HOUR, true),
+                "year" => (365 * 24 * HOUR, false),
+                _ => return None,
+            };
+            let (low, high) = (n.checked_mul(per)?, next.checked_mul(per)?);
+            if rounded { (low.saturating_sub(HALF), high - HALF) } else { (low, high) }
+        }
+    };
+    Some(range)
+}
+
 /// Seconds in a go-units `HumanDuration` string (`Less than a second`, `5 seconds`,
 /// `About a minute`, `3 minutes`, `About an hour`, `12 hours`, `4 days`, `3 weeks`,
 /// `5 months`, `2 years`).
@@ -75,6 +109,20 @@ mod tests {
         assert_eq!(exit_code("Up 8 seconds"), None);
         assert_eq!(exit_code("Exited (x"), None);
         assert_eq!(exit_code("Created"), None);
+    }
+
+    #[test]
+    fn uptime_ranges() {
+        assert_eq!(uptime_range("Up Less than a second"), Some((0, 1)));
+        assert_eq!(uptime_range("Up 13 seconds (health: starting)"), Some((13, 14)));
+        assert_eq!(uptime_range("Up About a minute"), Some((60, 120)));
+        assert_eq!(uptime_range("Up 3 minutes"), Some((180, 240)));
+        assert_eq!(uptime_range("Up About an hour"), Some((3600, 5400)));
+        assert_eq!(uptime_range("Up 5 hours (Paused)"), Some((16_200, 19_800)));
+        assert_eq!(uptime_range("Up 3 days"), Some((257_400, 343_800)));
+        assert_eq!(uptime_range("Up 2 years"), Some((63_072_000, 94_608_000)));
+        assert_eq!(uptime_range("Up 99999999999999999 years"), None);
+        assert_eq!(uptime_range("Exited (0) 3 hours ago"), None);
     }
 
     #[test]

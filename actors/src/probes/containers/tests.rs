@@ -204,9 +204,12 @@ pub(super) fn render_events(events: &[EventKind]) -> String {
                     container.image
                 )
             }
+            EventKind::ContainerRestarted { container, restarts } if *restarts != 1 => {
+                format!("{} {} x{restarts}", e.type_name(), container.name)
+            }
             EventKind::ContainerCreated { container }
             | EventKind::ContainerStarted { container }
-            | EventKind::ContainerRestarted { container }
+            | EventKind::ContainerRestarted { container, .. }
             | EventKind::ContainerRemoved { container } => {
                 format!("{} {}", e.type_name(), container.name)
             }

@@ -24,7 +24,7 @@ pub use scan::{ScanEntry, parse_scan};
 use crate::command;
 use crate::events::EventKind;
 
-use super::{PollContext, Probe, ProbeError, Warning};
+use super::{PollContext, PollWarnings, Probe, ProbeError, Warning};
 
 /// Polls SMART health of every drive without waking sleeping ones.
 #[derive(Debug, Default)]
@@ -46,17 +46,10 @@ impl Probe for DrivesProbe {
     /// Returns `[DriveHealthSampled, changes…]` with every drive that could be read; drives
     /// that could not (rejected name, open failure) are skipped with a logged warning.
     async fn poll(&mut self, ctx: &PollContext<'_>) -> Result<Vec<EventKind>, ProbeError> {
-        let out = ctx.run_ok(&command::smartctl_scan(ctx.sudo)).await?;
-        let (entries, warnings) = parse_scan(&out.stdout, ctx.observed_at);
-        log_warnings(&warnings);
-
-        let mut drives = Vec::with_capacity(entries.len());
-        for entry in entries {
-            match read_drive(ctx, &entry).await? {
-                Ok(drive) => drives.push(drive),
-                Err(warning) => log_warnings(&[warning]),
-            }
-        }
+        let mut log = PollWarnings::new("drives");
+        let result = read_drives(ctx, &mut log).await;
+        log.log();
+        let drives = result?;
         let changes = self.tracker.observe(&drives);
         let mut events = vec![EventKind::DriveHealthSampled { drives }];
         events.extend(changes);
@@ -64,11 +57,41 @@ impl Probe for DrivesProbe {
     }
 }
 
+/// Scans and reads every drive. Unreadable (non-JSON) output of the scan or of any drive
+/// fails the poll: a sample without a drive we could not read would make it vanish.
+async fn read_drives(
+    ctx: &PollContext<'_>,
+    log: &mut PollWarnings,
+) -> Result<Vec<Drive>, ProbeError> {
+    let cmd = command::smartctl_scan(ctx.sudo);
+    let out = ctx.run_ok(&cmd).await?;
+    let (entries, warnings) = parse_scan(&out.stdout, ctx.observed_at);
+    log.add(cmd.name, &out.stdout, &warnings);
+    if let Some(detail) = not_json(&out.stdout) {
+        return Err(ProbeError::Output { command: cmd.name, detail });
+    }
+    let mut drives = Vec::with_capacity(entries.len());
+    for entry in entries {
+        match read_drive(ctx, &entry, log).await? {
+            Ok(drive) => drives.push(drive),
+            Err(warning) => log.add("smartctl_info", "", &[warning]),
+        }
+    }
+    Ok(drives)
+}
+
+/// Why `output` is not smartctl's JSON, if it is not.
+fn not_json(output: &str) -> Option<String> {
+    let e = serde_json::from_str::<serde::de::IgnoredAny>(output).err()?;
+    Some(format!("not smartctl JSON: {e}"))
+}
+
 /// Reads one drive. The outer error is a transport failure (fails the poll); the inner one
 /// is a reason to skip this drive.
 async fn read_drive(
     ctx: &PollContext<'_>,
     entry: &ScanEntry,
+    log: &mut PollWarnings,
 ) -> Result<Result<Drive, Warning>, ProbeError> {
     let skip = |why: String| Ok(Err(Warning::general(format!("{}: {why}", entry.name))));
     let Some(cmd) = command::smartctl_info(ctx.sudo, &entry.name, entry.dev_type.as_deref()) else {
@@ -78,9 +101,15 @@ async fn read_drive(
     let (drive, warnings) = judge_report(&out.stdout, &out.stderr, out.status, ctx.observed_at);
     let mut drive = match drive {
         Ok(drive) => drive,
+        // Output that is not JSON at all (and not a refused command line) is garbage: the
+        // poll fails and the previous sample stands, so a failing drive cannot vanish.
+        Err(_) if out.status >= 0 && out.status & 1 == 0 && not_json(&out.stdout).is_some() => {
+            let detail = format!("{}: {}", entry.name, not_json(&out.stdout).unwrap_or_default());
+            return Err(ProbeError::Output { command: "smartctl_info", detail });
+        }
         Err(why) => return skip(why),
     };
-    log_warnings(&warnings);
+    log.add("smartctl_info", &out.stdout, &warnings);
     if drive.device.is_empty() {
         drive.device.clone_from(&entry.name);
     }
@@ -88,10 +117,4 @@ async fn read_drive(
         drive.dev_type.clone_from(&entry.dev_type);
     }
     Ok(Ok(drive))
-}
-
-fn log_warnings(warnings: &[Warning]) {
-    for w in warnings {
-        tracing::warn!(probe = "drives", line = w.line, message = %w.message, "skipped output");
-    }
 }

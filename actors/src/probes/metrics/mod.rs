@@ -22,7 +22,7 @@ use crate::command;
 use crate::events::EventKind;
 use crate::transport::TransportError;
 
-use super::{PollContext, Probe, ProbeError};
+use super::{PollContext, PollWarnings, Probe, ProbeError};
 
 /// What `sensors -j` gave so far.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -69,16 +69,14 @@ impl Probe for MetricsProbe {
     /// Returns `[MetricsSampled]`; `cpu_percent`, `cpu_cores` and rates are empty on the first
     /// poll.
     async fn poll(&mut self, ctx: &PollContext<'_>) -> Result<Vec<EventKind>, ProbeError> {
-        let out = ctx.run_ok(&command::metrics()).await?;
-        let (parsed, warnings) = parse_metrics(&out.stdout, ctx.observed_at);
-        for w in &warnings {
-            tracing::warn!(probe = "metrics", line = w.line, message = %w.message, "skipped output");
-        }
-        if parsed.sections == 0 {
-            return Err(ProbeError::Output {
-                command: "metrics",
-                detail: "no `@@` section in the output".into(),
-            });
+        let cmd = command::metrics();
+        let out = ctx.run_ok(&cmd).await?;
+        let (parsed, warnings) = parse_metrics(&out.stdout, cmd.section_nonce(), ctx.observed_at);
+        let mut log = PollWarnings::new("metrics");
+        log.add("metrics", &out.stdout, &warnings);
+        log.log();
+        if let Some(detail) = parsed.unusable {
+            return Err(ProbeError::Output { command: "metrics", detail });
         }
         let mut sample = parsed.sample;
         if let Some(previous) = &self.previous {

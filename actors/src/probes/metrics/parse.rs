@@ -1,14 +1,14 @@
-//! Parser for the `metrics` catalogue command: `@@stat`, `@@meminfo`, `@@loadavg`, `@@uptime`,
-//! `@@netdev`, `@@diskstats`, `@@procs` and `@@df` sections, each the raw content of its
-//! `/proc` file, the process count or `df -PB1`.
+//! Parser for the `metrics` catalogue command: `stat`, `meminfo`, `loadavg`, `uptime`,
+//! `netdev`, `diskstats`, `procs` and `df` sections, each the raw content of its `/proc` file,
+//! the process count or `df -PB1`.
 
 use chrono::{DateTime, Utc};
 
 use super::df::{DfLine, parse_df_line};
 use super::io::{parse_diskstats_line, parse_netdev_line};
 use super::model::{CpuTimes, MetricsSample};
-use crate::probes::Warning;
 use crate::probes::sane::within;
+use crate::probes::{Warning, sections};
 
 /// A parsed `metrics` output: the sample (without `cpu_percent`, per-core usage and rates,
 /// which need the previous poll) and the raw counters.
@@ -22,13 +22,16 @@ pub struct ParsedMetrics {
     pub cores: Vec<(u32, CpuTimes)>,
     /// Seconds since boot with the kernel's 1/100 s precision, the clock of every rate.
     pub uptime: Option<f64>,
-    /// How many known `@@` sections were found (0 means the output is unusable).
+    /// How many known sections were found.
     pub sections: usize,
+    /// Why the output cannot be used as a sample, if it cannot: a section is missing (cut
+    /// short), mostly unreadable, or a figure every Linux has (cpu, memory, load, uptime,
+    /// processes) could not be read.
+    pub unusable: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
 enum Section {
-    None,
     Stat,
     Meminfo,
     Loadavg,
@@ -37,103 +40,154 @@ enum Section {
     DiskStats,
     Procs,
     Df,
-    Unknown,
 }
 
-/// Parses the sectioned output of the `metrics` command.
-pub fn parse_metrics(output: &str, _observed_at: DateTime<Utc>) -> (ParsedMetrics, Vec<Warning>) {
+/// Parses the sectioned output of the `metrics` command, whose markers carry `nonce`.
+pub fn parse_metrics(
+    output: &str,
+    nonce: &str,
+    _observed_at: DateTime<Utc>,
+) -> (ParsedMetrics, Vec<Warning>) {
     let mut parsed = ParsedMetrics::default();
     let mut warnings = Vec::new();
-    let mut section = Section::None;
     let mut mem = Meminfo::default();
-    for (i, line) in output.lines().enumerate() {
-        let n = i + 1;
-        if let Some(name) = line.strip_prefix("@@") {
-            section = match name.trim() {
-                "stat" => Section::Stat,
-                "meminfo" => Section::Meminfo,
-                "loadavg" => Section::Loadavg,
-                "uptime" => Section::Uptime,
-                "netdev" => Section::NetDev,
-                "diskstats" => Section::DiskStats,
-                "procs" => Section::Procs,
-                "df" => Section::Df,
-                other => {
-                    warnings.push(Warning::at(n, format!("unknown section `@@{other}`")));
-                    Section::Unknown
-                }
-            };
-            if section != Section::Unknown {
-                parsed.sections += 1;
-            }
-            continue;
+    let (preamble, sections) = sections::split(output, nonce);
+    for (i, line) in preamble.iter().enumerate() {
+        if !line.trim().is_empty() {
+            warnings.push(Warning::at(i + 1, "output before the first section"));
         }
-        let s = &mut parsed.sample;
-        match section {
-            Section::Stat => {
-                if line.starts_with("cpu ") {
-                    parsed.cpu = parse_cpu_line(line);
-                    if parsed.cpu.is_none() {
-                        warnings.push(Warning::at(n, "unreadable aggregate cpu line"));
-                    }
-                } else if let Some(rest) = line.strip_prefix("cpu") {
-                    let core = rest.split_whitespace().next().and_then(|c| c.parse::<u32>().ok());
-                    match (core, parse_cpu_line(line)) {
-                        (Some(core), Some(times)) => parsed.cores.push((core, times)),
-                        _ => warnings.push(Warning::at(n, "unreadable per-core cpu line")),
-                    }
-                }
+    }
+    for sec in &sections {
+        let section = match sec.name {
+            "stat" => Section::Stat,
+            "meminfo" => Section::Meminfo,
+            "loadavg" => Section::Loadavg,
+            "uptime" => Section::Uptime,
+            "netdev" => Section::NetDev,
+            "diskstats" => Section::DiskStats,
+            "procs" => Section::Procs,
+            "df" => Section::Df,
+            other => {
+                let at = sec.first_line - 1;
+                warnings.push(Warning::at(at, format!("unknown section `{other}`")));
+                continue;
             }
-            Section::Meminfo => mem.line(line),
-            Section::Loadavg => {
-                // A load average is a finite, non-negative number (`NaN`, `-1` are not).
-                let mut it = line
-                    .split_whitespace()
-                    .map(|w| w.parse::<f64>().ok().and_then(|v| within(v, 0.0, f64::MAX)));
-                (s.load1, s.load5, s.load15) =
-                    (it.next().flatten(), it.next().flatten(), it.next().flatten());
-                if s.load15.is_none() {
-                    warnings.push(Warning::at(n, "unreadable /proc/loadavg"));
-                }
-            }
-            Section::Uptime => {
-                parsed.uptime = line
-                    .split_whitespace()
-                    .next()
-                    .and_then(|w| w.parse::<f64>().ok())
-                    .filter(|v| v.is_finite() && *v >= 0.0);
-                s.uptime_secs = parsed.uptime.map(|v| v as u64);
-                if s.uptime_secs.is_none() {
-                    warnings.push(Warning::at(n, "unreadable /proc/uptime"));
-                }
-            }
-            Section::NetDev => match parse_netdev_line(line) {
-                Ok(Some(iface)) => s.network.push(iface),
-                Ok(None) => {}
-                Err(()) => warnings.push(Warning::at(n, "unreadable /proc/net/dev line")),
-            },
-            Section::DiskStats => match parse_diskstats_line(line) {
-                Ok(Some(disk)) => s.disks.push(disk),
-                Ok(None) => {}
-                Err(()) => warnings.push(Warning::at(n, "unreadable /proc/diskstats line")),
-            },
-            Section::Procs => {
-                s.process_count = line.trim().parse().ok();
-                if s.process_count.is_none() {
-                    warnings.push(Warning::at(n, "unreadable process count"));
-                }
-            }
-            Section::Df => match parse_df_line(line) {
-                DfLine::Real(fs) => s.filesystems.push(fs),
-                DfLine::Skipped => {}
-                DfLine::Unreadable => warnings.push(Warning::at(n, "unreadable df line")),
-            },
-            Section::None => warnings.push(Warning::at(n, "output before the first section")),
-            Section::Unknown => {}
+        };
+        parsed.sections += 1;
+        for (i, line) in sec.lines.iter().copied().enumerate() {
+            let n = sec.first_line + i;
+            parse_line(section, line, n, &mut parsed, &mut mem, &mut warnings);
         }
     }
     mem.apply(&mut parsed.sample);
+    parsed.unusable = unusable(&sections, &parsed, &warnings);
     (parsed, warnings)
+}
+
+fn unusable(
+    sections: &[sections::Section<'_>],
+    parsed: &ParsedMetrics,
+    warnings: &[Warning],
+) -> Option<String> {
+    if let Some(why) = sections::check(sections, crate::command::METRICS_SECTIONS, warnings) {
+        return Some(why);
+    }
+    let s = &parsed.sample;
+    let missing = [
+        (parsed.cpu.is_none(), "the aggregate cpu line of `stat`"),
+        (s.mem_total_bytes.is_none(), "MemTotal in `meminfo`"),
+        (s.load15.is_none(), "`loadavg`"),
+        (parsed.uptime.is_none(), "`uptime`"),
+        (s.process_count.is_none(), "the process count of `procs`"),
+    ];
+    missing.iter().find(|(gone, _)| *gone).map(|(_, what)| format!("no readable {what}"))
+}
+
+/// One body line of `section` (line `n` of the whole output).
+fn parse_line(
+    section: Section,
+    line: &str,
+    n: usize,
+    parsed: &mut ParsedMetrics,
+    mem: &mut Meminfo,
+    warnings: &mut Vec<Warning>,
+) {
+    let s = &mut parsed.sample;
+    match section {
+        Section::Stat => {
+            if line.starts_with("cpu ") {
+                parsed.cpu = parse_cpu_line(line);
+                if parsed.cpu.is_none() {
+                    warnings.push(Warning::at(n, "unreadable aggregate cpu line"));
+                }
+            } else if let Some(rest) = line.strip_prefix("cpu") {
+                let core = rest.split_whitespace().next().and_then(|c| c.parse::<u32>().ok());
+                match (core, parse_cpu_line(line)) {
+                    (Some(core), Some(times)) => parsed.cores.push((core, times)),
+                    _ => warnings.push(Warning::at(n, "unreadable per-core cpu line")),
+                }
+            } else if !is_counter_line(line) {
+                warnings.push(Warning::at(n, "expected `name number…`"));
+            }
+        }
+        Section::Meminfo => {
+            if !mem.line(line) {
+                warnings.push(Warning::at(n, "expected `Key: value [kB]`"));
+            }
+        }
+        Section::Loadavg => {
+            // A load average is a finite, non-negative number (`NaN`, `-1` are not).
+            let mut it = line
+                .split_whitespace()
+                .map(|w| w.parse::<f64>().ok().and_then(|v| within(v, 0.0, f64::MAX)));
+            (s.load1, s.load5, s.load15) =
+                (it.next().flatten(), it.next().flatten(), it.next().flatten());
+            if s.load15.is_none() {
+                warnings.push(Warning::at(n, "unreadable /proc/loadavg"));
+            }
+        }
+        Section::Uptime => {
+            parsed.uptime = line
+                .split_whitespace()
+                .next()
+                .and_then(|w| w.parse::<f64>().ok())
+                .filter(|v| v.is_finite() && *v >= 0.0);
+            s.uptime_secs = parsed.uptime.map(|v| v as u64);
+            if s.uptime_secs.is_none() {
+                warnings.push(Warning::at(n, "unreadable /proc/uptime"));
+            }
+        }
+        Section::NetDev => match parse_netdev_line(line) {
+            Ok(Some(iface)) => s.network.push(iface),
+            Ok(None) => {}
+            Err(()) => warnings.push(Warning::at(n, "unreadable /proc/net/dev line")),
+        },
+        Section::DiskStats => match parse_diskstats_line(line) {
+            Ok(Some(disk)) => s.disks.push(disk),
+            Ok(None) => {}
+            Err(()) => warnings.push(Warning::at(n, "unreadable /proc/diskstats line")),
+        },
+        Section::Procs => {
+            s.process_count = line.trim().parse().ok();
+            if s.process_count.is_none() {
+                warnings.push(Warning::at(n, "unreadable process count"));
+            }
+        }
+        Section::Df => match parse_df_line(line) {
+            DfLine::Real(fs) => s.filesystems.push(fs),
+            DfLine::Skipped => {}
+            DfLine::Unreadable => warnings.push(Warning::at(n, "unreadable df line")),
+        },
+    }
+}
+
+/// Another `/proc/stat` line: `intr 1 2…`, `ctxt 5`, `btime 1700000000`, `procs_running 2`.
+fn is_counter_line(line: &str) -> bool {
+    let mut words = line.split_whitespace();
+    let name = words.next().unwrap_or_default();
+    !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && words.next().is_some_and(|w| w.parse::<u64>().is_ok())
 }
 
 /// `cpu  user nice system idle iowait irq softirq steal guest guest_nice` (older kernels have
@@ -163,9 +217,13 @@ struct Meminfo {
 }
 
 impl Meminfo {
-    fn line(&mut self, line: &str) {
-        let Some((key, rest)) = line.split_once(':') else { return };
+    /// Reads one line; `false` when it is not `Key: value [kB]`.
+    fn line(&mut self, line: &str) -> bool {
+        let Some((key, rest)) = line.split_once(':') else { return false };
         let kb = rest.split_whitespace().next().and_then(|v| v.parse::<u64>().ok());
+        if kb.is_none() || key.is_empty() || key.contains(char::is_whitespace) {
+            return false;
+        }
         let slot = match key {
             "MemTotal" => &mut self.total,
             "MemAvailable" => &mut self.available,
@@ -174,9 +232,10 @@ impl Meminfo {
             "Cached" => &mut self.cached,
             "SwapTotal" => &mut self.swap_total,
             "SwapFree" => &mut self.swap_free,
-            _ => return,
+            _ => return true,
         };
         *slot = kb;
+        true
     }
 
     fn apply(self, s: &mut MetricsSample) {

@@ -33,6 +33,11 @@ fn round(v: Option<f64>) -> Option<f64> {
     v.map(|c| (c * 100.0).round() / 100.0)
 }
 
+/// Parses a fixture written with `@@<name>` markers, as printed with a nonce.
+fn marked(input: &str) -> (ParsedMetrics, Vec<crate::probes::Warning>) {
+    parse_metrics(&crate::probes::sections::mark(input, "n0nce"), "n0nce", at())
+}
+
 /// `key=value` on the first line, then cores, interfaces, disks and filesystems.
 fn render(s: &MetricsSample) -> String {
     let mut out = format!(
@@ -86,7 +91,7 @@ fn render(s: &MetricsSample) -> String {
 }
 
 fn check(output: &str, expected: &str) {
-    let (parsed, warnings) = parse_metrics(output, at());
+    let (parsed, warnings) = marked(output);
     assert_eq!(warnings, vec![]);
     assert_eq!(render(&parsed.sample), expected.trim());
 }
@@ -107,8 +112,8 @@ disk vda r=21139321856/464528 w=31885471744/110106 r/s=None w/s=None riops=None 
 
 #[test]
 fn cpu_percent_from_two_captures() {
-    let (a, _) = parse_metrics(FIRST, at());
-    let (b, _) = parse_metrics(SECOND, at());
+    let (a, _) = marked(FIRST);
+    let (b, _) = marked(SECOND);
     let (a, b) = (a.cpu.unwrap(), b.cpu.unwrap());
     assert_eq!(
         b.percent_since(&a).map(|c| (c * 1000.0).round() / 1000.0),
@@ -126,7 +131,7 @@ fn cpu_percent_from_two_captures() {
 fn damaged_and_old_formats() {
     let input = "junk\n@@stat\ncpu  1 2 3\n@@meminfo\nMemTotal: 100 kB\nMemFree: 10 kB\nBuffers: 5 kB\n\
                  Cached: 20 kB\n@@loadavg\n0.5 x\n@@nope\nwhatever\n@@uptime\n-1\n@@df\n/dev/sda1 1 2\n";
-    let (parsed, warnings) = parse_metrics(input, at());
+    let (parsed, warnings) = marked(input);
     assert_eq!(parsed.sample.mem_available_bytes, Some(35 * 1024), "pre-3.14 fallback");
     assert_eq!(parsed.sample.load1, Some(0.5));
     assert_eq!(parsed.cpu, None);
@@ -142,7 +147,7 @@ fn damaged_new_sections() {
                  wg0: 7 0 0 0 0 0 0 0 9 0 0 0 0 0 0 0\n@@diskstats\n 8 0 sda 1 0 2 0 3 0 4 0 0 0 0\n\
                  8 1 sda1 1 0 2 0 3 0 4 0 0 0 0\nbad\n@@procs\nmany\n@@meminfo\nSwapTotal: 10 kB\n\
                  SwapFree: 4 kB\n";
-    let (parsed, warnings) = parse_metrics(input, at());
+    let (parsed, warnings) = marked(input);
     let lines: Vec<_> = warnings.iter().map(|w| w.line.unwrap_or(0)).collect();
     assert_eq!(lines, [4, 5, 9, 14, 16]);
     assert_eq!(parsed.cores.iter().map(|(c, _)| *c).collect::<Vec<_>>(), [0]);
@@ -160,7 +165,8 @@ fn hostile_values_and_names() {
     let input = "@@loadavg\nNaN -1.5 inf 1/100 1\n@@netdev\n\
                  e\u{1b}th0: 1 0 0 0 0 0 0 0 2 0 0 0 0 0 0 0\n\
                  eth1: 1 0 0 0 0 0 0 0 2 0 0 0 0 0 0 0\n@@diskstats\n 8 0 s\u{0}da 1 0 2 0 3 0 4 0 0 0 0\n";
-    let (parsed, warnings) = parse_metrics(input, at());
+    let (parsed, warnings) =
+        parse_metrics(&crate::probes::sections::mark(input, "n0nce"), "n0nce", at());
     let s = &parsed.sample;
     assert_eq!((s.load1, s.load5, s.load15), (None, None, None));
     assert_eq!(s.network.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), ["eth1"]);
@@ -337,7 +343,7 @@ fn parser_never_panics() {
     ];
     for input in [FIRST, SECOND] {
         for (i, _) in input.char_indices() {
-            let _ = parse_metrics(&input[..i], at());
+            let _ = marked(&input[..i]);
         }
     }
     for input in [SENSORS_MULTICHIP, SENSORS_NONE, SENSORS_UNCONNECTED] {
@@ -346,8 +352,8 @@ fn parser_never_panics() {
         }
     }
     for input in &garbage {
-        let _ = parse_metrics(input, at());
+        let _ = marked(input);
         let _ = parse_sensors(input, at());
-        let _ = parse_metrics(input.get(..input.len() / 2).unwrap_or(""), at());
+        let _ = marked(input.get(..input.len() / 2).unwrap_or(""));
     }
 }

@@ -10,7 +10,8 @@ pub use parse::{FailedUnit, parse_failed_units};
 use crate::command;
 use crate::events::EventKind;
 
-use super::{PollContext, Probe, ProbeError};
+use super::sections::Section;
+use super::{PollContext, PollWarnings, Probe, ProbeError};
 
 /// Polls the failed systemd units and reports units that failed or recovered since the
 /// previous poll.
@@ -39,8 +40,13 @@ impl Probe for ServicesProbe {
     async fn poll(&mut self, ctx: &PollContext<'_>) -> Result<Vec<EventKind>, ProbeError> {
         let out = ctx.run_ok(&command::failed_units()).await?;
         let (failed, warnings) = parse_failed_units(&out.stdout, ctx.observed_at);
-        for w in &warnings {
-            tracing::warn!(probe = "services", line = w.line, message = %w.message, "skipped output");
+        let mut log = PollWarnings::new("services");
+        log.add("failed_units", &out.stdout, &warnings);
+        log.log();
+        if let Some(detail) =
+            Section::whole("failed_units", &out.stdout).mostly_unreadable(&warnings)
+        {
+            return Err(ProbeError::Output { command: "failed_units", detail });
         }
         let mut events = vec![EventKind::ServicesSampled { failed: failed.clone() }];
         events.extend(diff(self.previous.as_deref().unwrap_or_default(), &failed));

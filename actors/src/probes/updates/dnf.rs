@@ -19,8 +19,16 @@ pub fn packages(
     security: &[(usize, &str)],
     warnings: &mut Vec<Warning>,
 ) -> Vec<Package> {
-    let secure: HashSet<(&str, &str)> =
-        security.iter().filter_map(|(_, l)| l.split_whitespace().last().and_then(nevra)).collect();
+    let mut secure: HashSet<(&str, &str)> = HashSet::new();
+    for &(n, line) in security {
+        match line.split_whitespace().last().and_then(nevra) {
+            Some(package) => {
+                secure.insert(package);
+            }
+            None if line.starts_with("Last metadata expiration") => {}
+            None => warnings.push(Warning::at(n, "expected `advisory severity package`")),
+        }
+    }
     let mut packages = Vec::new();
     let mut pending: Option<(usize, &str)> = None;
     for &(n, line) in lines {

@@ -10,12 +10,12 @@ mod parse;
 #[cfg(test)]
 mod tests;
 
-pub use parse::{Package, Upgradable, parse_upgradable};
+pub use parse::{NO_MANAGER, Package, Upgradable, parse_upgradable};
 
 use crate::command;
 use crate::events::EventKind;
 
-use super::{PollContext, Probe, ProbeError};
+use super::{PollContext, PollWarnings, Probe, ProbeError};
 
 /// Polls the upgradable packages and says when updates become available.
 #[derive(Debug, Default)]
@@ -38,17 +38,15 @@ impl Probe for UpdatesProbe {
     /// Returns `[UpdatesSampled]`, plus `UpdatesAvailable` when the count went from 0 (or
     /// unknown, on the first poll) to more, or the security count rose.
     async fn poll(&mut self, ctx: &PollContext<'_>) -> Result<Vec<EventKind>, ProbeError> {
-        let out = ctx.run_ok(&command::upgradable()).await?;
-        let (parsed, warnings) = parse_upgradable(&out.stdout, ctx.observed_at);
-        for w in &warnings {
-            tracing::warn!(probe = "updates", line = w.line, message = %w.message, "skipped output");
-        }
-        let Some(Upgradable { manager, packages }) = parsed else {
-            return Err(ProbeError::Output {
-                command: "upgradable",
-                detail: "no supported package manager (apt, dnf, pacman) on the device".into(),
-            });
-        };
+        let cmd = command::upgradable();
+        let out = ctx.run_ok(&cmd).await?;
+        let (parsed, warnings) =
+            parse_upgradable(&out.stdout, cmd.section_nonce(), ctx.observed_at);
+        let mut log = PollWarnings::new("updates");
+        log.add("upgradable", &out.stdout, &warnings);
+        log.log();
+        let Upgradable { manager, packages } =
+            parsed.map_err(|detail| ProbeError::Output { command: "upgradable", detail })?;
         let count = u32::try_from(packages.len()).unwrap_or(u32::MAX);
         let security = packages.iter().filter(|p| p.security).count();
         let security_count = u32::try_from(security).unwrap_or(u32::MAX);

@@ -1,12 +1,12 @@
-//! Output of the `upgradable` command: an `@@apt`, `@@dnf` (+ `@@dnf-security`) or `@@pacman`
-//! marker line, then that manager's list; `@@none` when the device has none of them.
+//! Output of the `upgradable` command: an `apt`, `dnf` (+ `dnf-security`) or `pacman` section,
+//! that manager's list; a `none` section when the device has none of them.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::dnf;
-use crate::probes::Warning;
 use crate::probes::sane::{clean_name, shown};
+use crate::probes::{Warning, sections};
 
 /// One upgradable package.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,7 +38,6 @@ pub struct Upgradable {
 
 #[derive(Clone, Copy, PartialEq)]
 enum Section {
-    None,
     Apt,
     Dnf,
     DnfSecurity,
@@ -46,60 +45,76 @@ enum Section {
     Other,
 }
 
-/// Parses the `upgradable` output; `None` when no package manager section was found.
+/// What [`parse_upgradable`] answers when the device has no package manager it knows.
+pub const NO_MANAGER: &str = "no supported package manager (apt, dnf, pacman) on the device";
+
+/// Parses the `upgradable` output, whose markers carry `nonce`. An error says why there is
+/// no list: [`NO_MANAGER`], no manager section (cut short), or a mostly unreadable section.
 pub fn parse_upgradable(
     output: &str,
+    nonce: &str,
     _observed_at: DateTime<Utc>,
-) -> (Option<Upgradable>, Vec<Warning>) {
+) -> (Result<Upgradable, String>, Vec<Warning>) {
     let mut warnings = Vec::new();
     let mut manager = None;
+    let mut none = false;
     let mut packages = Vec::new();
     let mut dnf_lines = Vec::new();
     let mut security = Vec::new();
-    let mut section = Section::None;
-    for (i, line) in output.lines().enumerate() {
-        let n = i + 1;
-        if let Some(name) = line.strip_prefix("@@") {
-            section = match name.trim() {
-                "apt" => Section::Apt,
-                "dnf" => Section::Dnf,
-                "dnf-security" => Section::DnfSecurity,
-                "pacman" => Section::Pacman,
-                _ => Section::Other,
-            };
-            manager = match section {
-                Section::Apt => Some("apt"),
-                Section::Dnf => Some("dnf"),
-                Section::Pacman => Some("pacman"),
-                _ => manager,
-            };
-            continue;
+    let (preamble, sections) = sections::split(output, nonce);
+    for (i, line) in preamble.iter().enumerate() {
+        if !line.trim().is_empty() {
+            warnings.push(Warning::at(i + 1, "output before the first section"));
         }
-        if line.trim().is_empty() {
-            continue;
-        }
-        match section {
-            Section::Apt => match apt_line(line).and_then(|p| p.map(sane).transpose()) {
-                Ok(Some(p)) => packages.push(p),
-                Ok(None) => {}
-                Err(e) => warnings.push(Warning::at(n, e)),
-            },
-            Section::Pacman => match pacman_line(line).map(sane) {
-                Some(Ok(p)) => packages.push(p),
-                Some(Err(e)) => warnings.push(Warning::at(n, e)),
-                None => warnings.push(Warning::at(n, "expected `name old -> new`")),
-            },
-            Section::Dnf => dnf_lines.push((n, line)),
-            Section::DnfSecurity => security.push((n, line)),
-            Section::None => warnings.push(Warning::at(n, "output before the first section")),
-            Section::Other => {}
+    }
+    for sec in &sections {
+        let section = match sec.name {
+            "apt" => Section::Apt,
+            "dnf" => Section::Dnf,
+            "dnf-security" => Section::DnfSecurity,
+            "pacman" => Section::Pacman,
+            _ => Section::Other,
+        };
+        none |= sec.name == "none";
+        manager = match section {
+            Section::Apt => Some("apt"),
+            Section::Dnf => Some("dnf"),
+            Section::Pacman => Some("pacman"),
+            _ => manager,
+        };
+        for (i, line) in sec.lines.iter().copied().enumerate() {
+            let n = sec.first_line + i;
+            if line.trim().is_empty() {
+                continue;
+            }
+            match section {
+                Section::Apt => match apt_line(line).and_then(|p| p.map(sane).transpose()) {
+                    Ok(Some(p)) => packages.push(p),
+                    Ok(None) => {}
+                    Err(e) => warnings.push(Warning::at(n, e)),
+                },
+                Section::Pacman => match pacman_line(line).map(sane) {
+                    Some(Ok(p)) => packages.push(p),
+                    Some(Err(e)) => warnings.push(Warning::at(n, e)),
+                    None => warnings.push(Warning::at(n, "expected `name old -> new`")),
+                },
+                Section::Dnf => dnf_lines.push((n, line)),
+                Section::DnfSecurity => security.push((n, line)),
+                Section::Other => {}
+            }
         }
     }
     if manager == Some("dnf") {
         packages = dnf::packages(&dnf_lines, &security, &mut warnings);
     }
     packages.sort_by(|a, b| (&a.name, &a.arch).cmp(&(&b.name, &b.arch)));
-    (manager.map(|manager| Upgradable { manager, packages }), warnings)
+    let result = match (manager, sections::check(&sections, &[], &warnings)) {
+        (_, Some(why)) => Err(why),
+        (Some(manager), None) => Ok(Upgradable { manager, packages }),
+        (None, None) if none => Err(NO_MANAGER.to_string()),
+        (None, None) => Err("no package manager section (output cut short?)".to_string()),
+    };
+    (result, warnings)
 }
 
 /// `p` if its name, versions, architecture and repository are names (no control bytes, at

@@ -21,6 +21,11 @@ fn at() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 13, 0, 0).unwrap()
 }
 
+/// Parses a fixture written with `@@<name>` markers, as printed with a nonce.
+fn marked(input: &str) -> (Result<Upgradable, String>, Vec<crate::probes::Warning>) {
+    parse_upgradable(&crate::probes::sections::mark(input, "n0nce"), "n0nce", at())
+}
+
 fn render(p: &Package) -> String {
     format!(
         "{} {} {} -> {} {}{}",
@@ -35,7 +40,7 @@ fn render(p: &Package) -> String {
 
 /// Checks the manager, the package count, the security count and the first `expected` lines.
 fn check(output: &str, manager: &str, count: usize, security: usize, expected: &str) {
-    let (parsed, warnings) = parse_upgradable(output, at());
+    let (parsed, warnings) = marked(output);
     assert_eq!(warnings, vec![]);
     let parsed = parsed.expect("a manager");
     assert_eq!(parsed.manager, manager);
@@ -107,20 +112,24 @@ openssl - 3.3.1-1 -> 3.3.1-2 -",
 
 #[test]
 fn no_manager_and_bad_lines() {
-    assert_eq!(parse_upgradable(NONE, at()), (None, vec![]));
+    assert_eq!(marked(NONE), (Err(NO_MANAGER.into()), vec![]));
     let input = "junk\n@@apt\nListing...\nfoo/stable 1 amd64\nbar 1 amd64 [upgradable from: 0]\n\
-                 ok/x-security 2 all [upgradable from: 1]\n@@pacman\nbad line\n";
-    let (parsed, warnings) = parse_upgradable(input, at());
+                 ok/x-security 2 all [upgradable from: 1]\n@@pacman\nbad line\nzz 1 -> 2\n";
+    let (parsed, warnings) = marked(input);
     let parsed = parsed.unwrap();
     assert_eq!(parsed.manager, "pacman", "the last manager section wins");
     assert_eq!(
         parsed.packages.iter().map(render).collect::<Vec<_>>(),
-        ["ok all 1 -> 2 x-security SECURITY"]
+        ["ok all 1 -> 2 x-security SECURITY", "zz - 1 -> 2 -"]
     );
     let lines: Vec<_> = warnings.iter().map(|w| w.line).collect();
     assert_eq!(lines, [Some(1), Some(4), Some(5), Some(8)]);
-    let (_, warnings) = parse_upgradable("@@dnf\nlonely.noarch\n@@dnf-security\n", at());
+    let (parsed, warnings) = marked("@@dnf\nlonely.noarch\n@@dnf-security\n");
     assert_eq!(warnings.len(), 1);
+    assert_eq!(parsed, Err("`dnf`: 1 of 1 lines unreadable".into()), "mostly unreadable");
+    let (parsed, _) = marked("@@pacman\nbad line\n");
+    assert_eq!(parsed, Err("`pacman`: 1 of 1 lines unreadable".into()));
+    assert_eq!(marked("").0, Err("no package manager section (output cut short?)".into()));
 }
 
 /// Package names and versions with control bytes or over 256 bytes refuse their line, for
@@ -130,23 +139,30 @@ fn hostile_package_names() {
     let long = "p".repeat(5 << 20);
     let apt = format!(
         "@@apt\nba\u{0}d/stable 2 amd64 [upgradable from: 1]\n{long}/stable 2 amd64 [upgradable from: 1]\n\
-         ok/stable 2 amd64 [upgradable from: 1\u{1b}]\nfine/stable 2 amd64 [upgradable from: 1]\n"
+         ok/stable 2 amd64 [upgradable from: 1\u{1b}]\nfine/stable 2 amd64 [upgradable from: 1]\n\
+         a/stable 2 amd64 [upgradable from: 1]\nb/stable 2 amd64 [upgradable from: 1]\n\
+         c/stable 2 amd64 [upgradable from: 1]\n"
     );
-    let (parsed, warnings) = parse_upgradable(&apt, at());
+    let (parsed, warnings) =
+        parse_upgradable(&crate::probes::sections::mark(&apt, "n0nce"), "n0nce", at());
     let names: Vec<_> = parsed.unwrap().packages.into_iter().map(|p| p.name).collect();
-    assert_eq!(names, ["fine"]);
+    // Three hostile lines among seven: refused one by one, the rest kept.
+    assert_eq!(names, ["a", "b", "c", "fine"]);
     assert_eq!(warnings.iter().map(|w| w.line).collect::<Vec<_>>(), [Some(2), Some(3), Some(4)]);
     assert!(warnings.iter().all(|w| w.message.len() < 300), "{warnings:?}");
     let pacman = "@@pacman\nb\u{7}ad 1 -> 2\ngood 1 -> 2\n";
-    let (parsed, warnings) = parse_upgradable(pacman, at());
+    let (parsed, warnings) =
+        parse_upgradable(&crate::probes::sections::mark(pacman, "n0nce"), "n0nce", at());
     assert_eq!(parsed.unwrap().packages.len(), 1);
     assert_eq!(warnings.len(), 1);
     let dnf = format!(
-        "@@dnf\n{long}.x86_64 1.0-1 baseos\ngood.x86_64 1.0-1 base\u{0}os\nfine.noarch 2-1 appstream\n"
+        "@@dnf\n{long}.x86_64 1.0-1 baseos\ngood.x86_64 1.0-1 base\u{0}os\nfine.noarch 2-1 appstream\n\
+         a.noarch 2-1 appstream\nb.noarch 2-1 appstream\n"
     );
-    let (parsed, warnings) = parse_upgradable(&dnf, at());
+    let (parsed, warnings) =
+        parse_upgradable(&crate::probes::sections::mark(&dnf, "n0nce"), "n0nce", at());
     let names: Vec<_> = parsed.unwrap().packages.into_iter().map(|p| p.name).collect();
-    assert_eq!(names, ["fine"]);
+    assert_eq!(names, ["a", "b", "fine"]);
     assert_eq!(warnings.len(), 2);
 }
 
@@ -222,10 +238,10 @@ fn parser_never_panics() {
     ];
     for input in [APT, DNF, DNF_WRAPPED, PACMAN] {
         for (i, _) in input.char_indices() {
-            let _ = parse_upgradable(&input[..i], at());
+            let _ = marked(&input[..i]);
         }
     }
     for input in &garbage {
-        let _ = parse_upgradable(input, at());
+        let _ = marked(input);
     }
 }

@@ -16,7 +16,7 @@ pub use parse::{Vm, parse_dominfo, parse_names};
 use crate::command;
 use crate::events::EventKind;
 
-use super::{PollContext, Probe, ProbeError};
+use super::{PollContext, PollWarnings, Probe, ProbeError};
 
 /// Polls libvirt domains and reports state changes since the previous poll.
 #[derive(Debug, Default)]
@@ -37,27 +37,10 @@ impl Probe for VmsProbe {
 
     /// Returns `[VmsSampled, changes…]`; the first poll has no changes.
     async fn poll(&mut self, ctx: &PollContext<'_>) -> Result<Vec<EventKind>, ProbeError> {
-        let out = ctx.run_ok(&command::virsh_list()).await?;
-        let (names, _) = parse_names(&out.stdout, ctx.observed_at);
-        let (cmd, rejected) = command::virsh_dominfo(&names);
-        for name in rejected {
-            tracing::warn!(
-                probe = "vms",
-                vm = name,
-                "skipped a VM whose name is not safe to pass to virsh"
-            );
-        }
-        let vms = match cmd {
-            Some(cmd) => {
-                let out = ctx.run_ok(&cmd).await?;
-                let (vms, warnings) = parse_dominfo(&out.stdout, ctx.observed_at);
-                for w in &warnings {
-                    tracing::warn!(probe = "vms", line = w.line, message = %w.message, "skipped output");
-                }
-                vms
-            }
-            None => Vec::new(),
-        };
+        let mut log = PollWarnings::new("vms");
+        let result = read_vms(ctx, &mut log).await;
+        log.log();
+        let vms = result?;
         let changes = match &self.previous {
             Some(previous) => diff(previous, &vms),
             None => Vec::new(),
@@ -68,6 +51,44 @@ impl Probe for VmsProbe {
         events.extend(changes);
         Ok(events)
     }
+}
+
+/// Lists the VMs and reads each one's `dominfo`, in batches. A poll fails when the list is
+/// mostly names we refuse, or a batch fails, is cut short or mostly unreadable.
+async fn read_vms(ctx: &PollContext<'_>, log: &mut PollWarnings) -> Result<Vec<Vm>, ProbeError> {
+    let out = ctx.run_ok(&command::virsh_list()).await?;
+    let (names, refused) = parse_names(&out.stdout, ctx.observed_at);
+    log.add("virsh_list", &out.stdout, &refused);
+    let (batches, rejected) = command::virsh_dominfo(&names);
+    for name in &rejected {
+        let name: String = name.chars().take(120).collect();
+        log.note(
+            "virsh_list",
+            format!("skipped a VM whose name is not safe to pass to virsh: {name:?}"),
+        );
+    }
+    let (bad, total) = (rejected.len() + refused.len(), names.len() + refused.len());
+    if bad * 2 > total {
+        let detail = format!("{bad} of {total} VM names unreadable");
+        return Err(ProbeError::Output { command: "virsh_list", detail });
+    }
+    let mut vms = Vec::with_capacity(names.len());
+    for (cmd, batch) in batches {
+        let out = ctx.run_ok(&cmd).await?;
+        let (found, warnings) = parse_dominfo(&out.stdout, cmd.section_nonce(), ctx.observed_at);
+        log.add("virsh_dominfo", &out.stdout, &warnings);
+        let sections = found.len() + warnings.len();
+        let detail = if sections != batch.len() {
+            format!("{sections} dominfo sections for {} VMs (output cut short?)", batch.len())
+        } else if warnings.len() * 2 > batch.len() {
+            format!("{} of {} dominfo sections unreadable", warnings.len(), batch.len())
+        } else {
+            vms.extend(found);
+            continue;
+        };
+        return Err(ProbeError::Output { command: "virsh_dominfo", detail });
+    }
+    Ok(vms)
 }
 
 /// `VmStateChanged` for every VM whose state differs, appeared (`previous: None`) or vanished

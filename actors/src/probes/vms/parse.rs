@@ -46,9 +46,14 @@ pub fn parse_names(output: &str, _observed_at: DateTime<Utc>) -> (Vec<String>, V
     (names, warnings)
 }
 
-/// The batched `dominfo` output: one `@@vm` section per domain.
-pub fn parse_dominfo(output: &str, _observed_at: DateTime<Utc>) -> (Vec<Vm>, Vec<Warning>) {
-    let (_, sections) = sections::split(output);
+/// The batched `dominfo` output, whose markers carry `nonce`: one `vm` section per domain.
+/// Each section gives either a VM or one warning.
+pub fn parse_dominfo(
+    output: &str,
+    nonce: &str,
+    _observed_at: DateTime<Utc>,
+) -> (Vec<Vm>, Vec<Warning>) {
+    let (_, sections) = sections::split(output, nonce);
     let mut vms = Vec::new();
     let mut warnings = Vec::new();
     for s in sections {

@@ -15,8 +15,13 @@ fn at() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 13, 45, 0).unwrap()
 }
 
+/// Parses a fixture written with `@@<name>` markers, as printed with a nonce.
+fn marked(input: &str) -> (Vec<Vm>, Vec<crate::probes::Warning>) {
+    parse_dominfo(&crate::probes::sections::mark(input, "n0nce"), "n0nce", at())
+}
+
 fn vms(file: &str) -> Vec<Vm> {
-    let (vms, warnings) = parse_dominfo(&read(file), at());
+    let (vms, warnings) = marked(&read(file));
     assert_eq!(warnings, vec![]);
     vms
 }
@@ -91,7 +96,7 @@ fn diff_state_changes() {
 #[test]
 fn a_vanished_domain_is_a_warning() {
     let out = "@@vm\nerror: failed to get domain 'gone'\n\n@@vm\nName: x\nState: running\n";
-    let (vms, warnings) = parse_dominfo(out, at());
+    let (vms, warnings) = marked(out);
     assert_eq!(vms.len(), 1);
     assert_eq!(warnings.len(), 1);
     assert_eq!(warnings[0].line, Some(2));
@@ -105,7 +110,8 @@ fn hostile_vm_names() {
     assert_eq!(names, ["db"]);
     assert_eq!(warnings.iter().map(|w| w.line).collect::<Vec<_>>(), [Some(1), Some(2)]);
     let out = format!("@@vm\nName: {long}\nState: running\n@@vm\nName: ok\nState: shut off\n");
-    let (vms, warnings) = parse_dominfo(&out, at());
+    let (vms, warnings) =
+        parse_dominfo(&crate::probes::sections::mark(&out, "n0nce"), "n0nce", at());
     assert_eq!(vms.iter().map(|v| v.name.as_str()).collect::<Vec<_>>(), ["ok"]);
     assert_eq!(warnings.len(), 2, "{warnings:?}");
     assert!(warnings.iter().all(|w| w.message.len() < 300), "{warnings:?}");
@@ -121,12 +127,9 @@ fn never_panics() {
     }
     for input in &inputs {
         for end in (0..=input.len()).filter(|i| input.is_char_boundary(*i)) {
-            let _ = parse_dominfo(&input[..end], at());
+            let _ = marked(&input[..end]);
             let _ = parse_names(&input[..end], at());
         }
     }
-    let _ = parse_dominfo(
-        &"@@vm\nName: x\nMax memory: 99999999999999999999 GiB\n".repeat(30_000),
-        at(),
-    );
+    let _ = marked(&"@@vm\nName: x\nMax memory: 99999999999999999999 GiB\n".repeat(30_000));
 }

@@ -21,7 +21,7 @@ pub use parse::parse_zfs;
 use crate::command;
 use crate::events::EventKind;
 
-use super::{PollContext, Probe, ProbeError};
+use super::{PollContext, PollWarnings, Probe, ProbeError};
 
 /// Polls ZFS on a device and reports what changed since the previous poll.
 #[derive(Debug, Default)]
@@ -42,17 +42,13 @@ impl Probe for ZfsProbe {
 
     /// Returns `[PoolStatusSampled, changes…]`; the first poll has no changes.
     async fn poll(&mut self, ctx: &PollContext<'_>) -> Result<Vec<EventKind>, ProbeError> {
-        let out = ctx.run_ok(&command::zfs()).await?;
-        let (sample, warnings) = parse_zfs(&out.stdout, ctx.observed_at);
-        for w in &warnings {
-            tracing::warn!(probe = "zfs", line = w.line, message = %w.message, "skipped output");
-        }
-        let Some(sample) = sample else {
-            return Err(ProbeError::Output {
-                command: "zfs",
-                detail: "no `@@` section in the output".into(),
-            });
-        };
+        let cmd = command::zfs();
+        let out = ctx.run_ok(&cmd).await?;
+        let (sample, warnings) = parse_zfs(&out.stdout, cmd.section_nonce(), ctx.observed_at);
+        let mut log = PollWarnings::new("zfs");
+        log.add("zfs", &out.stdout, &warnings);
+        log.log();
+        let sample = sample.map_err(|detail| ProbeError::Output { command: "zfs", detail })?;
         let changes = match &self.previous {
             Some(previous) => diff(previous, &sample),
             None => Vec::new(),

@@ -1,4 +1,4 @@
-//! Parser for the `zfs` catalogue command: its `@@` sections assembled into a [`ZfsSample`].
+//! Parser for the `zfs` catalogue command: its sections assembled into a [`ZfsSample`].
 
 use chrono::{DateTime, Utc};
 
@@ -8,16 +8,26 @@ use super::model::ZfsSample;
 use super::text::parse_status_text;
 use crate::probes::{Warning, sections};
 
-/// Parses the whole `zfs` command output. Returns `None` as the sample when no known section
-/// was present (the output is unusable).
-pub fn parse_zfs(output: &str, observed_at: DateTime<Utc>) -> (Option<ZfsSample>, Vec<Warning>) {
-    let (_, sections) = sections::split(output);
+/// The sections the `zfs` command always prints (and one of `status-json` and `status`).
+const EXPECTED: &[&str] = &["version", "list", "datasets", "snapshots", "arcstats"];
+
+/// Parses the whole `zfs` command output, whose markers carry `nonce`. The sample is an error
+/// saying why when the output is unusable: a section is missing (cut short), mostly
+/// unreadable, or gave nothing from non-empty output.
+pub fn parse_zfs(
+    output: &str,
+    nonce: &str,
+    observed_at: DateTime<Utc>,
+) -> (Result<ZfsSample, String>, Vec<Warning>) {
+    let (_, sections) = sections::split(output, nonce);
     let mut sample = ZfsSample::default();
     let mut warnings = Vec::new();
-    let mut known = 0;
     let mut list = None;
+    let mut unusable = sections::check(&sections, EXPECTED, &[]);
+    if unusable.is_none() && !sections.iter().any(|s| s.name.starts_with("status")) {
+        unusable = Some("no `status` or `status-json` section (output cut short?)".into());
+    }
     for s in &sections {
-        known += 1;
         match s.name {
             "version" => {
                 sample.version =
@@ -25,12 +35,18 @@ pub fn parse_zfs(output: &str, observed_at: DateTime<Utc>) -> (Option<ZfsSample>
             }
             "status-json" => {
                 let (pools, w) = parse_status_json(&s.body(), s.first_line);
+                if pools.is_empty() && !w.is_empty() && !no_pools(s) {
+                    unusable.get_or_insert_with(|| format!("`{}`: {}", s.name, w[0].message));
+                }
                 sample.pools = pools;
                 sample.json_status = true;
                 warnings.extend(w);
             }
             "status" => {
                 let (pools, w) = parse_status_text(&s.lines, s.first_line);
+                if pools.is_empty() && !no_pools(s) {
+                    unusable.get_or_insert_with(|| nothing_from(s));
+                }
                 sample.pools = pools;
                 warnings.extend(w);
             }
@@ -40,14 +56,16 @@ pub fn parse_zfs(output: &str, observed_at: DateTime<Utc>) -> (Option<ZfsSample>
                 sample.snapshots =
                     parse_snapshots(&s.lines, s.first_line, observed_at, &mut warnings)
             }
-            "arcstats" => sample.arc = parse_arcstats(&s.lines),
-            other => {
-                known -= 1;
-                warnings.push(Warning::at(
-                    s.first_line.saturating_sub(1),
-                    format!("unknown section `@@{other}`"),
-                ));
+            "arcstats" => {
+                sample.arc = parse_arcstats(&s.lines);
+                if sample.arc.is_none() && s.non_empty() > 0 {
+                    unusable.get_or_insert_with(|| nothing_from(s));
+                }
             }
+            other => warnings.push(Warning::at(
+                s.first_line.saturating_sub(1),
+                format!("unknown section `{other}`"),
+            )),
         }
     }
     if let Some(s) = list {
@@ -64,5 +82,18 @@ pub fn parse_zfs(output: &str, observed_at: DateTime<Utc>) -> (Option<ZfsSample>
             root.state = health;
         }
     }
-    ((known > 0).then_some(sample), warnings)
+    let unusable =
+        unusable.or_else(|| sections.iter().find_map(|s| s.mostly_unreadable(&warnings)));
+    (unusable.map_or(Ok(sample), Err), warnings)
+}
+
+/// Whether a `status` section is zpool's own "no pools" answer (or empty).
+fn no_pools(s: &sections::Section<'_>) -> bool {
+    s.lines.iter().map(|l| l.trim()).all(|l| l.is_empty() || l == "no pools available")
+}
+
+fn nothing_from(s: &sections::Section<'_>) -> String {
+    let first = s.lines.iter().map(|l| l.trim()).find(|l| !l.is_empty()).unwrap_or_default();
+    let first: String = first.chars().take(120).flat_map(char::escape_debug).collect();
+    format!("`{}`: nothing readable in {} lines (first: \"{first}\")", s.name, s.non_empty())
 }

@@ -16,6 +16,11 @@ fn at() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 13, 45, 0).unwrap()
 }
 
+/// Parses a fixture written with `@@<name>` markers, as printed with a nonce.
+fn marked(input: &str) -> (Result<ZfsSample, String>, Vec<crate::probes::Warning>) {
+    parse_zfs(&crate::probes::sections::mark(input, "n0nce"), "n0nce", at())
+}
+
 /// The `zfs` command's output for one poll: `status` is a fixture of `openzfs-2.1/`
 /// (`zpool-status-p-<status>.txt`) or `openzfs-2.3/` (`zpool-status-j-<status>.json`).
 fn output(version: &str, status: &str, list: &str) -> String {
@@ -36,7 +41,7 @@ fn output(version: &str, status: &str, list: &str) -> String {
 }
 
 fn sample(version: &str, status: &str, list: &str) -> ZfsSample {
-    let (sample, warnings) = parse_zfs(&output(version, status, list), at());
+    let (sample, warnings) = marked(&output(version, status, list));
     assert_eq!(warnings, vec![]);
     sample.expect("a sample")
 }
@@ -325,31 +330,15 @@ fn diff_pool_state_and_scans() {
 
 #[test]
 fn no_pools_and_unknown_output() {
-    let (s, w) = parse_zfs(
-        "@@version
-@@status
-no pools available
-@@list
-@@arcstats
-",
-        at(),
+    let (s, w) = marked(
+        "@@version\n@@status\nno pools available\n@@list\n@@datasets\n@@snapshots\n@@arcstats\n",
     );
-    assert_eq!((s.map(|s| s.pools.len()), w), (Some(0), vec![]));
+    assert_eq!((s.map(|s| s.pools.len()), w), (Ok(0), vec![]));
     assert_eq!(
-        parse_zfs(
-            "zpool: command not found
-",
-            at()
-        )
-        .0,
-        None
+        marked("zpool: command not found\n").0,
+        Err("no `version` section (output cut short?)".into())
     );
-    let (_, w) = parse_zfs(
-        "@@list
-broken line
-",
-        at(),
-    );
+    let (_, w) = marked("@@list\nbroken line\n");
     assert_eq!(w.len(), 1);
     assert_eq!(w[0].line, Some(2));
 }
@@ -368,11 +357,11 @@ fn never_panics() {
     }
     for input in &inputs {
         for end in (0..=input.len()).filter(|i| input.is_char_boundary(*i)) {
-            let _ = parse_zfs(&input[..end], at());
+            let _ = marked(&input[..end]);
         }
     }
     // Huge inputs, parsed whole.
-    let _ = parse_zfs(&("@@status\n".to_string() + &"\t  x ONLINE 1 2 3 4\n".repeat(50_000)), at());
-    let _ = parse_zfs(&("@@status-json\n".to_string() + &"[".repeat(100_000)), at());
-    let _ = parse_zfs(&"@@snapshots\nd@s\t1\n".repeat(50_000), at());
+    let _ = marked(&("@@status\n".to_string() + &"\t  x ONLINE 1 2 3 4\n".repeat(50_000)));
+    let _ = marked(&("@@status-json\n".to_string() + &"[".repeat(100_000)));
+    let _ = marked(&"@@snapshots\nd@s\t1\n".repeat(50_000));
 }

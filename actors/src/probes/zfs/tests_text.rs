@@ -11,9 +11,26 @@ fn at() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 13, 45, 0).unwrap()
 }
 
+/// A test output completed with the always-printed sections it lacks (empty ones: no
+/// datasets, snapshots or ARC figures), so the parser judges only what the test is about.
+fn whole(body: &str) -> String {
+    let mut out = body.to_string();
+    for name in ["version", "list", "datasets", "snapshots", "arcstats"] {
+        if !out.contains(&format!("@@{name}\n")) {
+            let version = if name == "version" { "zfs-2.1.11\n" } else { "" };
+            out.push_str(&format!("@@{name}\n{version}"));
+        }
+    }
+    out
+}
+
 fn legacy(file: &str) -> ZfsSample {
     let text = std::fs::read_to_string(format!("{DIR}legacy-scrub/{file}")).unwrap();
-    let (sample, warnings) = parse_zfs(&format!("@@status\n{text}"), at());
+    let (sample, warnings) = parse_zfs(
+        &crate::probes::sections::mark(&whole(&format!("@@status\n{text}")), "n0nce"),
+        "n0nce",
+        at(),
+    );
     assert_eq!(warnings, vec![]);
     sample.unwrap()
 }
@@ -88,7 +105,14 @@ fn errors_line_variants_give_a_count() {
     assert_eq!(render(&legacy("zpool-status-data-errors.txt")), [stopped]);
     // The file list may be cut short: the header alone says there is at least one.
     let cut = "@@status\n  pool: tank\n state: ONLINE\nerrors: Permanent errors have been detected in the following files:\n";
-    assert_eq!(parse_zfs(cut, at()).0.unwrap().pools[0].data_errors, Some(1));
+    assert_eq!(
+        parse_zfs(&crate::probes::sections::mark(&whole(cut), "n0nce"), "n0nce", at())
+            .0
+            .unwrap()
+            .pools[0]
+            .data_errors,
+        Some(1)
+    );
 }
 
 #[test]
@@ -143,7 +167,14 @@ fn json_keeps_vdev_order() {
         "raidz1-0":{"name":"raidz1-0","state":"ONLINE"}}}},
         "logs":{"mirror-2":{"name":"mirror-2","state":"ONLINE"}}},
         "alpha":{"name":"alpha","state":"ONLINE"}}}"#;
-    let (s, w) = parse_zfs(&format!("@@status-json\n{json}\n"), at());
+    let (s, w) = parse_zfs(
+        &crate::probes::sections::mark(
+            &whole(&format!("@@version\nzfs-2.3.0\n@@status-json\n{json}\n")),
+            "n0nce",
+        ),
+        "n0nce",
+        at(),
+    );
     assert_eq!(w, vec![]);
     let s = s.unwrap();
     assert_eq!(s.pools.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["tank", "alpha"]);
@@ -155,13 +186,14 @@ fn json_keeps_vdev_order() {
 fn hostile_names_are_refused_in_every_zfs_parser() {
     let long = "p".repeat(5 << 20);
     let text = format!(
-        "@@status\n  pool: ta\u{0}nk\n state: ONLINE\nconfig:\n\n\tNAME STATE READ WRITE CKSUM\n\tx ONLINE 0 0 0\n\n\
+        "@@version\nzfs-2.1.11\n@@status\n  pool: ta\u{0}nk\n state: ONLINE\nconfig:\n\n\tNAME STATE READ WRITE CKSUM\n\tx ONLINE 0 0 0\n\n\
          \x20 pool: ok\n state: ONLINE\nconfig:\n\n\tNAME STATE READ WRITE CKSUM\n\tok ONLINE 0 0 0\n\t  s\u{1b}db ONLINE 0 0 0\n\t  {long} ONLINE 0 0 0\n\t  sdc ONLINE 0 0 0\n\
          @@list\nb\u{7}ad\t1\t1\t0\t0\t0\tONLINE\nok\t10\t5\t5\t3000\t50\tONLINE\n\
          @@datasets\nok/a\u{0}b\t1\t1\t1\t/x\nok/fine\t1\t1\t1\t/mnt/\u{1b}x\n\
          @@snapshots\nok/\u{0}@s\t100\nok@s\t100\n"
     );
-    let (s, warnings) = parse_zfs(&text, at());
+    let (s, warnings) =
+        parse_zfs(&crate::probes::sections::mark(&whole(&text), "n0nce"), "n0nce", at());
     let s = s.unwrap();
     assert_eq!(s.pools.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["ok"]);
     let ok = &s.pools[0];
