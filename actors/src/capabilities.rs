@@ -1,7 +1,7 @@
 //! Capability detection: which tools a device has, detected once per connection.
 
 use crate::command;
-use crate::events::Capabilities;
+use crate::model::capabilities::Capabilities;
 use crate::probes::{KNOWN_FILES, KNOWN_TOOLS, ProbeError};
 use crate::transport::Transport;
 

@@ -9,6 +9,7 @@ pub mod command;
 pub mod device;
 pub mod events;
 pub mod fleet;
+pub mod model;
 pub mod ondemand;
 pub mod probes;
 pub mod state;

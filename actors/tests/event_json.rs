@@ -4,7 +4,8 @@
 
 use chrono::{TimeZone, Utc};
 use infrastructor_actors::capabilities;
-use infrastructor_actors::events::{ContainerRef, DriveRef, Event, EventKind};
+use infrastructor_actors::events::{Event, EventKind};
+use infrastructor_actors::model::refs::{ContainerRef, DriveRef};
 use infrastructor_actors::probes::arrays::parse_arrays;
 use infrastructor_actors::probes::containers::{parse_inspect, parse_ps};
 use infrastructor_actors::probes::drives::parse_info;

@@ -12,7 +12,7 @@ use super::poller::PollerMsg;
 use super::supervisor::DeviceSupervisorState;
 use crate::capabilities;
 use crate::command;
-use crate::events::Capabilities;
+use crate::model::capabilities::Capabilities;
 use crate::ondemand::{self, ContainerLogsQuery, JournalQuery, QueryError};
 
 /// A request for one device.

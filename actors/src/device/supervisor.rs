@@ -19,7 +19,8 @@ use super::slots::ProbeSlot;
 use super::{DeviceSpec, FleetSettings};
 use crate::bus::Bus;
 use crate::capabilities;
-use crate::events::{Capabilities, Event, EventKind};
+use crate::events::{Event, EventKind};
+use crate::model::capabilities::Capabilities;
 use crate::transport::Transport;
 
 /// How often an offline device is knocked on (a TCP connect and the SSH banner) between

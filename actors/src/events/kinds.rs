@@ -1,53 +1,17 @@
 //! Every event kind, as past-tense facts: samples (`…Sampled`) and changes derived by diffing.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
-use crate::probes::{
-    arrays::ArraysSample, containers::Container, drives::Drive, metrics::MetricsSample, vms::Vm,
-    zfs::ZfsSample,
-};
-use crate::probes::{services::FailedUnit, updates::Package};
-
-/// A container named in a change event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ContainerRef {
-    /// Full container id.
-    pub id: String,
-    /// Container name without the leading `/`.
-    pub name: String,
-    /// Image reference as the engine reports it.
-    pub image: String,
-}
-
-/// A drive named in a change event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DriveRef {
-    /// Device path, e.g. `/dev/sda`.
-    pub device: String,
-    /// Model name, when known.
-    pub model: Option<String>,
-    /// Serial number, when known (drives are tracked by serial, else by device path).
-    pub serial: Option<String>,
-}
-
-/// Which tools a device has, detected once per connection.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Capabilities {
-    /// Tool name (`docker`, `smartctl`, `zpool`, `virsh`, `systemctl`, `sensors`, `sudo`) to
-    /// whether it was found on the device's `PATH`.
-    pub tools: BTreeMap<String, bool>,
-    /// `uname -sr` of the device, e.g. `Linux 6.1.0-18-amd64`.
-    pub kernel: String,
-}
-
-impl Capabilities {
-    /// Whether `tool` was found on the device.
-    pub fn has(&self, tool: &str) -> bool {
-        self.tools.get(tool).copied().unwrap_or(false)
-    }
-}
+use crate::model::arrays::ArraysSample;
+use crate::model::capabilities::Capabilities;
+use crate::model::containers::Container;
+use crate::model::drives::Drive;
+use crate::model::metrics::MetricsSample;
+use crate::model::refs::{ContainerRef, DriveRef};
+use crate::model::services::FailedUnit;
+use crate::model::updates::Package;
+use crate::model::vms::Vm;
+use crate::model::zfs::ZfsSample;
 
 /// What an [`Event`](super::Event) says. Serialized as `{"type": "<Variant>", "payload": {..}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -4,4 +4,4 @@ mod envelope;
 mod kinds;
 
 pub use envelope::Event;
-pub use kinds::{Capabilities, ContainerRef, DriveRef, EventKind};
+pub use kinds::EventKind;

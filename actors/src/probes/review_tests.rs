@@ -2,7 +2,7 @@
 //! sharing a controller path, caller-supplied output caps.
 
 use super::arrays::{parse_mdstat, parse_var_ini};
-use super::drives::Drive;
+use crate::model::drives::Drive;
 use crate::ondemand::OutputCaps;
 
 #[test]

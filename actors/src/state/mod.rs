@@ -13,7 +13,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::events::{Capabilities, Event, EventKind};
+use crate::events::{Event, EventKind};
+use crate::model::capabilities::Capabilities;
 
 /// A probe's current failure and since when it has been failing.
 #[derive(Debug, Clone, PartialEq, Serialize)]

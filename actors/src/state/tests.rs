@@ -7,7 +7,7 @@ use chrono::Utc;
 
 use super::*;
 use crate::events::{Event, EventKind};
-use crate::probes::metrics::MetricsSample;
+use crate::model::metrics::MetricsSample;
 
 fn ev(device: &str, kind: EventKind) -> Arc<Event> {
     Arc::new(Event::new(device, Utc::now(), kind))

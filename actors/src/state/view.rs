@@ -10,14 +10,14 @@ use serde::ser::{SerializeMap, Serializer};
 
 use super::DeviceState;
 use crate::events::EventKind;
-use crate::probes::arrays::ArraysSample;
-use crate::probes::containers::Container;
-use crate::probes::drives::Drive;
-use crate::probes::metrics::MetricsSample;
-use crate::probes::services::FailedUnit;
-use crate::probes::updates::Package;
-use crate::probes::vms::Vm;
-use crate::probes::zfs::ZfsSample;
+use crate::model::arrays::ArraysSample;
+use crate::model::containers::Container;
+use crate::model::drives::Drive;
+use crate::model::metrics::MetricsSample;
+use crate::model::services::FailedUnit;
+use crate::model::updates::Package;
+use crate::model::vms::Vm;
+use crate::model::zfs::ZfsSample;
 
 impl DeviceState {
     fn kind(&self, probe: &str) -> Option<&EventKind> {

@@ -1,8 +1,8 @@
 //! Diffing two arrays samples into `ArrayDegraded` / `ArrayRecovered`.
 
-use super::model::ArraysSample;
 use super::{UNRAID, bad_disks};
 use crate::events::EventKind;
+use crate::model::arrays::ArraysSample;
 
 /// Arrays of a sample that need a disk replaced, with what is wrong: name → detail. That is
 /// a degraded array, and also a whole one with a failed member (a spare took its place).

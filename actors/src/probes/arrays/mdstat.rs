@@ -1,6 +1,6 @@
 //! Parser for `/proc/mdstat` (the format printed by the kernel's `md_seq_show`).
 
-use super::model::{MdArray, MdMember, MdSync};
+use crate::model::arrays::{MdArray, MdMember, MdSync};
 use crate::probes::Warning;
 use crate::probes::sane::{NAME_MAX, Reason, clean_name, percent, shown, within};
 

@@ -6,15 +6,14 @@
 
 mod diff;
 mod mdstat;
-mod model;
 mod unraid;
 
 #[cfg(test)]
 mod tests;
 
+use crate::model::arrays::ArraysSample;
 pub use diff::diff;
 pub use mdstat::parse_mdstat;
-pub use model::{ArraysSample, MdArray, MdMember, MdSync, UnraidArray, UnraidDisk};
 pub use unraid::{bad_disks, parse_disks_ini, parse_var_ini};
 
 use chrono::{DateTime, Utc};

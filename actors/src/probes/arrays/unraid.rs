@@ -3,7 +3,7 @@
 
 use chrono::DateTime;
 
-use super::model::{UnraidArray, UnraidDisk};
+use crate::model::arrays::{UnraidArray, UnraidDisk};
 use crate::probes::Warning;
 use crate::probes::sane::{DRIVE_C, clean_name, percent, shown};
 

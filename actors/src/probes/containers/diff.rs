@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 
-use super::model::Container;
 use crate::events::EventKind;
+use crate::model::containers::Container;
 
 /// The change events that take `previous` to `current`.
 ///

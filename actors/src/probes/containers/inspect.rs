@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::model::{Container, Inspect, Mount, Network};
+use crate::model::containers::{Container, Inspect, Mount, Network};
 use crate::probes::Warning;
 
 /// Parses the inspect array into `id → Inspect`. Objects without an `Id` are skipped with a

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
 
-use super::model::{Inspect, Mount, Network};
+use crate::model::containers::{Inspect, Mount, Network};
 
 #[derive(Deserialize)]
 struct Raw {

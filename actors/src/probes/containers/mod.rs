@@ -4,7 +4,6 @@
 mod diff;
 mod inspect;
 mod inspect_fast;
-mod model;
 mod parse;
 mod restarts;
 mod status;
@@ -19,9 +18,9 @@ mod tests_inspect;
 #[cfg(test)]
 mod tests_restarts;
 
+use crate::model::containers::Container;
 pub use diff::diff;
 pub use inspect::{UPTIME_SLACK_SECS, needs_inspect, parse_inspect};
-pub use model::{Container, Inspect, Mount, Network, Usage};
 pub use parse::{Stats, merge, parse_labels, parse_ps, parse_stats};
 pub use restarts::{LOOP_RESTARTS, LOOP_WINDOW_SECS, RestartTracker};
 pub use units::{parse_percent, parse_size, parse_size_pair};

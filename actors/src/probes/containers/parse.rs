@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::model::{Container, Usage};
 use super::status;
 use super::units::{parse_percent, parse_size_pair};
+use crate::model::containers::{Container, Usage};
 use crate::probes::Warning;
 use crate::probes::sane::{clean_name, shown};
 

@@ -5,8 +5,8 @@ use std::collections::{HashMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 
-use super::model::Container;
 use crate::events::EventKind;
+use crate::model::containers::Container;
 
 /// Restarts inside the window that make a loop.
 pub const LOOP_RESTARTS: u64 = 3;

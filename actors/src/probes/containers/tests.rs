@@ -3,6 +3,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 
 use super::*;
+use crate::model::containers::Inspect;
 use crate::probes::PollContext;
 use crate::testing::Scripted;
 

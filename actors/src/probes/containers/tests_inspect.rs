@@ -6,6 +6,7 @@ use crate::testing::Scripted;
 use super::tests::{at, render_events};
 use super::*;
 use crate::events::EventKind;
+use crate::model::containers::Inspect;
 use crate::probes::PollContext;
 
 macro_rules! docker {

@@ -6,6 +6,7 @@ use chrono::Duration;
 
 use super::tests::{at, render_events};
 use super::*;
+use crate::model::containers::Inspect;
 use crate::probes::PollContext;
 use crate::testing::Scripted;
 

@@ -5,8 +5,8 @@
 
 use std::collections::HashMap;
 
-use super::model::Drive;
 use crate::events::EventKind;
+use crate::model::drives::Drive;
 
 /// Temperature threshold for HDDs and SATA/SAS SSDs, °C.
 pub const HOT_C: i64 = 55;

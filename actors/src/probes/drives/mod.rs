@@ -5,7 +5,6 @@
 //! (failing disk, attributes at threshold, error logs) that still come with a full report.
 
 mod diff;
-mod model;
 mod parse;
 mod scan;
 
@@ -16,8 +15,8 @@ mod tests_diff;
 #[cfg(test)]
 mod tests_report;
 
+use crate::model::drives::Drive;
 pub use diff::{DriveTracker, HOT_C, HOT_NVME_C, HYSTERESIS_C, threshold_c};
-pub use model::{Drive, NvmeHealth, SmartAttribute};
 pub use parse::{is_standby_message, judge_report, parse_info};
 pub use scan::{ScanEntry, parse_scan};
 

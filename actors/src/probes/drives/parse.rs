@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::model::{Drive, NvmeHealth, SmartAttribute};
+use crate::model::drives::{Drive, NvmeHealth, SmartAttribute};
 use crate::probes::sane::{DRIVE_C, clean_name, clean_text, shown};
 use crate::probes::{Warning, first_line};
 

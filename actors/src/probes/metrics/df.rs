@@ -1,6 +1,6 @@
 //! `df -PB1` lines: real filesystems only.
 
-use super::model::Filesystem;
+use crate::model::metrics::Filesystem;
 use crate::probes::sane::TEXT_MAX;
 
 /// Sources that are never real storage.

@@ -1,6 +1,6 @@
 //! `/proc/net/dev` and `/proc/diskstats` lines, and rates from two consecutive readings.
 
-use super::model::{DiskIo, NetInterface};
+use crate::model::metrics::{DiskIo, NetInterface};
 use crate::probes::sane::clean_name;
 
 /// Reads one `/proc/net/dev` line: `name: rx_bytes rx_packets … (8 receive columns) tx_bytes …`.

@@ -4,18 +4,15 @@
 
 mod df;
 mod io;
-mod model;
 mod parse;
 mod sensors;
 
 #[cfg(test)]
 mod tests;
 
+use crate::model::metrics::{CoreUsage, DiskIo, MetricsSample, NetInterface, Temperature};
 pub use io::is_whole_disk;
-pub use model::{
-    CoreUsage, CpuTimes, DiskIo, Filesystem, MetricsSample, NetInterface, Temperature,
-};
-pub use parse::{ParsedMetrics, parse_metrics};
+pub use parse::{CpuTimes, ParsedMetrics, parse_metrics};
 pub use sensors::parse_sensors;
 
 use crate::command;

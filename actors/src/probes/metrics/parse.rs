@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::df::{DfLine, parse_df_line};
 use super::io::{parse_diskstats_line, parse_netdev_line};
-use super::model::{CpuTimes, MetricsSample};
+use crate::model::metrics::MetricsSample;
 use crate::probes::sane::within;
 use crate::probes::{Warning, sections};
 
@@ -28,6 +28,27 @@ pub struct ParsedMetrics {
     /// short), mostly unreadable, or a figure every Linux has (cpu, memory, load, uptime,
     /// processes) could not be read.
     pub unusable: Option<String>,
+}
+
+/// A `cpu` line of `/proc/stat` (aggregate or one core), in clock ticks (guest time is already included in
+/// user/nice, so it is not added again).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CpuTimes {
+    /// Ticks spent doing anything but idling or waiting for I/O.
+    pub busy: u64,
+    /// Ticks spent idle or waiting for I/O.
+    pub idle: u64,
+}
+
+impl CpuTimes {
+    /// Busy percentage between `previous` and `self`; `None` if no time passed or the
+    /// counters went backwards.
+    pub fn percent_since(&self, previous: &CpuTimes) -> Option<f64> {
+        let busy = self.busy.checked_sub(previous.busy)?;
+        let idle = self.idle.checked_sub(previous.idle)?;
+        let total = busy.checked_add(idle)?;
+        (total > 0).then(|| busy as f64 * 100.0 / total as f64)
+    }
 }
 
 #[derive(Clone, Copy, PartialEq)]

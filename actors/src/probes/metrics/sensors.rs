@@ -14,7 +14,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::model::Temperature;
+use crate::model::metrics::Temperature;
 use crate::probes::Warning;
 use crate::probes::sane::{PHYSICAL_C, clean_name, shown, within};
 

@@ -5,10 +5,11 @@ mod parse;
 #[cfg(test)]
 mod tests;
 
-pub use parse::{FailedUnit, parse_failed_units};
+pub use parse::parse_failed_units;
 
 use crate::command;
 use crate::events::EventKind;
+use crate::model::services::FailedUnit;
 
 use super::sections::Section;
 use super::{PollContext, PollWarnings, Probe, ProbeError};

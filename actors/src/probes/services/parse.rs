@@ -6,25 +6,10 @@
 //! name and de-duplicated.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
+use crate::model::services::FailedUnit;
 use crate::probes::Warning;
 use crate::probes::sane::{TEXT_MAX, clean_name, clean_text, shown};
-
-/// One failed systemd unit.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FailedUnit {
-    /// Unit name, e.g. `nginx.service`.
-    pub unit: String,
-    /// Load state, e.g. `loaded`, `not-found`, `masked`.
-    pub load: String,
-    /// High-level activation state, `failed` for every unit listed here.
-    pub active: String,
-    /// Low-level, unit-type-specific state, e.g. `failed`, `auto-restart`.
-    pub sub: String,
-    /// The unit's `Description=`, empty when it has none.
-    pub description: String,
-}
 
 /// Parses the text output of the `failed_units` command.
 pub fn parse_failed_units(

@@ -10,7 +10,8 @@
 
 use std::collections::HashSet;
 
-use super::parse::{Package, sane};
+use super::parse::sane;
+use crate::model::updates::Package;
 use crate::probes::Warning;
 
 /// The packages of the check-update lines, marked from the security lines.

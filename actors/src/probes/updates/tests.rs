@@ -3,6 +3,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 
 use super::*;
+use crate::model::updates::Package;
 use crate::testing::Scripted;
 
 macro_rules! fixture {

@@ -11,10 +11,11 @@ mod parse;
 #[cfg(test)]
 mod tests;
 
-pub use parse::{Vm, parse_dominfo, parse_names};
+pub use parse::{parse_dominfo, parse_names};
 
 use crate::command;
 use crate::events::EventKind;
+use crate::model::vms::Vm;
 
 use super::{PollContext, PollWarnings, Probe, ProbeError};
 

@@ -1,33 +1,10 @@
 //! Parsers for `virsh list --all --name` and the batched `virsh dominfo` sections.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
+use crate::model::vms::Vm;
 use crate::probes::sane::{clean_name, shown};
 use crate::probes::{Warning, sections};
-
-/// One libvirt domain.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Vm {
-    /// Domain name.
-    pub name: String,
-    /// Domain id while running (`Id:`), `None` for `-`.
-    pub id: Option<u32>,
-    /// Domain UUID.
-    pub uuid: Option<String>,
-    /// `running`, `paused`, `shut off`, `crashed`, `idle`, `in shutdown`, `pmsuspended`, ...
-    pub state: String,
-    /// Virtual CPUs (`CPU(s):`).
-    pub vcpus: Option<u32>,
-    /// Maximum memory, KiB.
-    pub max_memory_kib: Option<u64>,
-    /// Current memory (balloon), KiB.
-    pub used_memory_kib: Option<u64>,
-    /// Whether the domain is persistent (defined) rather than transient.
-    pub persistent: Option<bool>,
-    /// Whether libvirt starts it at boot.
-    pub autostart: Option<bool>,
-}
 
 /// `virsh list --all --name`: one name per line, blank lines skipped.
 /// Names with control bytes or over 256 bytes are left out with a warning.

@@ -1,7 +1,7 @@
 //! Diffing two ZFS samples into change events: exactly one event per real transition.
 
-use super::model::{Pool, Scan, ZfsSample};
 use crate::events::EventKind;
+use crate::model::zfs::{Pool, Scan, ZfsSample};
 
 /// The change events that take `previous` to `current`.
 ///

@@ -6,8 +6,8 @@
 
 use chrono::DateTime;
 
-use super::model::{Pool, Scan, Vdev};
 use super::ordered::{Node, get};
+use crate::model::zfs::{Pool, Scan, Vdev};
 use crate::probes::Warning;
 use crate::probes::sane::{NAME_MAX, TEXT_MAX, clean_name, clean_text, percent, shown};
 

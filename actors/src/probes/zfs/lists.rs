@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::model::{ArcStats, Dataset, Pool, SnapshotSummary};
+use crate::model::zfs::{ArcStats, Dataset, Pool, SnapshotSummary};
 use crate::probes::Warning;
 use crate::probes::sane::{TEXT_MAX, clean_name, shown};
 

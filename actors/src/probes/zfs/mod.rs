@@ -4,7 +4,6 @@
 mod diff;
 mod json;
 mod lists;
-mod model;
 mod ordered;
 mod parse;
 mod text;
@@ -14,8 +13,8 @@ mod tests;
 #[cfg(test)]
 mod tests_text;
 
+use crate::model::zfs::ZfsSample;
 pub use diff::diff;
-pub use model::{ArcStats, Dataset, Pool, Scan, SnapshotSummary, Vdev, ZfsSample};
 pub use parse::parse_zfs;
 
 use crate::command;

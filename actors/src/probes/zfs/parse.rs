@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 
 use super::json::parse_status_json;
 use super::lists::{merge_pool_list, parse_arcstats, parse_datasets, parse_snapshots};
-use super::model::ZfsSample;
 use super::text::parse_status_text;
+use crate::model::zfs::ZfsSample;
 use crate::probes::{Warning, sections};
 
 /// The sections the `zfs` command always prints (and one of `status-json` and `status`).

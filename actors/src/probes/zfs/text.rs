@@ -1,6 +1,6 @@
 //! Parser for `zpool status -p` text (OpenZFS 2.1 format, also older illumos/ZoL layouts).
 
-use super::model::{Pool, Scan, Vdev};
+use crate::model::zfs::{Pool, Scan, Vdev};
 use crate::probes::Warning;
 use crate::probes::sane::{NAME_MAX, TEXT_MAX, clean_name, clean_text, percent, shown};
 

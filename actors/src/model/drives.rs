@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::refs::DriveRef;
+
 /// One drive's identity and SMART health. Fields smartctl did not report are `None`; a drive in
 /// standby has only its identity from the scan and `standby: true`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -127,8 +129,8 @@ pub struct NvmeHealth {
 
 impl Drive {
     /// The reference used in change events.
-    pub fn to_ref(&self) -> crate::events::DriveRef {
-        crate::events::DriveRef {
+    pub fn to_ref(&self) -> DriveRef {
+        DriveRef {
             device: self.device.clone(),
             model: self.model.clone(),
             serial: self.serial.clone(),

@@ -1,4 +1,4 @@
-//! One sample of system metrics, and the raw CPU counters kept between polls.
+//! What the metrics probe reports: one sample of system metrics.
 
 use serde::{Deserialize, Serialize};
 
@@ -124,25 +124,4 @@ pub struct Filesystem {
     pub used_bytes: u64,
     /// Available to unprivileged users, bytes (excludes reserved blocks).
     pub avail_bytes: u64,
-}
-
-/// A `cpu` line of `/proc/stat` (aggregate or one core), in clock ticks (guest time is already included in
-/// user/nice, so it is not added again).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct CpuTimes {
-    /// Ticks spent doing anything but idling or waiting for I/O.
-    pub busy: u64,
-    /// Ticks spent idle or waiting for I/O.
-    pub idle: u64,
-}
-
-impl CpuTimes {
-    /// Busy percentage between `previous` and `self`; `None` if no time passed or the
-    /// counters went backwards.
-    pub fn percent_since(&self, previous: &CpuTimes) -> Option<f64> {
-        let busy = self.busy.checked_sub(previous.busy)?;
-        let idle = self.idle.checked_sub(previous.idle)?;
-        let total = busy.checked_add(idle)?;
-        (total > 0).then(|| busy as f64 * 100.0 / total as f64)
-    }
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::events::ContainerRef;
+use super::refs::ContainerRef;
 
 /// One container as seen by `docker ps -a`, merged with its `docker stats` line if running.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
