@@ -2,12 +2,32 @@
 
 use crate::command;
 use crate::model::capabilities::Capabilities;
-use crate::probes::{KNOWN_FILES, KNOWN_TOOLS, ProbeError};
+use crate::probes::ProbeError;
 use crate::transport::Transport;
+
+/// Tools looked for by capability detection.
+pub const KNOWN_TOOLS: &[&str] = &[
+    "docker",
+    "smartctl",
+    "zpool",
+    "zfs",
+    "virsh",
+    "systemctl",
+    "journalctl",
+    "sensors",
+    "sudo",
+    "apt",
+    "dnf",
+    "pacman",
+];
+
+/// Capabilities detected by the presence of a file: (capability, path).
+pub const KNOWN_FILES: &[(&str, &str)] =
+    &[("md", "/proc/mdstat"), ("unraid", "/etc/unraid-version")];
 
 /// Runs the capabilities command on `transport` and parses its output.
 pub async fn detect(transport: &dyn Transport) -> Result<Capabilities, ProbeError> {
-    let cmd = command::capabilities();
+    let cmd = command::capabilities(KNOWN_TOOLS, KNOWN_FILES);
     let out = transport.run(&cmd).await?;
     if !out.success() {
         return Err(ProbeError::Command {

@@ -25,7 +25,7 @@ use super::sshd::{SYSTEM_PATH, Sshd};
 
 /// Tools hidden from the system `PATH` of every device: exactly the ones the monitor's
 /// capability detection looks for, so a simulated device has only the shims a test installs.
-pub const HIDDEN_TOOLS: &[&str] = infrastructor_actors::probes::KNOWN_TOOLS;
+pub const HIDDEN_TOOLS: &[&str] = infrastructor_actors::capabilities::KNOWN_TOOLS;
 /// Tools with a built-in shim, installed at start.
 pub const SHIMMED_TOOLS: &[&str] = &["docker", "smartctl", "sudo"];
 

@@ -41,7 +41,7 @@ impl Command {
     /// `\n@@<nonce>:<name>\n`, so a marker starts its own line even after output without a
     /// final newline.
     fn sectioned(name: &'static str, body: &str, timeout: Duration) -> Self {
-        let nonce = crate::probes::sections::new_nonce();
+        let nonce = new_nonce();
         let line = format!("N={nonce}; {SECTION_PRELUDE}{body}");
         Self { name, line, timeout, nonce: Some(nonce) }
     }
@@ -55,6 +55,11 @@ impl Command {
 /// Defines `section <name>`, the marker printer of sectioned commands (after `N=<nonce>; `).
 pub const SECTION_PRELUDE: &str = "section() { printf '\\n@@%s:%s\\n' \"$N\" \"$1\"; }; ";
 
+/// A new random section nonce: 16 lowercase hex digits.
+fn new_nonce() -> String {
+    format!("{:016x}", fastrand::u64(..))
+}
+
 /// Default deadline for a probe command.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -63,13 +68,15 @@ pub fn noop() -> Command {
     Command::new("noop", "true", Duration::from_secs(10))
 }
 
-/// Capability detection: kernel name and which tools exist, one line each.
-pub fn capabilities() -> Command {
-    let tools = crate::probes::KNOWN_TOOLS.join(" ");
+/// Capability detection: kernel name and which of `tools` exist, then which of `files` exist
+/// as `(capability, path)`, one `<name> yes|no` line each. Both lists are the detector's own
+/// constants (`capabilities::KNOWN_TOOLS`, `KNOWN_FILES`), never device or user input.
+pub fn capabilities(tools: &[&'static str], files: &[(&'static str, &'static str)]) -> Command {
+    let tools = tools.join(" ");
     let mut line = format!(
         "uname -sr; for t in {tools}; do if command -v \"$t\" >/dev/null 2>&1; then echo \"$t yes\"; else echo \"$t no\"; fi; done"
     );
-    for (cap, path) in crate::probes::KNOWN_FILES {
+    for (cap, path) in files {
         line.push_str(&format!(
             "; if [ -e {path} ]; then echo '{cap} yes'; else echo '{cap} no'; fi"
         ));

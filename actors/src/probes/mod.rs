@@ -28,26 +28,6 @@ use crate::command::Command;
 use crate::events::EventKind;
 use crate::transport::{Output, Transport, TransportError};
 
-/// Tools looked for by capability detection.
-pub const KNOWN_TOOLS: &[&str] = &[
-    "docker",
-    "smartctl",
-    "zpool",
-    "zfs",
-    "virsh",
-    "systemctl",
-    "journalctl",
-    "sensors",
-    "sudo",
-    "apt",
-    "dnf",
-    "pacman",
-];
-
-/// Capabilities detected by the presence of a file: (capability, path).
-pub const KNOWN_FILES: &[(&str, &str)] =
-    &[("md", "/proc/mdstat"), ("unraid", "/etc/unraid-version")];
-
 /// Something a parser skipped or could not read, kept so a bad line is visible but not fatal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {

@@ -84,11 +84,6 @@ pub fn check(sections: &[Section<'_>], expected: &[&str], warnings: &[Warning]) 
     sections.iter().find_map(|s| s.mostly_unreadable(warnings))
 }
 
-/// A new random section nonce: 16 lowercase hex digits.
-pub fn new_nonce() -> String {
-    format!("{:016x}", fastrand::u64(..))
-}
-
 /// Rewrites the `@@<name>` marker lines of a stored fixture (fixtures keep markers without a
 /// nonce) into `@@<nonce>:<name>`, as the catalogue command prints them; line numbers stay the
 /// same. For tests and benches.
@@ -169,5 +164,24 @@ mod tests {
         assert_eq!(check(&s, &["a", "b"], &[]), None);
         assert_eq!(check(&s, &["a", "c"], &[]), Some("no `c` section (output cut short?)".into()));
         assert_eq!(check(&s, &[], &w(&[2, 3])), Some("`a`: 2 of 3 lines unreadable".into()));
+    }
+
+    /// The real line, run by `sh`: each marker is on its own line even when the output before
+    /// it has no final newline, and device output that looks like a marker is not one.
+    #[test]
+    fn markers_start_their_own_line_and_cannot_be_spoofed() {
+        let mut cmd = crate::command::metrics();
+        cmd.line = format!(
+            "N={}; {}section a; printf 'x'; section b; echo '@@list'; echo \"@@$N\"; section c",
+            cmd.section_nonce(),
+            crate::command::SECTION_PRELUDE
+        );
+        let out = std::process::Command::new("sh").arg("-c").arg(&cmd.line).output().unwrap();
+        let out = String::from_utf8(out.stdout).unwrap();
+        let (pre, sections) = split(&out, cmd.section_nonce());
+        assert_eq!(pre, Vec::<&str>::new());
+        let got: Vec<_> = sections.iter().map(|s| (s.name, s.lines.clone())).collect();
+        let spoof = format!("@@{}", cmd.section_nonce());
+        assert_eq!(got, [("a", vec!["x"]), ("b", vec!["@@list", spoof.as_str()]), ("c", vec![])]);
     }
 }
