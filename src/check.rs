@@ -7,8 +7,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use infrastructor_actors::capabilities;
 use infrastructor_actors::command;
-use infrastructor_actors::device::{DeviceSpec, FleetSettings};
-use infrastructor_actors::transport;
+use infrastructor_actors::device::{DeviceSpec, FleetSettings, transport_for};
 
 /// Devices checked at the same time.
 const CONCURRENCY: usize = 16;
@@ -28,7 +27,7 @@ pub struct CheckRow {
 
 /// Checks one device.
 pub async fn check_device(spec: &DeviceSpec, settings: &FleetSettings) -> CheckRow {
-    let t = transport::for_spec(spec, settings, settings.max_channels);
+    let t = transport_for(spec, settings, settings.max_channels);
     let result = async {
         tokio::time::timeout(settings.connect_timeout, t.connect())
             .await

@@ -12,10 +12,10 @@ use tokio::time::Instant;
 use crate::bus::Bus;
 use crate::device::{
     DeviceRequest, DeviceSpec, DeviceSupervisor, DeviceSupervisorArgs, DeviceSupervisorMsg,
-    FleetSettings, ProbeSlot, default_slots,
+    FleetSettings, ProbeSlot, default_slots, transport_for,
 };
 use crate::events::{Event, EventKind};
-use crate::transport::{self, Transport};
+use crate::transport::Transport;
 
 /// Builds a transport of a device allowing the given number of concurrent channels.
 pub type TransportFactory =
@@ -74,7 +74,7 @@ impl FleetArgs {
             settings,
             bus,
             devices,
-            transports: Arc::new(transport::for_spec),
+            transports: Arc::new(transport_for),
             slots: Arc::new(default_slots),
         }
     }

@@ -12,6 +12,9 @@ mod slots;
 mod spec;
 mod supervisor;
 mod supervisor_pollers;
+mod transports;
+
+pub use crate::transport::Auth;
 
 pub use budget::ChannelBudget;
 pub use outcome::{OutcomeSink, PollOutcome, PollReport};
@@ -20,5 +23,6 @@ pub use poller::{Poller, PollerArgs, PollerConfig, PollerMsg};
 pub use requests::{Answer, CheckReport, DeviceRequest, Query};
 pub use settings::FleetSettings;
 pub use slots::{ProbeFactory, ProbeSlot, default_slots};
-pub use spec::{Auth, DeviceSpec, ProbeSettings, Probes, TransportKind};
+pub use spec::{DeviceSpec, ProbeSettings, Probes, TransportKind};
 pub use supervisor::{DeviceSupervisor, DeviceSupervisorArgs, DeviceSupervisorMsg, KNOCK_EVERY};
+pub use transports::transport_for;

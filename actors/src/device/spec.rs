@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::transport::Auth;
+
 /// How the server reaches a device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TransportKind {
@@ -11,33 +13,6 @@ pub enum TransportKind {
     Ssh,
     /// The server's own host, without SSH.
     Local,
-}
-
-/// How to authenticate over SSH. `Debug` never shows the passphrase.
-#[derive(Clone, PartialEq, Eq)]
-pub enum Auth {
-    /// A private key file (already `~`-expanded), with an optional passphrase.
-    KeyFile {
-        /// Path to the private key.
-        path: PathBuf,
-        /// Passphrase; never logged.
-        passphrase: Option<String>,
-    },
-    /// Every identity the running ssh-agent (`SSH_AUTH_SOCK`) offers, in turn.
-    Agent,
-}
-
-impl std::fmt::Debug for Auth {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::KeyFile { path, passphrase } => f
-                .debug_struct("KeyFile")
-                .field("path", path)
-                .field("passphrase", &passphrase.as_ref().map(|_| "***"))
-                .finish(),
-            Self::Agent => f.write_str("Agent"),
-        }
-    }
 }
 
 /// Whether a probe runs and how often.
@@ -154,16 +129,4 @@ pub struct DeviceSpec {
     pub known_hosts: PathBuf,
     /// Probe enablement and intervals.
     pub probes: Probes,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn debug_output_hides_the_passphrase() {
-        let auth = Auth::KeyFile { path: "/k".into(), passphrase: Some("hunter2".into()) };
-        let shown = format!("{auth:?}");
-        assert!(!shown.contains("hunter2") && shown.contains("***"), "{shown}");
-    }
 }

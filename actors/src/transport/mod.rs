@@ -11,6 +11,7 @@ use std::time::Duration;
 pub use local::LocalTransport;
 pub use replay::ReplayTransport;
 pub use ssh::{SshOptions, SshTransport};
+pub use ssh_auth::Auth;
 
 use crate::command::Command;
 
@@ -154,27 +155,4 @@ pub trait Transport: Send + Sync + 'static {
 
     /// `ssh user@host:port` or `local`, for events and tables.
     fn describe(&self) -> String;
-}
-
-/// The transport a device spec asks for: SSH, or local for `transport = "local"`, allowing
-/// `channels` concurrent commands.
-pub fn for_spec(
-    spec: &crate::device::DeviceSpec,
-    settings: &crate::device::FleetSettings,
-    channels: usize,
-) -> std::sync::Arc<dyn Transport> {
-    use crate::device::TransportKind;
-    match spec.transport {
-        TransportKind::Local => std::sync::Arc::new(LocalTransport::new(channels)),
-        TransportKind::Ssh => std::sync::Arc::new(SshTransport::new(SshOptions {
-            host: spec.host.clone(),
-            port: spec.port,
-            user: spec.user.clone(),
-            auth: spec.auth.clone(),
-            known_hosts: spec.known_hosts.clone(),
-            connect_timeout: settings.connect_timeout,
-            max_channels: channels,
-            keepalive: settings.keepalive,
-        })),
-    }
 }

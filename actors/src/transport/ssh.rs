@@ -9,11 +9,11 @@ use futures::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio::sync::{Mutex, Semaphore};
 
+use super::Auth;
 use super::ssh_auth::{authenticate, verify_host_key};
 use super::ssh_stream::ReadyStream;
 use super::{Output, Transport, TransportError};
 use crate::command::{ChannelEnd, Command};
-use crate::device::Auth;
 
 /// Largest stdout or stderr kept from one command; the rest is discarded.
 const OUTPUT_CAP: u64 = 32 * 1024 * 1024;

@@ -1,4 +1,7 @@
-//! SSH host-key verification against known_hosts, and user authentication (key file or agent).
+//! SSH host-key verification against known_hosts, and user authentication (key file or agent)
+//! with the `Auth` a device spec names.
+
+use std::path::PathBuf;
 
 use async_ssh2_lite::AsyncSession;
 use async_ssh2_lite::ssh2::{CheckResult, HashType, KnownHostFileKind};
@@ -7,7 +10,33 @@ use base64::Engine as _;
 use super::TransportError;
 use super::ssh::SshOptions;
 use super::ssh_stream::ReadyStream;
-use crate::device::Auth;
+
+/// How to authenticate over SSH. `Debug` never shows the passphrase.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// A private key file (already `~`-expanded), with an optional passphrase.
+    KeyFile {
+        /// Path to the private key.
+        path: PathBuf,
+        /// Passphrase; never logged.
+        passphrase: Option<String>,
+    },
+    /// Every identity the running ssh-agent (`SSH_AUTH_SOCK`) offers, in turn.
+    Agent,
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::KeyFile { path, passphrase } => f
+                .debug_struct("KeyFile")
+                .field("path", path)
+                .field("passphrase", &passphrase.as_ref().map(|_| "***"))
+                .finish(),
+            Self::Agent => f.write_str("Agent"),
+        }
+    }
+}
 
 /// `SHA256:<base64>` fingerprint of the session's host key, as `ssh-keygen -l` prints it.
 fn fingerprint(session: &AsyncSession<ReadyStream>) -> String {
@@ -136,5 +165,17 @@ fn ssh2_message(e: &async_ssh2_lite::Error) -> String {
     match e {
         async_ssh2_lite::Error::Ssh2(e) => e.message().to_lowercase(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_hides_the_passphrase() {
+        let auth = Auth::KeyFile { path: "/k".into(), passphrase: Some("hunter2".into()) };
+        let shown = format!("{auth:?}");
+        assert!(!shown.contains("hunter2") && shown.contains("***"), "{shown}");
     }
 }
