@@ -87,7 +87,7 @@ impl Probe for Crashy {
         Some("docker")
     }
     async fn poll(&mut self, ctx: &PollContext<'_>) -> Result<Vec<EventKind>, ProbeError> {
-        ctx.run_ok(&infrastructor_actors::command::docker_ps()).await?;
+        ctx.run_ok(&infrastructor_actors::bench_support::command::docker_ps()).await?;
         if self.panics.load(Ordering::SeqCst) > 0 {
             self.panics.fetch_sub(1, Ordering::SeqCst);
             panic!("crashy probe blew up");

@@ -41,7 +41,7 @@ pub async fn detect(transport: &dyn Transport) -> Result<Capabilities, ProbeErro
 
 /// Parses `uname -sr` followed by `<tool> yes|no` lines (tools and file-detected
 /// capabilities such as `md`, `unraid`); unknown lines are ignored.
-pub fn parse(output: &str) -> Capabilities {
+pub(crate) fn parse(output: &str) -> Capabilities {
     let mut lines = output.lines();
     let kernel = lines.next().unwrap_or("").trim().chars().take(200).collect();
     let mut tools: std::collections::BTreeMap<String, bool> = KNOWN_TOOLS

@@ -3,18 +3,18 @@
 //! review the diff first — changes must be additive.
 
 use chrono::{TimeZone, Utc};
-use infrastructor_actors::capabilities;
+use infrastructor_actors::bench_support::capabilities;
+use infrastructor_actors::bench_support::probes::arrays::parse_arrays;
+use infrastructor_actors::bench_support::probes::containers::{parse_inspect, parse_ps};
+use infrastructor_actors::bench_support::probes::drives::parse_info;
+use infrastructor_actors::bench_support::probes::metrics::parse_metrics;
+use infrastructor_actors::bench_support::probes::sections;
+use infrastructor_actors::bench_support::probes::services::parse_failed_units;
+use infrastructor_actors::bench_support::probes::updates::parse_upgradable;
+use infrastructor_actors::bench_support::probes::vms::parse_dominfo;
+use infrastructor_actors::bench_support::probes::zfs::parse_zfs;
 use infrastructor_actors::events::{Event, EventKind};
 use infrastructor_actors::model::refs::{ContainerRef, DriveRef};
-use infrastructor_actors::probes::arrays::parse_arrays;
-use infrastructor_actors::probes::containers::{parse_inspect, parse_ps};
-use infrastructor_actors::probes::drives::parse_info;
-use infrastructor_actors::probes::metrics::parse_metrics;
-use infrastructor_actors::probes::sections;
-use infrastructor_actors::probes::services::parse_failed_units;
-use infrastructor_actors::probes::updates::parse_upgradable;
-use infrastructor_actors::probes::vms::parse_dominfo;
-use infrastructor_actors::probes::zfs::parse_zfs;
 use uuid::Uuid;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/");

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use async_ssh2_lite::{AsyncSession, AsyncSessionStream, SessionConfiguration};
 use futures::AsyncReadExt;
-use infrastructor_actors::transport::ssh_stream::ReadyStream;
+use infrastructor_actors::bench_support::transport::ReadyStream;
 use tokio::net::TcpStream;
 
 use crate::harness::SimDevice;

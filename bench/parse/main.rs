@@ -13,7 +13,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use infrastructor_actors::probes::{containers, drives, metrics};
+use infrastructor_actors::bench_support::probes::{containers, drives, metrics, sections};
 use measure::{ms, percentile};
 
 const TARGET: Duration = Duration::from_millis(5);
@@ -80,7 +80,7 @@ fn main() {
         let parsed = infos.iter().filter_map(|i| drives::parse_info(i, now).0).count();
         entries.len() + parsed
     };
-    let marked_metrics = infrastructor_actors::probes::sections::mark(synth::METRICS, "n0nce");
+    let marked_metrics = sections::mark(synth::METRICS, "n0nce");
     let metrics_poll = || metrics::parse_metrics(&marked_metrics, "n0nce", now).0.sections;
 
     // Sanity: the synthetic hosts parse without warnings and to the expected sizes.

@@ -2,19 +2,19 @@
 //!
 //! No user-supplied string is interpolated into a shell line without validation and quoting.
 
-pub mod docker;
-pub mod host;
-pub mod ondemand;
-pub mod storage;
+mod docker;
+mod host;
+pub(crate) mod ondemand;
+mod storage;
 mod wrap;
 
 use std::time::Duration;
 
-pub use docker::{MAX_BATCH, MAX_BATCH_BYTES, docker_inspect, valid_container_id};
-pub use host::*;
-pub use ondemand::{InvalidArgument, Since};
-pub use storage::{arrays, valid_vm_name, virsh_dominfo, virsh_list, zfs};
-pub use wrap::{ChannelEnd, LOCAL_GRACE, Wrapped};
+pub(crate) use docker::{MAX_BATCH, MAX_BATCH_BYTES, docker_inspect, valid_container_id};
+pub(crate) use host::*;
+pub use ondemand::InvalidArgument;
+pub(crate) use storage::{arrays, virsh_dominfo, virsh_list, zfs};
+pub(crate) use wrap::ChannelEnd;
 
 /// One command to run on a device.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,15 +53,15 @@ impl Command {
 }
 
 /// Defines `section <name>`, the marker printer of sectioned commands (after `N=<nonce>; `).
-pub const SECTION_PRELUDE: &str = "section() { printf '\\n@@%s:%s\\n' \"$N\" \"$1\"; }; ";
+pub(crate) const SECTION_PRELUDE: &str = "section() { printf '\\n@@%s:%s\\n' \"$N\" \"$1\"; }; ";
 
-/// A new random section nonce: 16 lowercase hex digits.
+/// A new random nonce (of section markers, and of the end marker): 16 lowercase hex digits.
 fn new_nonce() -> String {
     format!("{:016x}", fastrand::u64(..))
 }
 
 /// Default deadline for a probe command.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// `true`: the cheapest round trip, used to test a session.
 pub fn noop() -> Command {
@@ -71,7 +71,10 @@ pub fn noop() -> Command {
 /// Capability detection: kernel name and which of `tools` exist, then which of `files` exist
 /// as `(capability, path)`, one `<name> yes|no` line each. Both lists are the detector's own
 /// constants (`capabilities::KNOWN_TOOLS`, `KNOWN_FILES`), never device or user input.
-pub fn capabilities(tools: &[&'static str], files: &[(&'static str, &'static str)]) -> Command {
+pub(crate) fn capabilities(
+    tools: &[&'static str],
+    files: &[(&'static str, &'static str)],
+) -> Command {
     let tools = tools.join(" ");
     let mut line = format!(
         "uname -sr; for t in {tools}; do if command -v \"$t\" >/dev/null 2>&1; then echo \"$t yes\"; else echo \"$t no\"; fi; done"
@@ -85,12 +88,12 @@ pub fn capabilities(tools: &[&'static str], files: &[(&'static str, &'static str
 }
 
 /// `docker ps -a` as one JSON object per line.
-pub fn docker_ps() -> Command {
+pub(crate) fn docker_ps() -> Command {
     Command::new("docker_ps", "docker ps -a --no-trunc --format '{{json .}}'", DEFAULT_TIMEOUT)
 }
 
 /// One `docker stats` snapshot for every running container.
-pub fn docker_stats() -> Command {
+pub(crate) fn docker_stats() -> Command {
     Command::new(
         "docker_stats",
         "docker stats --no-stream --no-trunc --format '{{json .}}'",
@@ -99,7 +102,7 @@ pub fn docker_stats() -> Command {
 }
 
 /// `smartctl --scan-open -j`: every drive smartctl can open.
-pub fn smartctl_scan(sudo: bool) -> Command {
+pub(crate) fn smartctl_scan(sudo: bool) -> Command {
     Command::new(
         "smartctl_scan",
         format!("{}smartctl --scan-open -j", sudo_prefix(sudo)),
@@ -110,7 +113,7 @@ pub fn smartctl_scan(sudo: bool) -> Command {
 /// `smartctl -j -a -n standby <device>`: health of one drive without waking it.
 ///
 /// Returns `None` when `device` is not a plain `/dev/...` path (it comes from device output).
-pub fn smartctl_info(sudo: bool, device: &str, dev_type: Option<&str>) -> Option<Command> {
+pub(crate) fn smartctl_info(sudo: bool, device: &str, dev_type: Option<&str>) -> Option<Command> {
     if !valid_device_path(device) || dev_type.is_some_and(|t| !valid_word(t)) {
         return None;
     }

@@ -43,10 +43,10 @@ pub struct Wrapped {
 
 impl Command {
     /// The command as it runs on a device, with a fresh end-marker nonce.
-    pub fn wrapped(&self) -> Wrapped {
+    pub(crate) fn wrapped(&self) -> Wrapped {
         let secs = self.timeout.as_secs().max(1);
         let quoted = shlex::try_quote(&self.line).expect("catalogue lines contain no NUL bytes");
-        let nonce = format!("{:016x}", fastrand::u64(..));
+        let nonce = super::new_nonce();
         Wrapped {
             line: format!(
                 "timeout -s KILL {secs} sh -c {quoted}; printf '\\n@@end:{nonce} %d\\n' $?"
@@ -59,7 +59,7 @@ impl Command {
 
     /// The local deadline of a run: the remote deadline plus a grace of a quarter of it,
     /// between 1 s and [`LOCAL_GRACE`].
-    pub fn local_deadline(&self) -> Duration {
+    pub(crate) fn local_deadline(&self) -> Duration {
         let remote = self.timeout.max(Duration::from_secs(1));
         remote + (remote / 4).clamp(Duration::from_secs(1), LOCAL_GRACE)
     }

@@ -16,13 +16,12 @@ mod transports;
 
 pub use crate::transport::Auth;
 
-pub use budget::ChannelBudget;
-pub use outcome::{OutcomeSink, PollOutcome, PollReport};
-pub use policy::{RestartPolicy, exponential, jittered};
-pub use poller::{Poller, PollerArgs, PollerConfig, PollerMsg};
-pub use requests::{Answer, CheckReport, DeviceRequest, Query};
+pub use outcome::PollReport;
+pub use policy::RestartPolicy;
+pub use requests::CheckReport;
+pub(crate) use requests::{Answer, DeviceRequest, Query};
 pub use settings::FleetSettings;
 pub use slots::{ProbeFactory, ProbeSlot, default_slots};
 pub use spec::{DeviceSpec, ProbeSettings, Probes, TransportKind};
-pub use supervisor::{DeviceSupervisor, DeviceSupervisorArgs, DeviceSupervisorMsg, KNOCK_EVERY};
+pub(crate) use supervisor::{DeviceSupervisor, DeviceSupervisorArgs, DeviceSupervisorMsg};
 pub use transports::transport_for;

@@ -46,7 +46,7 @@ impl OutputCaps {
     /// Keeps the newest items (the end of `items`) that fit both caps, in their order, and
     /// says whether anything was dropped or cut. `text` gives each item's text, which is cut
     /// (on a character boundary) when one item alone is longer than `max_bytes`.
-    pub fn keep_newest<T>(
+    pub(crate) fn keep_newest<T>(
         &self,
         mut items: Vec<T>,
         mut text: impl FnMut(&mut T) -> &mut String,

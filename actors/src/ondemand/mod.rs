@@ -15,9 +15,12 @@ mod networks;
 mod tests;
 
 pub use caps::OutputCaps;
-pub use journal::{LogEntry, parse_journal};
-pub use logs::{LogLine, Stream, parse_docker_logs};
-pub use networks::{Network, parse_network_ls};
+pub use journal::LogEntry;
+pub(crate) use journal::parse_journal;
+pub(crate) use logs::parse_docker_logs;
+pub use logs::{LogLine, Stream};
+pub use networks::Network;
+pub(crate) use networks::parse_network_ls;
 
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -91,7 +94,7 @@ pub struct LogsResult {
 }
 
 /// Runs `docker logs` for one container.
-pub async fn container_logs(
+pub(crate) async fn container_logs(
     transport: &dyn Transport,
     q: &ContainerLogsQuery,
 ) -> Result<LogsResult, QueryError> {
@@ -155,7 +158,7 @@ pub struct JournalResult {
 }
 
 /// Runs `journalctl -o json` with the query's filters.
-pub async fn journal(
+pub(crate) async fn journal(
     transport: &dyn Transport,
     q: &JournalQuery,
 ) -> Result<JournalResult, QueryError> {
@@ -177,7 +180,7 @@ pub async fn journal(
 }
 
 /// Lists the docker networks of a device.
-pub async fn docker_networks(transport: &dyn Transport) -> Result<Vec<Network>, QueryError> {
+pub(crate) async fn docker_networks(transport: &dyn Transport) -> Result<Vec<Network>, QueryError> {
     let cmd = command::ondemand::docker_network_ls();
     let out = run_ok(transport, &cmd).await?;
     let (networks, warnings) = parse_network_ls(&out.stdout, Utc::now());

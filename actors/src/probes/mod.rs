@@ -3,17 +3,17 @@
 //! Parsers are `parse(output, observed_at) -> (T, Vec<Warning>)`: no I/O, never panic, and one
 //! bad line never fails a whole batch.
 
-pub mod arrays;
-pub mod containers;
-pub mod drives;
-pub mod metrics;
-pub mod sane;
-pub mod sections;
-pub mod services;
-pub mod summary;
-pub mod updates;
-pub mod vms;
-pub mod zfs;
+pub(crate) mod arrays;
+pub(crate) mod containers;
+pub(crate) mod drives;
+pub(crate) mod metrics;
+pub(crate) mod sane;
+pub(crate) mod sections;
+pub(crate) mod services;
+pub(crate) mod summary;
+pub(crate) mod updates;
+pub(crate) mod vms;
+pub(crate) mod zfs;
 
 #[cfg(test)]
 mod garbage_tests;
@@ -22,7 +22,7 @@ mod review_tests;
 
 use chrono::{DateTime, Utc};
 
-pub use summary::PollWarnings;
+pub(crate) use summary::PollWarnings;
 
 use crate::command::Command;
 use crate::events::EventKind;
@@ -129,7 +129,7 @@ impl PollContext<'_> {
 }
 
 /// The first non-empty line of `s`, trimmed and capped at 200 characters.
-pub fn first_line(s: &str) -> String {
+pub(crate) fn first_line(s: &str) -> String {
     let line = s.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
     line.chars().take(200).collect()
 }

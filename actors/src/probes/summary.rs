@@ -38,11 +38,6 @@ impl PollWarnings {
         self.add(command, "", &[Warning::general(message)]);
     }
 
-    /// How many warnings were added.
-    pub fn count(&self) -> usize {
-        self.count
-    }
-
     /// The one-line summary, `None` without warnings, e.g.
     /// `2 warnings: docker_ps:3: unreadable docker ps line: … (input "{\"ID…"); …`.
     pub fn summary(&self) -> Option<String> {
@@ -97,7 +92,7 @@ mod tests {
         let mut w = PollWarnings::new("zfs");
         w.add("zfs", &output, &warnings);
         w.note("zpool", "one more");
-        assert_eq!(w.count(), 1_000_001);
+        assert_eq!(w.count, 1_000_001);
         let summary = w.summary().unwrap();
         assert!(summary.starts_with("1000001 warnings: zfs:1: bad line 0: mmm"), "{summary}");
         assert!(summary.ends_with("; and 999998 more"), "{summary}");

@@ -4,7 +4,7 @@ mod local;
 mod replay;
 mod ssh;
 mod ssh_auth;
-pub mod ssh_stream;
+pub(crate) mod ssh_stream;
 
 use std::time::Duration;
 

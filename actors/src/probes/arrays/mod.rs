@@ -11,7 +11,6 @@ mod unraid;
 #[cfg(test)]
 mod tests;
 
-use crate::model::arrays::ArraysSample;
 pub use diff::diff;
 pub use mdstat::parse_mdstat;
 pub use unraid::{bad_disks, parse_disks_ini, parse_var_ini};
@@ -20,6 +19,7 @@ use chrono::{DateTime, Utc};
 
 use crate::command;
 use crate::events::EventKind;
+use crate::model::arrays::ArraysSample;
 
 use super::{PollContext, PollWarnings, Probe, ProbeError, Warning, sections};
 

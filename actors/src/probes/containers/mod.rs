@@ -18,12 +18,10 @@ mod tests_inspect;
 #[cfg(test)]
 mod tests_restarts;
 
-use crate::model::containers::Container;
 pub use diff::diff;
-pub use inspect::{UPTIME_SLACK_SECS, needs_inspect, parse_inspect};
-pub use parse::{Stats, merge, parse_labels, parse_ps, parse_stats};
-pub use restarts::{LOOP_RESTARTS, LOOP_WINDOW_SECS, RestartTracker};
-pub use units::{parse_percent, parse_size, parse_size_pair};
+pub use inspect::{needs_inspect, parse_inspect};
+pub use parse::{merge, parse_ps, parse_stats};
+pub use restarts::RestartTracker;
 
 use std::collections::{HashMap, HashSet};
 
@@ -31,6 +29,7 @@ use chrono::{DateTime, Utc};
 
 use crate::command;
 use crate::events::EventKind;
+use crate::model::containers::Container;
 
 use super::sections::Section;
 use super::{PollContext, PollWarnings, Probe, ProbeError};

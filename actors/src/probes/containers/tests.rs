@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 
+use super::parse::parse_labels;
 use super::*;
 use crate::model::containers::Inspect;
 use crate::probes::PollContext;

@@ -15,13 +15,13 @@ mod tests_diff;
 #[cfg(test)]
 mod tests_report;
 
-use crate::model::drives::Drive;
-pub use diff::{DriveTracker, HOT_C, HOT_NVME_C, HYSTERESIS_C, threshold_c};
-pub use parse::{is_standby_message, judge_report, parse_info};
+pub use diff::DriveTracker;
+pub use parse::{judge_report, parse_info};
 pub use scan::{ScanEntry, parse_scan};
 
 use crate::command;
 use crate::events::EventKind;
+use crate::model::drives::Drive;
 
 use super::{PollContext, PollWarnings, Probe, ProbeError, Warning};
 

@@ -10,13 +10,12 @@ mod sensors;
 #[cfg(test)]
 mod tests;
 
-use crate::model::metrics::{CoreUsage, DiskIo, MetricsSample, NetInterface, Temperature};
-pub use io::is_whole_disk;
-pub use parse::{CpuTimes, ParsedMetrics, parse_metrics};
+pub use parse::{CpuTimes, parse_metrics};
 pub use sensors::parse_sensors;
 
 use crate::command;
 use crate::events::EventKind;
+use crate::model::metrics::{CoreUsage, DiskIo, MetricsSample, NetInterface, Temperature};
 use crate::transport::TransportError;
 
 use super::{PollContext, PollWarnings, Probe, ProbeError};

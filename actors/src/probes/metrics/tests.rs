@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 
+use super::parse::ParsedMetrics;
 use super::*;
 use crate::probes::PollContext;
 use crate::testing::Scripted;

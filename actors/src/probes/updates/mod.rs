@@ -10,7 +10,7 @@ mod parse;
 #[cfg(test)]
 mod tests;
 
-pub use parse::{NO_MANAGER, Upgradable, parse_upgradable};
+pub use parse::{Upgradable, parse_upgradable};
 
 use crate::command;
 use crate::events::EventKind;

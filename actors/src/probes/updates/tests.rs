@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 
+use super::parse::NO_MANAGER;
 use super::*;
 use crate::model::updates::Package;
 use crate::testing::Scripted;

@@ -13,12 +13,12 @@ mod tests;
 #[cfg(test)]
 mod tests_text;
 
-use crate::model::zfs::ZfsSample;
 pub use diff::diff;
 pub use parse::parse_zfs;
 
 use crate::command;
 use crate::events::EventKind;
+use crate::model::zfs::ZfsSample;
 
 use super::{PollContext, PollWarnings, Probe, ProbeError};
 
