@@ -12,6 +12,7 @@ mod slots;
 mod spec;
 mod supervisor;
 mod supervisor_pollers;
+mod supervisor_requests;
 mod transports;
 
 pub use crate::transport::Auth;

@@ -5,11 +5,9 @@ use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
 use futures::FutureExt;
-use ractor::ActorRef;
 
 use super::budget::Budgeted;
 use super::outcome::PollReport;
-use super::poller::PollerMsg;
 use crate::bus::Bus;
 use crate::events::Event;
 use crate::probes::{PollContext, Probe, ProbeError};
@@ -37,8 +35,8 @@ pub struct Job {
     pub generation: u64,
 }
 
-/// Runs the poll and sends `Done` (or `Crashed` if the probe panicked) to `poller`.
-pub async fn run(job: Job, poller: ActorRef<PollerMsg>) {
+/// Runs the poll; the probe comes back with the report, or the reason it panicked.
+pub async fn run(job: Job) -> Result<(Box<dyn Probe>, PollReport), String> {
     let Job { mut probe, transport, bus, device, sudo, command_timeout, generation } = job;
     let name = probe.name();
     let observed_at = chrono::Utc::now();
@@ -55,8 +53,7 @@ pub async fn run(job: Job, poller: ActorRef<PollerMsg>) {
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "probe panicked".into());
-            let _ = poller.cast(PollerMsg::Crashed(format!("probe panicked: {reason}")));
-            return;
+            return Err(format!("probe panicked: {reason}"));
         }
     };
     let mut report = PollReport {
@@ -82,7 +79,7 @@ pub async fn run(job: Job, poller: ActorRef<PollerMsg>) {
             settle(&transport, e, within, &mut report).await
         }
     }
-    let _ = poller.cast(PollerMsg::Done(probe, report));
+    Ok((probe, report))
 }
 
 /// Fills in the failure. A local timeout is ambiguous (a hung tool, or a dead link): the

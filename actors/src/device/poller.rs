@@ -199,7 +199,13 @@ impl PollerState {
             command_timeout: a.command_timeout,
             generation: a.generation.load(Ordering::Acquire),
         };
-        self.in_flight = Some(tokio::spawn(poll_task::run(job, myself)));
+        self.in_flight = Some(tokio::spawn(async move {
+            let msg = match poll_task::run(job).await {
+                Ok((probe, report)) => PollerMsg::Done(probe, report),
+                Err(reason) => PollerMsg::Crashed(reason),
+            };
+            let _ = myself.cast(msg);
+        }));
     }
 
     /// Publishes a `ProbeFailed` once per distinct error, counts, and tells the sink.

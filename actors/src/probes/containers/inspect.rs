@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use super::units::engine_time;
 use crate::model::containers::{Container, Inspect, Mount, Network};
 use crate::probes::Warning;
 
@@ -111,13 +112,6 @@ pub fn depends_on(label: Option<&String>) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// A start or finish time as the engine prints it (RFC 3339), or `None`: for the zero time
-/// the engine prints for "never", and for anything that is not a time (garbage is never kept,
-/// so it cannot fake or hide a restart).
-pub(super) fn engine_time(t: Option<String>) -> Option<String> {
-    t.filter(|t| !t.starts_with("0001-") && DateTime::parse_from_rfc3339(t).is_ok())
 }
 
 /// How far apart, in seconds, docker's uptime text and our poll times may be: the commands of

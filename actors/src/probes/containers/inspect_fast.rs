@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Deserialize;
 
+use super::units::engine_time;
 use crate::model::containers::{Inspect, Mount, Network};
 
 #[derive(Deserialize)]
@@ -87,7 +88,7 @@ pub fn parse(output: &str) -> Option<HashMap<String, Inspect>> {
     let mut found = HashMap::with_capacity(list.len());
     for raw in list.into_iter().filter(|r| !r.id.is_empty()) {
         let state = raw.state;
-        let time = |t: Option<String>| super::inspect::engine_time(non_empty(t));
+        let time = |t: Option<String>| engine_time(non_empty(t));
         let (oom_killed, started_at, finished_at) = match state {
             Some(s) => (s.oom_killed, time(s.started_at), time(s.finished_at)),
             None => (None, None, None),

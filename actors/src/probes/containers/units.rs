@@ -1,4 +1,7 @@
-//! Docker's human units: sizes like `1.5MiB` or `12.3kB`, pairs like `1MB / 2GiB`, and `12.3%`.
+//! Docker's human units: sizes like `1.5MiB` or `12.3kB`, pairs like `1MB / 2GiB`, `12.3%`,
+//! and the engine's RFC 3339 times.
+
+use chrono::DateTime;
 
 /// Bytes in `s`, e.g. `0B`, `696KiB`, `23.54GiB`, `1.2kB`, `3.4MB`. `None` if unreadable.
 ///
@@ -40,6 +43,13 @@ pub fn parse_size_pair(s: &str) -> (Option<u64>, Option<u64>) {
 pub fn parse_percent(s: &str) -> Option<f64> {
     let v: f64 = s.trim().strip_suffix('%')?.trim().parse().ok()?;
     v.is_finite().then_some(v)
+}
+
+/// A start or finish time as the engine prints it (RFC 3339), or `None`: for the zero time
+/// the engine prints for "never", and for anything that is not a time (garbage is never kept,
+/// so it cannot fake or hide a restart).
+pub fn engine_time(t: Option<String>) -> Option<String> {
+    t.filter(|t| !t.starts_with("0001-") && DateTime::parse_from_rfc3339(t).is_ok())
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 
 use std::collections::HashSet;
 
-use super::parse::sane;
+use super::sane::sane;
 use crate::model::updates::Package;
 use crate::probes::Warning;
 

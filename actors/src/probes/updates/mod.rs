@@ -6,6 +6,7 @@
 
 mod dnf;
 mod parse;
+mod sane;
 
 #[cfg(test)]
 mod tests;

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 
 use super::dnf;
+use super::sane::sane;
 use crate::model::updates::Package;
-use crate::probes::sane::{clean_name, shown};
 use crate::probes::{Warning, sections};
 
 /// The upgradable packages of the device's package manager.
@@ -96,21 +96,6 @@ pub fn parse_upgradable(
         (None, None) => Err("no package manager section (output cut short?)".to_string()),
     };
     (result, warnings)
-}
-
-/// `p` if its name, versions, architecture and repository are names (no control bytes, at
-/// most 256 bytes); else why not.
-pub fn sane(p: Package) -> Result<Package, String> {
-    let bad = |what: &str, v: &str, why| format!("package {what} `{}`: {why}", shown(v));
-    let check = |what: &str, v: &str| clean_name(v).map(drop).map_err(|why| bad(what, v, why));
-    check("name", &p.name)?;
-    check("candidate version", &p.candidate)?;
-    for (what, v) in [("version", &p.current), ("arch", &p.arch), ("repository", &p.repo)] {
-        if let Some(v) = v {
-            check(what, v)?;
-        }
-    }
-    Ok(p)
 }
 
 /// `name/suite[,suite…] version arch [upgradable from: old]` (apt 1.0 – 2.x). `Ok(None)` for
