@@ -2,7 +2,7 @@
 //! REST) asks, never polled.
 //!
 //! Each query validates its arguments through the command catalogue
-//! ([`crate::command::ondemand`]) before anything runs, runs one command, parses the output
+//! (`command/ondemand.rs`) before anything runs, runs one command, parses the output
 //! with a pure parser, filters locally (`grep` is a literal substring test here, never sent to
 //! the device) and caps what it returns (newest lines kept, `truncated` set).
 
@@ -14,7 +14,7 @@ mod networks;
 #[cfg(test)]
 mod tests;
 
-pub use caps::OutputCaps;
+pub use caps::{MAX_BYTES, MAX_LINES, OutputCaps};
 pub use journal::LogEntry;
 pub(crate) use journal::parse_journal;
 pub(crate) use logs::parse_docker_logs;

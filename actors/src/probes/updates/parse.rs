@@ -30,7 +30,7 @@ enum Section {
 pub const NO_MANAGER: &str = "no supported package manager (apt, dnf, pacman) on the device";
 
 /// Parses the `upgradable` output, whose markers carry `nonce`. An error says why there is
-/// no list: [`NO_MANAGER`], no manager section (cut short), or a mostly unreadable section.
+/// no list: `NO_MANAGER`, no manager section (cut short), or a mostly unreadable section.
 pub fn parse_upgradable(
     output: &str,
     nonce: &str,
