@@ -224,7 +224,20 @@ async fn a_drive_with_garbage_output_does_not_vanish() {
     ] {
         t.push(name, status, out);
     }
-    good_bad_good(&mut DrivesProbe::default(), &t, "drives info").await;
+    // One drive's garbage is that drive's error in a sample of both: the failing drive is
+    // carried from its last good read, and neither that poll nor the next reports a change.
+    let mut probe = DrivesProbe::default();
+    poll(&mut probe, &t, 0).await.expect("first poll");
+    let bad = poll(&mut probe, &t, 30).await.expect("a partial sample");
+    assert_eq!(changes(&bad), Vec::<&str>::new());
+    let EventKind::DriveHealthSampled { drives } = &bad[0] else { panic!("{bad:?}") };
+    assert_eq!(drives.len(), 2, "the garbled drive did not vanish: {drives:?}");
+    assert!(drives[0].error.is_none());
+    assert!(drives[1].error.as_deref().is_some_and(|e| e.contains("not smartctl JSON")), "{drives:?}");
+    assert_eq!(drives[1].smart_passed, Some(false), "its last good values are kept");
+    let third = poll(&mut probe, &t, 60).await.expect("third poll");
+    assert_eq!(changes(&third), Vec::<&str>::new());
+    assert_eq!(t.unused(), 0);
     let t = Scripted::default();
     for (name, out) in [
         ("smartctl_scan", scan.to_string()),
