@@ -233,7 +233,10 @@ async fn a_drive_with_garbage_output_does_not_vanish() {
     let EventKind::DriveHealthSampled { drives } = &bad[0] else { panic!("{bad:?}") };
     assert_eq!(drives.len(), 2, "the garbled drive did not vanish: {drives:?}");
     assert!(drives[0].error.is_none());
-    assert!(drives[1].error.as_deref().is_some_and(|e| e.contains("not smartctl JSON")), "{drives:?}");
+    assert!(
+        drives[1].error.as_deref().is_some_and(|e| e.contains("not smartctl JSON")),
+        "{drives:?}"
+    );
     assert_eq!(drives[1].smart_passed, Some(false), "its last good values are kept");
     let third = poll(&mut probe, &t, 60).await.expect("third poll");
     assert_eq!(changes(&third), Vec::<&str>::new());

@@ -166,7 +166,10 @@ impl Transport for FakeTransport {
         assert!(command.line.starts_with("sudo -n smartctl -j -a -n standby"), "{}", command.line);
         match command.line.rsplit(' ').next().unwrap_or_default() {
             "/dev/sdb" if self.hang_sdb.load(std::sync::atomic::Ordering::SeqCst) => {
-                Err(TransportError::Hung { command: "smartctl_info", after: Duration::from_secs(20) })
+                Err(TransportError::Hung {
+                    command: "smartctl_info",
+                    after: Duration::from_secs(20),
+                })
             }
             "/dev/sda" => ok(HEALTHY, 0),
             "/dev/sdb" => ok(FAILING, 88),
