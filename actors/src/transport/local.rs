@@ -42,6 +42,7 @@ impl Transport for LocalTransport {
                 stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
                 stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
                 status: out.status.code().unwrap_or(-1),
+                ..Default::default()
             }),
             Ok(Err(e)) => Err(TransportError::Session {
                 target: "localhost".into(),

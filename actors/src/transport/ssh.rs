@@ -128,6 +128,7 @@ impl SshTransport {
             stdout: String::from_utf8_lossy(&out).into_owned(),
             stderr: String::from_utf8_lossy(&err).into_owned(),
             status,
+            ..Default::default()
         })
     }
 }
