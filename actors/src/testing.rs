@@ -27,7 +27,15 @@ impl Scripted {
         let replies = replies
             .into_iter()
             .map(|(name, status, stdout, stderr)| {
-                (name, Output { stdout: stdout.into(), stderr: stderr.into(), status, ..Default::default() })
+                (
+                    name,
+                    Output {
+                        stdout: stdout.into(),
+                        stderr: stderr.into(),
+                        status,
+                        ..Default::default()
+                    },
+                )
             })
             .collect();
         Self { replies: Mutex::new(replies), lines: Mutex::default() }

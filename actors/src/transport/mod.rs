@@ -4,13 +4,14 @@ mod local;
 mod replay;
 mod ssh;
 mod ssh_auth;
+mod ssh_conn;
 pub mod ssh_stream;
 
 use std::time::Duration;
 
 pub use local::LocalTransport;
 pub use replay::ReplayTransport;
-pub use ssh::{SshOptions, SshTransport};
+pub use ssh::{SshOptions, SshStats, SshTransport, cause as ssh_cause};
 
 use crate::command::Command;
 
