@@ -214,14 +214,13 @@ fn spawn_keepalive(shared: Weak<Shared>, conn: Weak<Conn>) {
 #[async_trait::async_trait]
 impl Transport for SshTransport {
     async fn run(&self, command: &Command) -> Result<Output, TransportError> {
-        // Waiting for a channel and for the connection has its own bounds (the command's
-        // timeout, the connect timeout): neither eats the command's own deadline.
-        let permit = tokio::time::timeout(command.timeout, self.channels.acquire()).await;
+        // Waiting for a channel and for the connection have their own bounds: neither eats
+        // the command's deadline. Every channel holder ends within its own timeout, so the
+        // wait's bound is only a safety net: twice the command's timeout plus a connect.
+        let wait = command.timeout * 2 + self.shared.opts.connect_timeout;
+        let permit = tokio::time::timeout(wait, self.channels.acquire()).await;
         let Ok(permit) = permit else {
-            return Err(TransportError::Timeout {
-                command: command.name.to_string(),
-                after: command.timeout,
-            });
+            return Err(TransportError::Timeout { command: command.name.to_string(), after: wait });
         };
         let _permit = permit.expect("semaphore is never closed");
         let conn = self.shared.session().await?;

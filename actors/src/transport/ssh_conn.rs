@@ -179,33 +179,44 @@ async fn read_capped<R: futures::AsyncRead + Unpin>(
 
 /// The number of a signal named as in SSH's `exit-signal` (RFC 4254 6.10), on Linux.
 pub fn signal_number(name: &str) -> Option<i32> {
-    const SIGNALS: &[(&str, i32)] = &[
-        ("HUP", 1),
-        ("INT", 2),
-        ("QUIT", 3),
-        ("ILL", 4),
-        ("ABRT", 6),
-        ("FPE", 8),
-        ("KILL", 9),
-        ("USR1", 10),
-        ("SEGV", 11),
-        ("USR2", 12),
-        ("PIPE", 13),
-        ("ALRM", 14),
-        ("TERM", 15),
-    ];
     let name = name.strip_prefix("SIG").unwrap_or(name);
     SIGNALS.iter().find(|(n, _)| *n == name).map(|(_, num)| *num)
 }
 
+/// The SSH name (`KILL`) of Linux signal `number`, or the number itself.
+pub fn signal_name(number: i32) -> String {
+    SIGNALS
+        .iter()
+        .find(|(_, n)| *n == number)
+        .map_or(number.to_string(), |(name, _)| name.to_string())
+}
+
+/// Signals SSH names (RFC 4254 6.10) and their Linux numbers.
+const SIGNALS: &[(&str, i32)] = &[
+    ("HUP", 1),
+    ("INT", 2),
+    ("QUIT", 3),
+    ("ILL", 4),
+    ("ABRT", 6),
+    ("FPE", 8),
+    ("KILL", 9),
+    ("USR1", 10),
+    ("SEGV", 11),
+    ("USR2", 12),
+    ("PIPE", 13),
+    ("ALRM", 14),
+    ("TERM", 15),
+];
+
 #[cfg(test)]
 mod tests {
-    use super::signal_number;
+    use super::{signal_name, signal_number};
 
     #[test]
-    fn signal_names_map_to_linux_numbers() {
+    fn signal_names_map_to_linux_numbers_and_back() {
         for (name, want) in [("KILL", Some(9)), ("SIGTERM", Some(15)), ("WINCH", None)] {
             assert_eq!(signal_number(name), want, "{name}");
         }
+        assert_eq!((signal_name(9), signal_name(28)), ("KILL".to_string(), "28".to_string()));
     }
 }
