@@ -142,15 +142,23 @@ pub fn for_spec(
     use crate::device::TransportKind;
     match spec.transport {
         TransportKind::Local => std::sync::Arc::new(LocalTransport::new(settings.max_channels)),
-        TransportKind::Ssh => std::sync::Arc::new(SshTransport::new(SshOptions {
-            host: spec.host.clone(),
-            port: spec.port,
-            user: spec.user.clone(),
-            auth: spec.auth.clone(),
-            known_hosts: spec.known_hosts.clone(),
-            connect_timeout: settings.connect_timeout,
-            max_channels: settings.max_channels,
-            keepalive: settings.keepalive,
-        })),
+        TransportKind::Ssh => std::sync::Arc::new(SshTransport::new(ssh_options(spec, settings))),
+    }
+}
+
+/// The SSH options of a device spec under the fleet's settings.
+pub fn ssh_options(
+    spec: &crate::device::DeviceSpec,
+    settings: &crate::device::FleetSettings,
+) -> SshOptions {
+    SshOptions {
+        host: spec.host.clone(),
+        port: spec.port,
+        user: spec.user.clone(),
+        auth: spec.auth.clone(),
+        known_hosts: spec.known_hosts.clone(),
+        connect_timeout: settings.connect_timeout,
+        max_channels: settings.max_channels,
+        keepalive: settings.keepalive,
     }
 }
