@@ -14,7 +14,7 @@ pub use docker::{MAX_BATCH, MAX_BATCH_BYTES, docker_inspect, valid_container_id}
 pub use host::*;
 pub use ondemand::{InvalidArgument, Since};
 pub use storage::{arrays, valid_vm_name, virsh_dominfo, virsh_list, zfs};
-pub use wrap::{ChannelEnd, LOCAL_GRACE, Wrapped};
+pub use wrap::{ChannelEnd, LOCAL_GRACE, Wrapped, signal_name};
 
 /// One command to run on a device.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -216,7 +216,8 @@ struct Canned {
 
 impl Canned {
     fn new(stdout: &str, stderr: &str, status: i32) -> Self {
-        let output = Output { stdout: stdout.into(), stderr: stderr.into(), status };
+        let output =
+            Output { stdout: stdout.into(), stderr: stderr.into(), status, ..Default::default() };
         Self { lines: Mutex::new(Vec::new()), output }
     }
     fn lines(&self) -> Vec<String> {

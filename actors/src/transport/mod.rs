@@ -4,31 +4,41 @@ mod local;
 mod replay;
 mod ssh;
 mod ssh_auth;
+mod ssh_conn;
 pub mod ssh_stream;
 
 use std::time::Duration;
 
 pub use local::LocalTransport;
 pub use replay::ReplayTransport;
-pub use ssh::{SshOptions, SshTransport};
+pub use ssh::{SshOptions, SshStats, SshTransport, cause as ssh_cause};
 
 use crate::command::Command;
 
+/// Largest stdout or stderr kept from one command; the rest is read and discarded.
+pub const OUTPUT_CAP: usize = 32 * 1024 * 1024;
+
 /// What a finished command produced.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Output {
     /// Standard output, decoded as UTF-8 (invalid bytes replaced).
     pub stdout: String,
     /// Standard error, decoded as UTF-8 (invalid bytes replaced).
     pub stderr: String,
-    /// Exit status; `-1` when the process was killed by a signal.
+    /// Exit status; `128 + n` when the process was killed by signal `n` (`-1` when the
+    /// signal is unknown).
     pub status: i32,
+    /// Whether stdout or stderr exceeded [`OUTPUT_CAP`] and was cut there.
+    pub truncated: bool,
+    /// The signal that killed the process (`KILL`, `TERM`, ...), if one did.
+    pub signal: Option<String>,
 }
 
 impl Output {
-    /// Whether the command exited with status 0.
+    /// Whether the command exited with status 0 (never true for a process killed by a
+    /// signal).
     pub fn success(&self) -> bool {
-        self.status == 0
+        self.status == 0 && self.signal.is_none()
     }
 }
 
@@ -166,15 +176,26 @@ pub fn for_spec(
     use crate::device::TransportKind;
     match spec.transport {
         TransportKind::Local => std::sync::Arc::new(LocalTransport::new(channels)),
-        TransportKind::Ssh => std::sync::Arc::new(SshTransport::new(SshOptions {
-            host: spec.host.clone(),
-            port: spec.port,
-            user: spec.user.clone(),
-            auth: spec.auth.clone(),
-            known_hosts: spec.known_hosts.clone(),
-            connect_timeout: settings.connect_timeout,
-            max_channels: channels,
-            keepalive: settings.keepalive,
-        })),
+        TransportKind::Ssh => {
+            let opts = SshOptions { max_channels: channels, ..ssh_options(spec, settings) };
+            std::sync::Arc::new(SshTransport::new(opts))
+        }
+    }
+}
+
+/// The SSH options of a device spec under the fleet's settings.
+pub fn ssh_options(
+    spec: &crate::device::DeviceSpec,
+    settings: &crate::device::FleetSettings,
+) -> SshOptions {
+    SshOptions {
+        host: spec.host.clone(),
+        port: spec.port,
+        user: spec.user.clone(),
+        auth: spec.auth.clone(),
+        known_hosts: spec.known_hosts.clone(),
+        connect_timeout: settings.connect_timeout,
+        max_channels: settings.max_channels,
+        keepalive: settings.keepalive,
     }
 }

@@ -156,7 +156,12 @@ struct FakeTransport {
 impl Transport for FakeTransport {
     async fn run(&self, command: &Command) -> Result<Output, TransportError> {
         let ok = |stdout: &str, status| {
-            Ok(Output { stdout: stdout.into(), stderr: String::new(), status })
+            Ok(Output {
+                stdout: stdout.into(),
+                stderr: String::new(),
+                status,
+                ..Default::default()
+            })
         };
         if command.name == "smartctl_scan" {
             assert!(command.line.starts_with("sudo -n smartctl --scan-open -j"));
