@@ -172,6 +172,30 @@ async fn unknown_devices_and_probes_are_clear_errors() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn checks_queries_and_edits_go_through_the_device() {
+    let w = start(
+        FleetSettings::default(),
+        replay(),
+        vec![slot(Slow::default(), Duration::from_secs(60))],
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let report = w.handle.check_device("dev1").await.unwrap();
+    assert_eq!(
+        (report.transport.as_str(), report.capabilities.kernel.as_str()),
+        ("replay", "Linux 6.1")
+    );
+    // The replayed "Linux 6.1" is no docker network: an empty list, not an error.
+    assert_eq!(w.handle.docker_networks("dev1").await.unwrap().len(), 0);
+    let mut edited = spec("dev1");
+    edited.tags = vec!["edited".into()];
+    w.handle.update_device(edited).await.unwrap();
+    assert_eq!(w.handle.devices().await.unwrap()[0].tags, ["edited"]);
+    assert!(matches!(w.handle.update_device(spec("ghost")).await, Err(ApiError::NotFound(_))));
+    assert!(matches!(w.handle.check_device("ghost").await, Err(ApiError::NotFound(_))));
+}
+
+#[tokio::test(start_paused = true)]
 async fn removal_waits_for_the_pollers_forgets_the_device_and_a_re_add_runs_one_set() {
     let probe = Slow::default();
     let mut w = start(
