@@ -15,6 +15,24 @@ use infrastructor_actors::events::EventKind;
 
 const HUNG: &[&str] = &["docker", "smartctl", "zpool", "sensors", "df"];
 
+/// The most processes of any one hung shim alive at once on the device (zombies aside).
+fn most_alive(dev: &SimDevice) -> usize {
+    let Some(root) = dev.sshd().pid() else { return 0 };
+    let bin = dev.bin_dir().display().to_string();
+    let alive: Vec<String> = harness::sshd::descendants(root)
+        .into_iter()
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z "))
+        })
+        .filter_map(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .collect();
+    HUNG.iter()
+        .map(|tool| alive.iter().filter(|c| c.contains(&format!("{bin}/{tool} "))).count())
+        .max()
+        .unwrap_or(0)
+}
+
 fn sick_device() -> SimDevice {
     let dev = SimDevice::start("sick");
     dev.set_docker_ps(&fixture("docker/client-28.2/ps.jsonl"));
@@ -74,10 +92,15 @@ async fn hung_tools_on_two_channels_are_probe_failures_and_never_take_the_device
         .iter()
         .map(|ty| (*ty, count(&app, name, ty)))
         .collect();
+    // Meanwhile no hung tool ever runs twice at once on the device: each copy is killed at
+    // its deadline before the probe's next poll starts another.
+    let mut most = 0;
     wait_until(Duration::from_secs(40), "healthy probes keep polling", || {
+        most = most.max(most_alive(&dev));
         base.iter().all(|(ty, n)| count(&app, name, ty) >= n + 3)
     })
     .await;
+    assert_eq!(most, 1, "hung tools seen running, never two copies of one at once");
     assert_eq!(count(&app, name, "DeviceOffline"), 0, "{:?}", events(&app, name, "DeviceOffline"));
     for p in hung_probes {
         assert_eq!(

@@ -28,7 +28,7 @@ pub type SlotFactory = Arc<dyn Fn(&DeviceSpec) -> Vec<ProbeSlot> + Send + Sync>;
 pub(crate) const ONDEMAND_CHANNELS: usize = 2;
 
 /// A device supervisor that ran this long before it crashed starts its backoff afresh.
-pub(crate) const HEALTHY_RUN: Duration = Duration::from_secs(120);
+pub const HEALTHY_RUN: Duration = Duration::from_secs(120);
 
 /// How long a removal waits for the device supervisor (and its pollers) to stop.
 const STOP_WAIT: Duration = Duration::from_secs(10);

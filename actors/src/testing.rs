@@ -31,7 +31,15 @@ impl Scripted {
         let replies = replies
             .into_iter()
             .map(|(name, status, stdout, stderr)| {
-                (name, Output { stdout: stdout.into(), stderr: stderr.into(), status })
+                (
+                    name,
+                    Output {
+                        stdout: stdout.into(),
+                        stderr: stderr.into(),
+                        status,
+                        ..Default::default()
+                    },
+                )
             })
             .collect();
         Self { replies: Mutex::new(replies), lines: Mutex::default() }
@@ -50,7 +58,8 @@ impl Scripted {
         stdout: impl Into<String>,
         stderr: impl Into<String>,
     ) {
-        let out = Output { stdout: stdout.into(), stderr: stderr.into(), status };
+        let out =
+            Output { stdout: stdout.into(), stderr: stderr.into(), status, ..Output::default() };
         self.replies.lock().unwrap().push((name, out));
     }
 

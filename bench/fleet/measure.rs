@@ -17,7 +17,12 @@ pub fn cpu_time() -> Duration {
 
 /// Resident set size of this process, in bytes.
 pub fn rss_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    rss_of("self")
+}
+
+/// `VmRSS` of `/proc/<pid>` (`self` or a number), in bytes (0 when gone).
+pub fn rss_of(pid: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))

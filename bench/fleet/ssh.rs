@@ -15,7 +15,7 @@ use infrastructor_actors::transport::{SshOptions, SshTransport, Transport};
 use ractor::Actor;
 
 use crate::harness::SimDevice;
-use crate::measure::{cpu_time, percentile, rss_bytes};
+use crate::measure::{cpu_time, percentile, rss_bytes, rss_of};
 
 /// Latency figures of one way of running a command.
 pub struct Latency {
@@ -33,7 +33,12 @@ pub struct SshFleetResult {
     pub window: Duration,
     pub events_per_sec: f64,
     pub cpu_percent: f64,
-    pub rss_per_device: u64,
+    /// This process: (RSS once every device is online − RSS before the fleet) / devices.
+    pub rss_online_per_device: u64,
+    /// This process: (RSS after the measured window − RSS before the fleet) / devices.
+    pub rss_warm_per_device: u64,
+    /// The device side: RSS of the sshd process tree (its per-connection children) / devices.
+    pub sshd_rss_per_device: u64,
 }
 
 fn options(dev: &SimDevice) -> SshOptions {
@@ -120,7 +125,7 @@ pub async fn fleet(
             },
         })
         .collect();
-    let rss0 = rss_bytes();
+    let (rss0, sshd0) = (rss_bytes(), dev.sshd().pid().map_or(0, tree_rss_bytes));
     let settings = FleetSettings {
         reconnect_min: Duration::from_millis(200),
         reconnect_max: Duration::from_secs(2),
@@ -134,11 +139,12 @@ pub async fn fleet(
     {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let rss_online = rss_bytes();
     let (cpu0, ev0, t0) = (cpu_time(), events.load(Ordering::Relaxed), Instant::now());
     tokio::time::sleep(window).await;
     let elapsed = t0.elapsed();
     let (cpu1, ev1) = (cpu_time(), events.load(Ordering::Relaxed));
-    let rss1 = rss_bytes();
+    let (rss1, sshd1) = (rss_bytes(), dev.sshd().pid().map_or(0, tree_rss_bytes));
     let _ = fleet.stop_and_wait(None, Some(Duration::from_secs(5))).await;
     SshFleetResult {
         devices,
@@ -146,6 +152,15 @@ pub async fn fleet(
         window: elapsed,
         events_per_sec: (ev1 - ev0) as f64 / elapsed.as_secs_f64(),
         cpu_percent: 100.0 * (cpu1 - cpu0).as_secs_f64() / elapsed.as_secs_f64(),
-        rss_per_device: rss1.saturating_sub(rss0) / devices.max(1) as u64,
+        rss_online_per_device: rss_online.saturating_sub(rss0) / devices.max(1) as u64,
+        rss_warm_per_device: rss1.saturating_sub(rss0) / devices.max(1) as u64,
+        sshd_rss_per_device: sshd1.saturating_sub(sshd0) / devices.max(1) as u64,
     }
+}
+
+/// Summed resident set size of process `root` and all its descendants, in bytes.
+fn tree_rss_bytes(root: u32) -> u64 {
+    let mut pids = crate::harness::sshd::descendants(root);
+    pids.push(root);
+    pids.iter().map(|p| rss_of(&p.to_string())).sum()
 }

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 pub use device::{SimDevice, SimFleet};
 pub use postgres::TestDb;
 pub use proxy::FaultProxy;
-pub use specs::{device_spec, ssh_options};
+pub use specs::{device_spec, ssh_options, ssh_options_via};
 pub use sshd::Sshd;
 
 /// How often waits re-check their condition.

@@ -38,3 +38,12 @@ pub fn device_spec(dev: &SimDevice, probes: Probes) -> DeviceSpec {
         probes,
     }
 }
+
+/// SSH options for `dev` reached through a proxy listening on 127.0.0.1:`port`, with a
+/// known_hosts file for that port written into `dir`.
+pub fn ssh_options_via(dev: &SimDevice, port: u16, dir: &std::path::Path) -> SshOptions {
+    let known_hosts = dir.join(format!("known_hosts-{port}"));
+    let line = format!("[127.0.0.1]:{port} {}\n", dev.sshd().host_public_key_line());
+    std::fs::write(&known_hosts, line).expect("write proxy known_hosts");
+    SshOptions { port, known_hosts, ..ssh_options(dev) }
+}

@@ -170,6 +170,11 @@ impl Sshd {
         }
     }
 
+    /// Process id of the listening sshd, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Whether sshd is running (started and not stopped).
     pub fn is_running(&self) -> bool {
         self.child.is_some()
@@ -368,7 +373,7 @@ fn signal(sig: &str, pids: &[u32]) {
 }
 
 /// Every live descendant of `root`, from `/proc/*/stat`.
-fn descendants(root: u32) -> Vec<u32> {
+pub fn descendants(root: u32) -> Vec<u32> {
     let mut parent_of = Vec::new();
     for entry in fs::read_dir("/proc").into_iter().flatten().flatten() {
         let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {

@@ -32,6 +32,14 @@ impl ApiError {
         Self::NotFound(format!("no device `{name}`"))
     }
 
+    /// A refusal: `NotFound` when it names a missing device or probe.
+    pub(crate) fn refused(why: &str) -> Self {
+        match why.starts_with("no device") || why.starts_with("no probe") {
+            true => Self::NotFound(why.to_string()),
+            false => Self::Refused(why.to_string()),
+        }
+    }
+
     /// Whether asking again later may succeed.
     pub fn is_transient(&self) -> bool {
         matches!(self, Self::Unavailable(_) | Self::Timeout(_) | Self::Failed(_))

@@ -99,9 +99,12 @@ impl FleetHandle {
 
     /// Connects to the device (on its on-demand session), detects tools, times a round trip.
     pub async fn check_device(&self, name: &str) -> Result<CheckReport, ApiError> {
-        self.route(name, CHECK_TIMEOUT, |reply| DeviceRequest::Check { reply })
-            .await?
-            .map_err(ApiError::Failed)
+        self.route(name, CHECK_TIMEOUT, |reply| DeviceRequest::Check { reply }).await?.map_err(
+            |why| match why.starts_with("no device") {
+                true => ApiError::NotFound(why),
+                false => ApiError::Failed(why),
+            },
+        )
     }
 
     /// Runs `probe` on the device now, through its own poller (sharing an in-flight poll):
@@ -111,7 +114,7 @@ impl FleetHandle {
         let report =
             self.route(name, POLL_TIMEOUT, |reply| DeviceRequest::PollNow { probe, reply }).await?;
         match (&report.error, report.ran) {
-            (Some(why), false) => Err(ApiError::Refused(why.clone())),
+            (Some(why), false) => Err(ApiError::refused(why)),
             _ => Ok(report),
         }
     }

@@ -14,7 +14,7 @@ pub(crate) use docker::{MAX_BATCH, MAX_BATCH_BYTES, docker_inspect, valid_contai
 pub(crate) use host::*;
 pub use ondemand::InvalidArgument;
 pub(crate) use storage::{arrays, virsh_dominfo, virsh_list, zfs};
-pub(crate) use wrap::ChannelEnd;
+pub(crate) use wrap::{ChannelEnd, Wrapped, signal_name};
 
 /// One command to run on a device.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -210,6 +210,19 @@ pub fn journalctl(
     Ok(Command::new("journalctl", line, DEFAULT_TIMEOUT))
 }
 
+/// `command` with each of its output streams cut to its last `bytes` bytes *on the device*
+/// (`tail -c`, which reads everything and keeps only the end: the newest lines), so a huge
+/// log never crosses the network. The command's own exit status is kept (carried out of the
+/// pipelines on a spare descriptor).
+pub fn cap_on_device(command: Command, bytes: usize) -> Command {
+    let inner = &command.line;
+    let line = format!(
+        "exec 3>&1 4>&2; s=$( {{ {{ {{ ( {inner} ); echo $? >&5; }} | tail -c {bytes} >&3; }} 2>&1 \
+         | tail -c {bytes} >&4; }} 5>&1 ); exit \"${{s:-1}}\""
+    );
+    Command { line, ..command }
+}
+
 /// `docker network ls` as one JSON object per line.
 pub fn docker_network_ls() -> Command {
     Command::new(

@@ -150,3 +150,37 @@ fn wrapped_lines_stay_one_shell_word() {
     assert_eq!(words[6], format!("{};", c.line));
     assert_eq!(docker_network_ls().line, "docker network ls --no-trunc --format '{{json .}}'");
 }
+
+#[test]
+fn device_side_caps_keep_the_newest_bytes_of_each_stream_and_the_status() {
+    let line =
+        "i=0; while [ $i -lt 5000 ]; do echo out-$i; echo err-$i >&2; i=$((i+1)); done; exit 3";
+    let c = Command {
+        name: "t",
+        line: line.into(),
+        timeout: std::time::Duration::from_secs(10),
+        nonce: None,
+    };
+    let capped = cap_on_device(c, 1000);
+    let out = std::process::Command::new("sh").arg("-c").arg(&capped.line).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!((out.stdout.len(), out.stderr.len()), (1000, 1000));
+    assert!(String::from_utf8_lossy(&out.stdout).ends_with("out-4999\n"));
+    assert!(String::from_utf8_lossy(&out.stderr).ends_with("err-4999\n"));
+    // Small outputs pass whole.
+    let c = Command {
+        name: "t",
+        line: "echo hi; echo no >&2".into(),
+        timeout: std::time::Duration::from_secs(10),
+        nonce: None,
+    };
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&cap_on_device(c, 1000).line)
+        .output()
+        .unwrap();
+    assert_eq!(
+        (out.stdout.as_slice(), out.stderr.as_slice(), out.status.code()),
+        (&b"hi\n"[..], &b"no\n"[..], Some(0))
+    );
+}

@@ -39,6 +39,9 @@ pub struct Wrapped {
     timeout: Duration,
     /// `@@end:<nonce> `: what the last line of stdout starts with.
     marker: String,
+    /// When the line was built (just before it is executed): a status of 137 before the
+    /// deadline is a kill by someone else, not our timeout.
+    started: std::time::Instant,
 }
 
 impl Command {
@@ -54,6 +57,7 @@ impl Command {
             name: self.name,
             timeout: self.timeout,
             marker: format!("@@end:{nonce} "),
+            started: std::time::Instant::now(),
         }
     }
 
@@ -81,8 +85,9 @@ impl Wrapped {
     /// - no marker (output truncated in transit, cut by the output cap, or the shell was
     ///   killed) → [`TransportError::Incomplete`];
     /// - the channel ended by a signal → [`TransportError::Incomplete`], never a success;
-    /// - status 124/137 from `timeout` → [`TransportError::Hung`]: the device answered, the
-    ///   tool did not finish and was killed there.
+    /// - status 124/137 from `timeout` at the deadline → [`TransportError::Hung`]: the device
+    ///   answered, the tool did not finish and was killed there;
+    /// - any other status is the tool's, with the signal's name when it is 128 + a signal.
     pub fn finish(
         &self,
         stdout: &[u8],
@@ -104,13 +109,16 @@ impl Wrapped {
             };
             return Err(incomplete(format!("output ended without its end marker ({how})")));
         };
-        if TIMED_OUT.contains(&status) {
+        let at_deadline = self.started.elapsed() + Duration::from_millis(250) >= self.timeout;
+        if TIMED_OUT.contains(&status) && at_deadline {
             return Err(TransportError::Hung { command: self.name, after: self.timeout });
         }
         Ok(Output {
             stdout: String::from_utf8_lossy(body).into_owned(),
             stderr: String::from_utf8_lossy(stderr).into_owned(),
             status,
+            truncated: false,
+            signal: (129..160).contains(&status).then(|| signal_name(status - 128)),
         })
     }
 
@@ -123,6 +131,31 @@ impl Wrapped {
         Some((&stdout[..start], status))
     }
 }
+
+/// The SSH name (`KILL`) of Linux signal `number` (RFC 4254 6.10), or the number itself.
+pub fn signal_name(number: i32) -> String {
+    SIGNALS
+        .iter()
+        .find(|(_, n)| *n == number)
+        .map_or(number.to_string(), |(name, _)| name.to_string())
+}
+
+/// Signals SSH names (RFC 4254 6.10) and their Linux numbers.
+const SIGNALS: &[(&str, i32)] = &[
+    ("HUP", 1),
+    ("INT", 2),
+    ("QUIT", 3),
+    ("ILL", 4),
+    ("ABRT", 6),
+    ("FPE", 8),
+    ("KILL", 9),
+    ("USR1", 10),
+    ("SEGV", 11),
+    ("USR2", 12),
+    ("PIPE", 13),
+    ("ALRM", 14),
+    ("TERM", 15),
+];
 
 #[cfg(test)]
 mod tests {
@@ -155,6 +188,14 @@ mod tests {
         // Output without a final newline, and no output at all.
         assert_eq!(check("printf abc", 5).unwrap().stdout, "abc");
         assert_eq!(check("true", 5).unwrap().stdout, "");
+    }
+
+    #[test]
+    fn a_tool_killed_before_its_deadline_is_its_own_failure_not_a_hang() {
+        let out = check("kill -9 $$", 30).unwrap();
+        assert_eq!((out.status, out.signal.as_deref()), (137, Some("KILL")));
+        assert!(!out.success());
+        assert_eq!((signal_name(15), signal_name(28)), ("TERM".to_string(), "28".to_string()));
     }
 
     #[test]

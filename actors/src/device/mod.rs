@@ -25,4 +25,4 @@ pub use settings::FleetSettings;
 pub use slots::{ProbeFactory, ProbeSlot, default_slots};
 pub use spec::{DeviceSpec, ProbeSettings, Probes, TransportKind};
 pub(crate) use supervisor::{DeviceSupervisor, DeviceSupervisorArgs, DeviceSupervisorMsg};
-pub use transports::transport_for;
+pub use transports::{ssh_options, transport_for};

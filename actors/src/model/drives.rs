@@ -67,6 +67,10 @@ pub struct Drive {
     /// out), e.g. why a SMART command failed (exit bit 2); empty when it had none.
     #[serde(default)]
     pub smartctl_messages: Vec<String>,
+    /// Why this poll could not read the drive (it hung, or its output was unreadable); the
+    /// other fields are then those of its last good read, if there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// One row of the ATA SMART attribute table.

@@ -23,4 +23,8 @@ pub struct Vm {
     pub persistent: Option<bool>,
     /// Whether libvirt starts it at boot.
     pub autostart: Option<bool>,
+    /// Why this poll could not read the domain (its `dominfo` failed or was unreadable); the
+    /// other fields are then those of its last good read, if there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }

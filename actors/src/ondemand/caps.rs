@@ -43,6 +43,12 @@ impl OutputCaps {
         Ok(())
     }
 
+    /// Bytes each output stream may bring over the network: the text cap plus room for each
+    /// line's framing (timestamps, journal JSON fields), at most 16 MiB.
+    pub fn on_device(&self) -> usize {
+        self.max_bytes.saturating_add(self.max_lines.saturating_mul(2048)).min(16 << 20)
+    }
+
     /// Keeps the newest items (the end of `items`) that fit both caps, in their order, and
     /// says whether anything was dropped or cut. `text` gives each item's text, which is cut
     /// (on a character boundary) when one item alone is longer than `max_bytes`.

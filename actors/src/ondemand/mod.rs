@@ -104,6 +104,7 @@ pub(crate) async fn container_logs(
         command::ondemand::validate_grep(g)?;
     }
     let cmd = command::ondemand::docker_logs(&q.container, q.tail, since)?;
+    let cmd = command::ondemand::cap_on_device(cmd, q.caps.on_device());
     let out = run_ok(transport, &cmd).await?;
     let (mut lines, warnings) = parse_docker_logs(&out.stdout, &out.stderr, Utc::now());
     log_warnings(cmd.name, &warnings);
@@ -169,6 +170,7 @@ pub(crate) async fn journal(
         command::ondemand::validate_grep(g)?;
     }
     let cmd = command::ondemand::journalctl(q.unit.as_deref(), since, priority, q.lines)?;
+    let cmd = command::ondemand::cap_on_device(cmd, q.caps.on_device());
     let out = run_ok(transport, &cmd).await?;
     let (mut entries, warnings) = parse_journal(&out.stdout, Utc::now());
     log_warnings(cmd.name, &warnings);

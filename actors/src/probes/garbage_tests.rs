@@ -224,7 +224,23 @@ async fn a_drive_with_garbage_output_does_not_vanish() {
     ] {
         t.push(name, status, out);
     }
-    good_bad_good(&mut DrivesProbe::default(), &t, "drives info").await;
+    // One drive's garbage is that drive's error in a sample of both: the failing drive is
+    // carried from its last good read, and neither that poll nor the next reports a change.
+    let mut probe = DrivesProbe::default();
+    poll(&mut probe, &t, 0).await.expect("first poll");
+    let bad = poll(&mut probe, &t, 30).await.expect("a partial sample");
+    assert_eq!(changes(&bad), Vec::<&str>::new());
+    let EventKind::DriveHealthSampled { drives } = &bad[0] else { panic!("{bad:?}") };
+    assert_eq!(drives.len(), 2, "the garbled drive did not vanish: {drives:?}");
+    assert!(drives[0].error.is_none());
+    assert!(
+        drives[1].error.as_deref().is_some_and(|e| e.contains("not smartctl JSON")),
+        "{drives:?}"
+    );
+    assert_eq!(drives[1].smart_passed, Some(false), "its last good values are kept");
+    let third = poll(&mut probe, &t, 60).await.expect("third poll");
+    assert_eq!(changes(&third), Vec::<&str>::new());
+    assert_eq!(t.unused(), 0);
     let t = Scripted::default();
     for (name, out) in [
         ("smartctl_scan", scan.to_string()),
@@ -319,4 +335,35 @@ fn device_data_cannot_start_a_section() {
     assert_eq!(after.datasets, before.datasets);
     assert_eq!(after.pools, before.pools);
     assert_eq!(warnings.len(), 2, "{warnings:?}");
+}
+
+#[tokio::test]
+async fn a_vm_whose_dominfo_fails_is_an_error_in_a_sample_of_the_others() {
+    let (list, dominfo) =
+        (fixture("virsh/libvirt-9.0/list-names.txt"), fixture("virsh/libvirt-9.0/dominfo.txt"));
+    // libvirt cannot answer for one domain this time: its section holds virsh's error.
+    let failing: Vec<String> = dominfo
+        .split("@@vm\n")
+        .filter(|s| !s.is_empty())
+        .map(|s| match s.contains("db01") {
+            true => "@@vm\nerror: failed to get domain 'db01'\n".to_string(),
+            false => format!("@@vm\n{s}"),
+        })
+        .collect();
+    let t = Scripted::default();
+    for out in [dominfo.clone(), failing.concat(), dominfo.clone()] {
+        t.push("virsh_list", 0, list.clone());
+        t.push("virsh_dominfo", 0, out);
+    }
+    let mut probe = VmsProbe::default();
+    poll(&mut probe, &t, 0).await.expect("first poll");
+    let bad = poll(&mut probe, &t, 30).await.expect("a partial sample");
+    assert_eq!(changes(&bad), Vec::<&str>::new(), "db01 neither vanished nor changed");
+    let EventKind::VmsSampled { vms } = &bad[0] else { panic!("{bad:?}") };
+    let db01 = vms.iter().find(|v| v.name == "db01").expect("db01 still in the sample");
+    assert!(db01.error.is_some() && db01.state == "shut off", "{db01:?}");
+    assert_eq!(vms.iter().filter(|v| v.error.is_none()).count(), 3);
+    let good = poll(&mut probe, &t, 60).await.expect("third poll");
+    assert_eq!(changes(&good), Vec::<&str>::new());
+    assert_eq!(t.unused(), 0);
 }

@@ -4,32 +4,42 @@ mod local;
 mod replay;
 mod ssh;
 mod ssh_auth;
+pub(crate) mod ssh_conn;
 pub(crate) mod ssh_stream;
 
 use std::time::Duration;
 
 pub use local::LocalTransport;
 pub use replay::ReplayTransport;
-pub use ssh::{SshOptions, SshTransport};
+pub use ssh::{SshOptions, SshStats, SshTransport, cause as ssh_cause};
 pub use ssh_auth::Auth;
 
 use crate::command::Command;
 
+/// Largest stdout or stderr kept from one command; the rest is read and discarded.
+pub const OUTPUT_CAP: usize = 32 * 1024 * 1024;
+
 /// What a finished command produced.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Output {
     /// Standard output, decoded as UTF-8 (invalid bytes replaced).
     pub stdout: String,
     /// Standard error, decoded as UTF-8 (invalid bytes replaced).
     pub stderr: String,
-    /// Exit status; `-1` when the process was killed by a signal.
+    /// Exit status; `128 + n` when the process was killed by signal `n` (`-1` when the
+    /// signal is unknown).
     pub status: i32,
+    /// Whether stdout or stderr exceeded [`OUTPUT_CAP`] and was cut there.
+    pub truncated: bool,
+    /// The signal that killed the process (`KILL`, `TERM`, ...), if one did.
+    pub signal: Option<String>,
 }
 
 impl Output {
-    /// Whether the command exited with status 0.
+    /// Whether the command exited with status 0 (never true for a process killed by a
+    /// signal).
     pub fn success(&self) -> bool {
-        self.status == 0
+        self.status == 0 && self.signal.is_none()
     }
 }
 

@@ -43,7 +43,7 @@ impl ReplayTransport {
 
     /// A successful output with `stdout`.
     pub fn ok(stdout: impl Into<String>) -> Output {
-        Output { stdout: stdout.into(), stderr: String::new(), status: 0 }
+        Output { stdout: stdout.into(), stderr: String::new(), status: 0, ..Default::default() }
     }
 }
 

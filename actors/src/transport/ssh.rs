@@ -1,24 +1,30 @@
-//! SSH transport: one reused async-ssh2-lite session per device, verified against known_hosts.
+//! SSH transport: one reused session per device, verified against known_hosts, replaced only
+//! when it is broken; every replacement is logged with its cause and counted.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use async_ssh2_lite::{AsyncSession, SessionConfiguration};
-use futures::AsyncReadExt;
-use tokio::net::TcpStream;
-use tokio::sync::{Mutex, Semaphore};
+use tokio::sync::Semaphore;
 
 use super::Auth;
-use super::ssh_auth::{authenticate, verify_host_key};
-use super::ssh_stream::ReadyStream;
+use super::ssh_conn::Conn;
 use super::{Output, Transport, TransportError};
-use crate::command::{ChannelEnd, Command};
+use crate::command::Command;
 
-/// Largest stdout or stderr kept from one command; the rest is discarded.
-const OUTPUT_CAP: u64 = 32 * 1024 * 1024;
-
-type Session = AsyncSession<ReadyStream>;
+/// Why a session was dropped (the `cause` label of `infrastructor_ssh_reconnects_total`).
+pub mod cause {
+    /// A channel failed on the session (open, exec or read error).
+    pub const CHANNEL_ERROR: &str = "channel_error";
+    /// A command timed out and the session then did not answer a keepalive either.
+    pub const TIMEOUT: &str = "timeout";
+    /// The keepalive got no answer within its deadline.
+    pub const KEEPALIVE: &str = "keepalive";
+    /// [`Transport::disconnect`](super::Transport::disconnect) was called (planned).
+    pub const REQUESTED: &str = "requested";
+}
 
 /// How to reach and log in to one device.
 #[derive(Debug, Clone)]
@@ -33,11 +39,11 @@ pub struct SshOptions {
     pub auth: Auth,
     /// OpenSSH known_hosts file the host key must match.
     pub known_hosts: PathBuf,
-    /// Deadline for TCP connect + handshake + auth.
+    /// Deadline for TCP connect + handshake + auth, and for a keepalive's answer.
     pub connect_timeout: Duration,
     /// Concurrent channels allowed on the session (OpenSSH's `MaxSessions` defaults to 10).
     pub max_channels: usize,
-    /// Interval of SSH keepalive messages.
+    /// Interval of keepalives (each expects an answer within `connect_timeout`).
     pub keepalive: Duration,
 }
 
@@ -47,14 +53,92 @@ impl SshOptions {
     }
 }
 
+/// Sessions opened and dropped by one transport (for tests and benches; the same counts go
+/// to the `infrastructor_ssh_reconnects_total` metric).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SshStats {
+    /// Sessions opened (logins) so far.
+    pub sessions_opened: u64,
+    /// Sessions dropped so far, by [`cause`].
+    pub dropped: BTreeMap<&'static str, u64>,
+}
+
+impl SshStats {
+    /// Drops other than the planned ones ([`cause::REQUESTED`]).
+    pub fn unplanned_drops(&self) -> u64 {
+        self.dropped.iter().filter(|(c, _)| **c != cause::REQUESTED).map(|(_, n)| n).sum()
+    }
+}
+
+/// State shared with the keepalive task of the current session.
+struct Shared {
+    opts: SshOptions,
+    /// The live session, `None` until connected or after it was dropped. Never held across
+    /// an await.
+    current: std::sync::Mutex<Option<Arc<Conn>>>,
+    /// Held while connecting, so concurrent callers share one connection attempt.
+    connecting: tokio::sync::Mutex<()>,
+    opened: AtomicU64,
+    dropped: std::sync::Mutex<BTreeMap<&'static str, u64>>,
+}
+
+impl Shared {
+    fn current(&self) -> Option<Arc<Conn>> {
+        self.current.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The current session, connecting within the connect timeout if there is none.
+    async fn session(self: &Arc<Self>) -> Result<Arc<Conn>, TransportError> {
+        if let Some(conn) = self.current() {
+            return Ok(conn);
+        }
+        let _connecting = self.connecting.lock().await;
+        if let Some(conn) = self.current() {
+            return Ok(conn);
+        }
+        let timeout = self.opts.connect_timeout;
+        let conn =
+            tokio::time::timeout(timeout, Conn::open(&self.opts)).await.map_err(|_| {
+                TransportError::Unreachable {
+                    target: self.opts.target(),
+                    detail: format!("connect timed out after {timeout:?}"),
+                }
+            })??;
+        let conn = Arc::new(conn);
+        self.opened.fetch_add(1, Ordering::Relaxed);
+        spawn_keepalive(Arc::downgrade(self), Arc::downgrade(&conn));
+        *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(conn.clone());
+        Ok(conn)
+    }
+
+    /// Drops `conn` if it is still the current session: logs the cause (one line) and counts
+    /// it. A session another caller already replaced is left alone.
+    fn forget(&self, conn: &Arc<Conn>, cause: &'static str, why: &dyn std::fmt::Display) {
+        let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        if !current.as_ref().is_some_and(|c| Arc::ptr_eq(c, conn)) {
+            return;
+        }
+        *current = None;
+        drop(current);
+        self.count_drop(cause, why);
+    }
+
+    fn count_drop(&self, cause: &'static str, why: &dyn std::fmt::Display) {
+        *self.dropped.lock().unwrap_or_else(|e| e.into_inner()).entry(cause).or_default() += 1;
+        metrics::counter!("infrastructor_ssh_reconnects_total", "cause" => cause).increment(1);
+        let target = self.opts.target();
+        if cause == cause::REQUESTED {
+            tracing::info!(%target, cause, reason = %why, "ssh session closed");
+        } else {
+            tracing::warn!(%target, cause, error = %why, "ssh session dropped; the next command reconnects");
+        }
+    }
+}
+
 /// Runs commands over one reused SSH session, reconnecting lazily after a failure.
 pub struct SshTransport {
-    /// Connection settings.
-    opts: SshOptions,
-    /// The live session, `None` until connected or after a session error. The lock is held
-    /// while connecting so concurrent callers share one connection attempt.
-    session: Mutex<Option<Arc<Session>>>,
-    /// Caps in-flight channels on the session; closed never (dropped with the transport).
+    shared: Arc<Shared>,
+    /// Caps in-flight command channels on the session; never closed.
     channels: Semaphore,
 }
 
@@ -62,99 +146,65 @@ impl SshTransport {
     /// A transport that connects on first use.
     pub fn new(opts: SshOptions) -> Self {
         let channels = Semaphore::new(opts.max_channels.max(1));
-        Self { opts, session: Mutex::new(None), channels }
+        let shared = Arc::new(Shared {
+            opts,
+            current: std::sync::Mutex::new(None),
+            connecting: tokio::sync::Mutex::new(()),
+            opened: AtomicU64::new(0),
+            dropped: std::sync::Mutex::new(BTreeMap::new()),
+        });
+        Self { shared, channels }
     }
 
-    async fn session(&self) -> Result<Arc<Session>, TransportError> {
-        let mut guard = self.session.lock().await;
-        if let Some(s) = guard.as_ref() {
-            return Ok(s.clone());
-        }
-        let timeout = self.opts.connect_timeout;
-        let session = tokio::time::timeout(timeout, self.open())
-            .await
-            .map_err(|_| self.unreachable(format!("connect timed out after {timeout:?}")))??;
-        let session = Arc::new(session);
-        spawn_keepalive(Arc::downgrade(&session), self.opts.keepalive);
-        *guard = Some(session.clone());
-        Ok(session)
-    }
-
-    async fn open(&self) -> Result<Session, TransportError> {
-        let o = &self.opts;
-        let tcp = TcpStream::connect((o.host.as_str(), o.port))
-            .await
-            .map_err(|e| self.unreachable(e.to_string().to_lowercase()))?;
-        tcp.set_nodelay(true).map_err(|e| self.unreachable(e.to_string()))?;
-        let mut config = SessionConfiguration::new();
-        config.set_keepalive(false, o.keepalive.as_secs().clamp(1, u32::MAX as u64) as u32);
-        let mut session = AsyncSession::new(ReadyStream::new(tcp), config)
-            .map_err(|e| self.unreachable(format!("session setup: {e}")))?;
-        session.handshake().await.map_err(|e| self.unreachable(format!("ssh handshake: {e}")))?;
-        verify_host_key(&session, o)?;
-        authenticate(&session, o).await?;
-        Ok(session)
-    }
-
-    /// Drops `session` if it is still the current one.
-    async fn forget(&self, session: &Arc<Session>) {
-        let mut guard = self.session.lock().await;
-        if guard.as_ref().is_some_and(|s| Arc::ptr_eq(s, session)) {
-            *guard = None;
+    /// Sessions opened and dropped so far.
+    pub fn stats(&self) -> SshStats {
+        SshStats {
+            sessions_opened: self.shared.opened.load(Ordering::Relaxed),
+            dropped: self.shared.dropped.lock().unwrap_or_else(|e| e.into_inner()).clone(),
         }
     }
 
-    fn unreachable(&self, detail: String) -> TransportError {
-        TransportError::Unreachable { target: self.opts.target(), detail }
-    }
-
-    async fn exec(&self, session: &Session, command: &Command) -> Result<Output, TransportError> {
-        let session_err = |what: &str, e: async_ssh2_lite::Error| TransportError::Session {
-            target: self.opts.target(),
-            detail: format!("{what}: {e}"),
-        };
-        let wrapped = command.wrapped();
-        let mut channel =
-            session.channel_session().await.map_err(|e| session_err("open channel", e))?;
-        channel.exec(&wrapped.line).await.map_err(|e| session_err("exec", e))?;
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        let (mut stdout, mut stderr) = (channel.stream(0), channel.stderr());
-        let (r1, r2) =
-            futures::join!(read_capped(&mut stdout, &mut out), read_capped(&mut stderr, &mut err));
-        let capped = r1.map_err(|e| session_err("read stdout", e.into()))?;
-        r2.map_err(|e| session_err("read stderr", e.into()))?;
-        channel.wait_close().await.map_err(|e| session_err("close channel", e))?;
-        let signal = channel.exit_signal().await.ok().and_then(|s| s.exit_signal);
-        let end = match signal {
-            Some(sig) => ChannelEnd::Signal(sig),
-            None => ChannelEnd::Status(
-                channel.exit_status().map_err(|e| session_err("exit status", e))?,
-            ),
-        };
-        wrapped.finish(&out, &err, end, capped)
+    /// One run of `command` on `conn` within the command's timeout (counted from the exec).
+    /// A broken session is dropped at once; after a timeout the session is dropped only if it
+    /// does not answer a keepalive either (checked in the background: a hung tool is not a
+    /// dead link).
+    async fn attempt(&self, conn: &Arc<Conn>, command: &Command) -> Result<Output, TransportError> {
+        let deadline = command.local_deadline();
+        match tokio::time::timeout(deadline, conn.exec(command)).await {
+            Ok(Err(e @ TransportError::Session { .. })) => {
+                self.shared.forget(conn, cause::CHANNEL_ERROR, &e);
+                Err(e)
+            }
+            Ok(result) => result,
+            Err(_) => {
+                let err =
+                    TransportError::Timeout { command: command.name.to_string(), after: deadline };
+                let (shared, conn, why) = (self.shared.clone(), conn.clone(), err.to_string());
+                tokio::spawn(async move {
+                    if let Err(e) = conn.probe(shared.opts.connect_timeout).await {
+                        shared.forget(&conn, cause::TIMEOUT, &format!("{why}; {e}"));
+                    }
+                });
+                Err(err)
+            }
+        }
     }
 }
 
-/// Reads `stream` to its end, keeping the first [`OUTPUT_CAP`] bytes and discarding the rest
-/// (still reading it, so the remote side is never blocked by a full window). Returns whether
-/// anything was discarded.
-async fn read_capped<R: futures::AsyncRead + Unpin>(
-    stream: &mut R,
-    into: &mut Vec<u8>,
-) -> std::io::Result<bool> {
-    (&mut *stream).take(OUTPUT_CAP).read_to_end(into).await?;
-    futures::io::copy(stream, &mut futures::io::sink()).await.map(|n| n > 0)
-}
-
-/// Sends SSH keepalives while the session lives; stops at the first failure or stall.
-fn spawn_keepalive(session: std::sync::Weak<Session>, every: Duration) {
+/// Probes the session every keepalive interval; drops it when it does not answer within the
+/// connect timeout. Ends with the session (or once it is no longer the current one).
+fn spawn_keepalive(shared: Weak<Shared>, conn: Weak<Conn>) {
     tokio::spawn(async move {
         loop {
-            tokio::time::sleep(every).await;
-            let Some(s) = session.upgrade() else { return };
-            match tokio::time::timeout(every, s.keepalive_send()).await {
-                Ok(Ok(_)) => {}
-                _ => return,
+            let Some(every) = shared.upgrade().map(|s| s.opts.keepalive) else { return };
+            tokio::time::sleep(every.max(Duration::from_secs(1))).await;
+            let (Some(s), Some(c)) = (shared.upgrade(), conn.upgrade()) else { return };
+            if !s.current().is_some_and(|cur| Arc::ptr_eq(&cur, &c)) {
+                return;
+            }
+            if let Err(e) = c.probe(s.opts.connect_timeout).await {
+                s.forget(&c, cause::KEEPALIVE, &e);
+                return;
             }
         }
     });
@@ -163,49 +213,52 @@ fn spawn_keepalive(session: std::sync::Weak<Session>, every: Duration) {
 #[async_trait::async_trait]
 impl Transport for SshTransport {
     async fn run(&self, command: &Command) -> Result<Output, TransportError> {
-        let attempt = async {
-            let _permit = self.channels.acquire().await.expect("semaphore is never closed");
-            let session = self.session().await?;
-            match self.exec(&session, command).await {
-                // The reused session broke (the device closed it, or libssh2 lost its
-                // footing): replace it and try once more; catalogue commands only read.
-                Err(TransportError::Session { .. }) => {
-                    self.forget(&session).await;
-                    let fresh = self.session().await?;
-                    self.exec(&fresh, command).await
-                }
-                other => other,
-            }
+        // Waiting for a channel and for the connection have their own bounds: neither eats
+        // the command's deadline. Every channel holder ends within its own timeout, so the
+        // wait's bound is only a safety net: twice the command's timeout plus a connect.
+        let wait = command.timeout * 2 + self.shared.opts.connect_timeout;
+        let permit = tokio::time::timeout(wait, self.channels.acquire()).await;
+        let Ok(permit) = permit else {
+            return Err(TransportError::Timeout { command: command.name.to_string(), after: wait });
         };
-        let deadline = command.local_deadline();
-        let err = match tokio::time::timeout(deadline, attempt).await {
-            Ok(Ok(out)) => return Ok(out),
-            Ok(Err(e)) if !matches!(e, TransportError::Session { .. }) => return Err(e),
-            Ok(Err(e)) => e,
-            Err(_) => {
-                TransportError::Timeout { command: command.name.to_string(), after: deadline }
+        let _permit = permit.expect("semaphore is never closed");
+        let conn = self.shared.session().await?;
+        match self.attempt(&conn, command).await {
+            // The reused session broke (the device closed it): try once more on a fresh one;
+            // catalogue commands only read.
+            Err(TransportError::Session { .. }) => {
+                let fresh = self.shared.session().await?;
+                self.attempt(&fresh, command).await
             }
-        };
-        // A broken or timed-out session is replaced on the next call: an abandoned libssh2
-        // call can leave a half-sent packet behind, after which the session is unusable.
-        self.session.lock().await.take();
-        Err(err)
+            other => other,
+        }
     }
 
     async fn connect(&self) -> Result<(), TransportError> {
-        self.session().await.map(|_| ())
+        self.shared.session().await.map(|_| ())
     }
 
     async fn disconnect(&self) {
-        self.session.lock().await.take();
+        let conn = self.shared.current.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if conn.is_some() {
+            self.shared.count_drop(cause::REQUESTED, &"disconnect requested");
+        }
+    }
+
+    async fn ping(&self, within: Duration) -> Result<(), TransportError> {
+        let conn = self.shared.current().ok_or_else(|| TransportError::Unreachable {
+            target: self.shared.opts.target(),
+            detail: "no session".into(),
+        })?;
+        conn.probe(within).await
     }
 
     async fn knock(&self, within: Duration) -> Option<bool> {
-        Some(knock(&self.opts.host, self.opts.port, within).await)
+        Some(knock(&self.shared.opts.host, self.shared.opts.port, within).await)
     }
 
     fn describe(&self) -> String {
-        format!("ssh {}@{}", self.opts.user, self.opts.target())
+        format!("ssh {}@{}", self.shared.opts.user, self.shared.opts.target())
     }
 }
 
@@ -213,7 +266,7 @@ impl Transport for SshTransport {
 async fn knock(host: &str, port: u16, within: Duration) -> bool {
     use tokio::io::AsyncReadExt as _;
     let attempt = async {
-        let mut tcp = TcpStream::connect((host, port)).await.ok()?;
+        let mut tcp = tokio::net::TcpStream::connect((host, port)).await.ok()?;
         let mut banner = [0u8; 4];
         tcp.read_exact(&mut banner).await.ok()?;
         Some(&banner == b"SSH-")

@@ -8,6 +8,12 @@
 //! channel can consume a packet meant for another; every attempt that found the socket ready
 //! therefore wakes the other waiters ("progress"), and one coarse safety-net timer per session,
 //! armed only while someone waits, bounds any wait that still slips through.
+//!
+//! Every libssh2 call made through the stream runs under the session's [`LibLock`], which
+//! is also taken to free a channel: ssh2 0.9's `Drop` for a channel calls
+//! `libssh2_channel_free` without ssh2's own session lock (ssh2-rs issue #322), and freeing
+//! a channel sends a close and edits the session's packet lists, so racing it with another
+//! thread's call corrupts the encrypted stream (sshd: "Connection corrupted").
 
 use std::io::{self, ErrorKind};
 use std::os::fd::{AsRawFd, RawFd};
@@ -73,18 +79,38 @@ impl Waiters {
     }
 }
 
+/// Serialises every libssh2 call on one session, including the ones ssh2 makes unlocked
+/// (freeing a channel). Held only for one non-blocking call at a time.
+#[derive(Clone, Default)]
+pub struct LibLock(Arc<Mutex<()>>);
+
+impl LibLock {
+    /// Runs `f` while no libssh2 call of this session runs.
+    pub fn with<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _held = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        f()
+    }
+}
+
 /// The socket of one SSH session plus the wake-ups shared by its channels.
 pub struct ReadyStream {
     /// The connected socket (TCP_NODELAY set by the caller); closed when the session drops.
     tcp: TcpStream,
     /// Operations of this session's channels waiting for progress.
     waiters: Arc<Waiters>,
+    /// Held around every libssh2 call made through this stream.
+    lib: LibLock,
 }
 
 impl ReadyStream {
     /// Wraps a connected socket.
     pub fn new(tcp: TcpStream) -> Self {
-        Self { tcp, waiters: Arc::default() }
+        Self { tcp, waiters: Arc::default(), lib: LibLock::default() }
+    }
+
+    /// The lock every libssh2 call on this session runs under (take it to free a channel).
+    pub fn lib_lock(&self) -> LibLock {
+        self.lib.clone()
     }
 
     /// Clears tokio's readiness for `interest` if it is set; returns whether it was.
@@ -141,7 +167,7 @@ impl AsyncSessionStream for ReadyStream {
             let waker = waker_fn(tx);
             self.waiters.register(&waker);
             let cleared = self.clear_both();
-            match op() {
+            match self.lib.with(&mut op) {
                 Ok(x) => {
                     self.waiters.wake_others(Some(&waker));
                     return Ok(x);
@@ -171,7 +197,7 @@ impl AsyncSessionStream for ReadyStream {
     ) -> Poll<Result<R, io::Error>> {
         self.waiters.register(cx.waker());
         let cleared = self.clear_both();
-        match op() {
+        match self.lib.with(&mut op) {
             Err(err) if err.kind() == ErrorKind::WouldBlock => {}
             ret => {
                 self.waiters.wake_others(Some(cx.waker()));

@@ -19,6 +19,8 @@ pub use diff::DriveTracker;
 pub use parse::{judge_report, parse_info};
 pub use scan::{ScanEntry, parse_scan};
 
+use std::collections::HashMap;
+
 use crate::command;
 use crate::events::EventKind;
 use crate::model::drives::Drive;
@@ -30,6 +32,9 @@ use super::{PollContext, PollWarnings, Probe, ProbeError, Warning};
 pub struct DrivesProbe {
     /// Previous awake samples and temperature states, for change events.
     tracker: DriveTracker,
+    /// The last good read of each scanned drive (by scan name and type), carried into a
+    /// sample when this poll cannot read the drive.
+    last: HashMap<String, Drive>,
 }
 
 #[async_trait::async_trait]
@@ -43,25 +48,34 @@ impl Probe for DrivesProbe {
     }
 
     /// Returns `[DriveHealthSampled, changes…]` with every drive that could be read; drives
-    /// that could not (rejected name, open failure) are skipped with a logged warning.
+    /// that could not (rejected name, open failure) are skipped with a logged warning. A
+    /// drive that hangs or answers garbage is a per-drive error in a sample of the others:
+    /// it keeps its last good values, marked with the error, and gives no change events.
     async fn poll(&mut self, ctx: &PollContext<'_>) -> Result<Vec<EventKind>, ProbeError> {
         let mut log = PollWarnings::new("drives");
-        let result = read_drives(ctx, &mut log).await;
+        let result = read_drives(ctx, &mut log, &self.last).await;
         log.log();
-        let drives = result?;
-        let changes = self.tracker.observe(&drives);
+        let keyed = result?;
+        for (key, d) in keyed.iter().filter(|(_, d)| d.error.is_none()) {
+            self.last.insert(key.clone(), d.clone());
+        }
+        let drives: Vec<Drive> = keyed.into_iter().map(|(_, d)| d).collect();
+        let fresh: Vec<Drive> = drives.iter().filter(|d| d.error.is_none()).cloned().collect();
+        let changes = self.tracker.observe(&fresh);
         let mut events = vec![EventKind::DriveHealthSampled { drives }];
         events.extend(changes);
         Ok(events)
     }
 }
 
-/// Scans and reads every drive. Unreadable (non-JSON) output of the scan or of any drive
-/// fails the poll: a sample without a drive we could not read would make it vanish.
+/// Scans and reads every drive, each with its key. Unreadable (non-JSON) scan output fails
+/// the poll (the previous sample stands); a drive that hangs or answers garbage is carried
+/// from its last good read with the error, so it never vanishes from the sample.
 async fn read_drives(
     ctx: &PollContext<'_>,
     log: &mut PollWarnings,
-) -> Result<Vec<Drive>, ProbeError> {
+    last: &HashMap<String, Drive>,
+) -> Result<Vec<(String, Drive)>, ProbeError> {
     let cmd = command::smartctl_scan(ctx.sudo);
     let out = ctx.run_ok(&cmd).await?;
     let (entries, warnings) = parse_scan(&out.stdout, ctx.observed_at);
@@ -71,12 +85,30 @@ async fn read_drives(
     }
     let mut drives = Vec::with_capacity(entries.len());
     for entry in entries {
-        match read_drive(ctx, &entry, log).await? {
-            Ok(drive) => drives.push(drive),
-            Err(warning) => log.add("smartctl_info", "", &[warning]),
+        let key = entry_key(&entry.name, entry.dev_type.as_deref());
+        match read_drive(ctx, &entry, log).await {
+            Ok(Ok(drive)) => drives.push((key, drive)),
+            Ok(Err(warning)) => log.add("smartctl_info", "", &[warning]),
+            // An unreachable device, or a local timeout the poller settles: the whole poll.
+            Err(e) if e.is_unreachable() || e.is_timeout() => return Err(e),
+            Err(e) => {
+                let mut d = last.get(&key).cloned().unwrap_or_else(|| Drive {
+                    device: entry.name.clone(),
+                    dev_type: entry.dev_type.clone(),
+                    ..Drive::default()
+                });
+                d.error = Some(e.to_string());
+                log.add("smartctl_info", "", &[Warning::general(format!("{}: {e}", entry.name))]);
+                drives.push((key, d));
+            }
         }
     }
     Ok(drives)
+}
+
+/// The key of a scanned drive: its scan name and type.
+fn entry_key(name: &str, dev_type: Option<&str>) -> String {
+    format!("{name}|{}", dev_type.unwrap_or(""))
 }
 
 /// Why `output` is not smartctl's JSON, if it is not.

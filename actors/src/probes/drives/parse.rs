@@ -96,6 +96,7 @@ pub fn parse_info(output: &str, _observed_at: DateTime<Utc>) -> (Option<Drive>, 
             .and_then(|s| s.get("exit_status"))
             .and_then(Value::as_i64),
         smartctl_messages: findings(&messages),
+        error: None,
     };
     (Some(drive), warnings)
 }

@@ -1,6 +1,8 @@
 //! Fixture tests for the drives probe: captured smartctl 7.3 errors and scans, and SATA, NVMe,
 //! failing and standby reports written in the exact smartctl 7.3 JSON format.
 
+use std::time::Duration;
+
 use chrono::{DateTime, TimeZone, Utc};
 
 use super::*;
@@ -146,13 +148,20 @@ fn scans() {
 /// Answers `smartctl_scan` and `smartctl_info` (by the device at the end of the line).
 struct FakeTransport {
     scan: String,
+    /// `/dev/sdb` hangs (killed on the device at its deadline).
+    hang_sdb: std::sync::atomic::AtomicBool,
 }
 
 #[async_trait::async_trait]
 impl Transport for FakeTransport {
     async fn run(&self, command: &Command) -> Result<Output, TransportError> {
         let ok = |stdout: &str, status| {
-            Ok(Output { stdout: stdout.into(), stderr: String::new(), status })
+            Ok(Output {
+                stdout: stdout.into(),
+                stderr: String::new(),
+                status,
+                ..Default::default()
+            })
         };
         if command.name == "smartctl_scan" {
             assert!(command.line.starts_with("sudo -n smartctl --scan-open -j"));
@@ -161,6 +170,12 @@ impl Transport for FakeTransport {
         assert_eq!(command.name, "smartctl_info");
         assert!(command.line.starts_with("sudo -n smartctl -j -a -n standby"), "{}", command.line);
         match command.line.rsplit(' ').next().unwrap_or_default() {
+            "/dev/sdb" if self.hang_sdb.load(std::sync::atomic::Ordering::SeqCst) => {
+                Err(TransportError::Hung {
+                    command: "smartctl_info",
+                    after: Duration::from_secs(20),
+                })
+            }
             "/dev/sda" => ok(HEALTHY, 0),
             "/dev/sdb" => ok(FAILING, 88),
             "/dev/sdc" => ok(STANDBY, 2),
@@ -187,7 +202,7 @@ async fn probe_reads_every_drive_it_can() {
         "\"devices\": [\n{\"name\": \"/dev/sda; reboot\", \"type\": \"sat\"},\n{\"name\": \"/dev/vda\"},",
         1,
     );
-    let transport = FakeTransport { scan };
+    let transport = FakeTransport { scan, hang_sdb: Default::default() };
     let ctx = PollContext {
         transport: &transport,
         observed_at: at(),
@@ -211,6 +226,39 @@ async fn probe_reads_every_drive_it_can() {
             "/dev/nvme0 standby=false passed=Some(true)",
         ]
     );
+}
+
+#[tokio::test]
+async fn a_hung_drive_is_an_error_in_a_sample_of_the_others() {
+    let transport = FakeTransport { scan: SCAN.to_string(), hang_sdb: Default::default() };
+    let ctx = PollContext {
+        transport: &transport,
+        observed_at: at(),
+        sudo: true,
+        command_timeout: Duration::from_secs(20),
+    };
+    let mut probe = DrivesProbe::default();
+    probe.poll(&ctx).await.unwrap();
+    transport.hang_sdb.store(true, std::sync::atomic::Ordering::SeqCst);
+    let events = probe.poll(&ctx).await.expect("the others still make a sample");
+    let [EventKind::DriveHealthSampled { drives }] = events.as_slice() else {
+        panic!("no changes from a hung drive: {events:?}")
+    };
+    let summary: Vec<_> =
+        drives.iter().map(|d| (d.device.as_str(), d.smart_passed, d.error.is_some())).collect();
+    assert_eq!(
+        summary,
+        [
+            ("/dev/sda", Some(true), false),
+            ("/dev/sdb", Some(false), true),
+            ("/dev/sdc", None, false),
+            ("/dev/nvme0", Some(true), false),
+        ]
+    );
+    assert!(drives[1].error.as_deref().unwrap().contains("did not finish"), "{:?}", drives[1]);
+    // Back to normal: still no change events (its values never changed).
+    transport.hang_sdb.store(false, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(probe.poll(&ctx).await.unwrap().len(), 1);
 }
 
 /// Every prefix of every fixture, and some garbage, parses without panicking.

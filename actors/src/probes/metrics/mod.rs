@@ -26,10 +26,14 @@ enum SensorsState {
     /// Not run yet, or it gave readings: run it every poll.
     #[default]
     Unknown,
-    /// lm-sensors is not installed (exit 127) or found no chip (exit 1 with `{ }`): not run
-    /// again by this probe instance (a restarted poller builds a new one and tries again).
-    Absent,
+    /// lm-sensors is not installed (exit 127) or found no chip (exit 1 with `{ }`): skipped,
+    /// and asked again after [`SENSORS_RECHECK`] polls (it may have been a package upgrade, a
+    /// module still loading), counting the polls skipped so far.
+    Absent(u32),
 }
+
+/// Polls between two checks of absent sensors (an hour at the default 5 min interval).
+const SENSORS_RECHECK: u32 = 12;
 
 /// The counters of the previous poll, kept for CPU % and rates.
 #[derive(Debug, Default)]
@@ -101,8 +105,11 @@ impl MetricsProbe {
         &mut self,
         ctx: &PollContext<'_>,
     ) -> Result<Vec<Temperature>, ProbeError> {
-        if self.sensors == SensorsState::Absent {
-            return Ok(Vec::new());
+        if let SensorsState::Absent(skipped) = &mut self.sensors {
+            *skipped += 1;
+            if *skipped < SENSORS_RECHECK {
+                return Ok(Vec::new());
+            }
         }
         let out = match ctx.run(&command::sensors()).await {
             Ok(out) => out,
@@ -119,11 +126,14 @@ impl MetricsProbe {
             // Not installed, or installed without any sensor chip (`{ }` and exit 1): asking
             // again will not change the answer. Anything else (a hung I²C read killed by
             // `timeout`, a sudo failure) is logged and retried next poll.
-            127 => self.sensors = SensorsState::Absent,
+            127 => self.sensors = SensorsState::Absent(0),
             0 | 1 if temps.is_empty() && warnings.is_empty() && is_empty_object(&out.stdout) => {
-                self.sensors = SensorsState::Absent
+                self.sensors = SensorsState::Absent(0)
             }
-            0 => self.sensors_error = None,
+            0 => {
+                self.sensors = SensorsState::Unknown;
+                self.sensors_error = None
+            }
             status => self.log_sensors_error(format!("`sensors -j` exited with status {status}")),
         }
         if let Some(w) = warnings.first() {

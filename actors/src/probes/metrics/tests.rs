@@ -224,6 +224,25 @@ disk vda r=21139334144/464530 w=31902789632/110117 r/s=Some(11815.38) w/s=Some(1
 }
 
 #[tokio::test]
+async fn missing_sensors_are_asked_again_only_now_and_then() {
+    let mut replies = vec![("metrics", 0, FIRST), ("sensors", 127, "")];
+    for i in 1..12 {
+        replies.push(("metrics", 0, if i % 2 == 0 { FIRST } else { SECOND }));
+    }
+    // The twelfth poll after a "not installed" asks again: it was installed meanwhile.
+    replies.extend([("metrics", 0, FIRST), ("sensors", 0, SENSORS_MULTICHIP)]);
+    replies.extend([("metrics", 0, SECOND), ("sensors", 0, SENSORS_MULTICHIP)]);
+    let transport = Scripted::new(replies);
+    let mut probe = MetricsProbe::default();
+    for _ in 0..12 {
+        assert_eq!(sample(probe.poll(&ctx(&transport)).await.unwrap()).temperatures, vec![]);
+    }
+    assert_eq!(sample(probe.poll(&ctx(&transport)).await.unwrap()).temperatures.len(), 8);
+    assert_eq!(sample(probe.poll(&ctx(&transport)).await.unwrap()).temperatures.len(), 8);
+    assert_eq!(transport.unused(), 0);
+}
+
+#[tokio::test]
 async fn missing_sensors_are_not_retried() {
     let transport = Scripted::new([
         ("metrics", 0, FIRST),
@@ -241,7 +260,7 @@ async fn missing_sensors_are_not_retried() {
     for _ in 0..2 {
         assert_eq!(sample(probe.poll(&ctx(&transport)).await.unwrap()).temperatures, vec![]);
     }
-    assert_eq!(transport.unused(), 0, "sensors run once per probe instance");
+    assert_eq!(transport.unused(), 0, "sensors not run again on the next polls");
 }
 
 #[test]

@@ -39,14 +39,18 @@ impl Probe for VmsProbe {
     /// Returns `[VmsSampled, changes…]`; the first poll has no changes.
     async fn poll(&mut self, ctx: &PollContext<'_>) -> Result<Vec<EventKind>, ProbeError> {
         let mut log = PollWarnings::new("vms");
-        let result = read_vms(ctx, &mut log).await;
+        let previous = self.previous.as_deref().unwrap_or_default();
+        let result = read_vms(ctx, &mut log, previous).await;
         log.log();
         let vms = result?;
         let changes = match &self.previous {
             Some(previous) => diff(previous, &vms),
             None => Vec::new(),
         };
-        self.previous = Some(vms.clone());
+        // A VM never read yet stays out of the baseline until it is read.
+        let seen = |v: &Vm| self.previous.iter().flatten().any(|p| p.name == v.name);
+        let baseline = vms.iter().filter(|v| v.error.is_none() || seen(v)).cloned().collect();
+        self.previous = Some(baseline);
         let mut events = Vec::with_capacity(1 + changes.len());
         events.push(EventKind::VmsSampled { vms });
         events.extend(changes);
@@ -56,7 +60,11 @@ impl Probe for VmsProbe {
 
 /// Lists the VMs and reads each one's `dominfo`, in batches. A poll fails when the list is
 /// mostly names we refuse, or a batch fails, is cut short or mostly unreadable.
-async fn read_vms(ctx: &PollContext<'_>, log: &mut PollWarnings) -> Result<Vec<Vm>, ProbeError> {
+async fn read_vms(
+    ctx: &PollContext<'_>,
+    log: &mut PollWarnings,
+    previous: &[Vm],
+) -> Result<Vec<Vm>, ProbeError> {
     let out = ctx.run_ok(&command::virsh_list()).await?;
     let (names, refused) = parse_names(&out.stdout, ctx.observed_at);
     log.add("virsh_list", &out.stdout, &refused);
@@ -84,6 +92,18 @@ async fn read_vms(ctx: &PollContext<'_>, log: &mut PollWarnings) -> Result<Vec<V
         } else if warnings.len() * 2 > batch.len() {
             format!("{} of {} dominfo sections unreadable", warnings.len(), batch.len())
         } else {
+            // A domain whose section was unreadable is an error of its own in a sample of
+            // the others, carried from its last good read: it neither vanishes nor changes.
+            for name in batch.iter().filter(|n| !found.iter().any(|v| &v.name == *n)) {
+                let mut vm =
+                    previous.iter().find(|v| &v.name == name).cloned().unwrap_or_else(|| Vm {
+                        name: name.clone(),
+                        state: "unknown".into(),
+                        ..Vm::default()
+                    });
+                vm.error = Some("`virsh dominfo` gave no readable answer for it".into());
+                vms.push(vm);
+            }
             vms.extend(found);
             continue;
         };
@@ -93,7 +113,8 @@ async fn read_vms(ctx: &PollContext<'_>, log: &mut PollWarnings) -> Result<Vec<V
 }
 
 /// `VmStateChanged` for every VM whose state differs, appeared (`previous: None`) or vanished
-/// (`current: None`). The same snapshot twice gives no events.
+/// (`current: None`). The same snapshot twice gives no events; a VM this poll could not read
+/// (`error`) is compared neither way.
 pub fn diff(previous: &[Vm], current: &[Vm]) -> Vec<EventKind> {
     let mut events = Vec::new();
     for old in previous.iter().filter(|o| !current.iter().any(|c| c.name == o.name)) {
@@ -103,7 +124,7 @@ pub fn diff(previous: &[Vm], current: &[Vm]) -> Vec<EventKind> {
             current: None,
         });
     }
-    for cur in current {
+    for cur in current.iter().filter(|c| c.error.is_none()) {
         let prev = previous.iter().find(|p| p.name == cur.name).map(|p| &p.state);
         if prev != Some(&cur.state) {
             events.push(EventKind::VmStateChanged {
