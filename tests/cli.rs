@@ -95,6 +95,13 @@ fn config_validate_names_file_line_and_field() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success() && text.contains("me") && text.contains("local"), "{text}");
+
+    // A missing file: the reason once, not once per level of the error chain.
+    let missing = dir.path().join("missing.toml");
+    let out = Command::new(BIN).arg("--config").arg(&missing).args(["config", "validate"]).output();
+    let err = String::from_utf8_lossy(&out.unwrap().stderr).to_lowercase();
+    assert!(err.contains("missing.toml: cannot read config file"), "{err}");
+    assert_eq!(err.matches("no such file or directory").count(), 1, "{err}");
 }
 
 /// Runs the binary with `args` and `envs` (plus `NO_COLOR` and `INFRASTRUCTOR_*` removed), and

@@ -83,11 +83,11 @@ fn bad_configs() {
     );
     check(
         "[fleet]\nmax_channels = 0\n",
-        "config/x.toml:2:16: fleet.max_channels: must be between 1 and 10",
+        "config/x.toml:2:16: fleet.max_channels: must be between 1 and 8",
     );
     check(
         "[fleet]\nmax_channels = 11\n",
-        "fleet.max_channels: must be between 1 and 10 (OpenSSH's MaxSessions is 10), got 11",
+        "fleet.max_channels: must be between 1 and 8 (one more is reserved for quick reads and one for liveness checks; OpenSSH's MaxSessions is 10), got 11",
     );
     // missing host for ssh
     check(

@@ -42,7 +42,7 @@ fn documented_bounds() {
     assert_eq!(bounds::KEEPALIVE, s(1, 3600));
     assert_eq!(bounds::PROBE_INTERVAL, s(1, 7 * 86_400));
     assert_eq!(bounds::OFFLINE_AFTER, (1, 100));
-    assert_eq!(bounds::MAX_CHANNELS, (1, 10));
+    assert_eq!(bounds::MAX_CHANNELS, (1, 8));
 }
 
 #[test]
@@ -104,9 +104,9 @@ fn numbers_out_of_range_are_errors_with_location() {
     for (text, expect) in [
         (
             "[fleet]\nmax_channels = 10000\n",
-            "config/x.toml:2:16: fleet.max_channels: must be between 1 and 10 (OpenSSH's MaxSessions is 10), got 10000",
+            "config/x.toml:2:16: fleet.max_channels: must be between 1 and 8 (one more is reserved for quick reads and one for liveness checks; OpenSSH's MaxSessions is 10), got 10000",
         ),
-        ("[fleet]\nmax_channels = -1\n", "fleet.max_channels: must be between 1 and 10"),
+        ("[fleet]\nmax_channels = -1\n", "fleet.max_channels: must be between 1 and 8"),
         (
             "[fleet]\noffline_after = 0\n",
             "config/x.toml:2:17: fleet.offline_after: must be between 1 and 100 consecutive failed polls, got 0",
@@ -134,9 +134,9 @@ fn numbers_out_of_range_are_errors_with_location() {
         check(text, expect);
     }
     let cfg = accept(
-        "[fleet]\noffline_after = 100\nmax_channels = 10\n[fleet.restart]\nmax_restarts = 0\n",
+        "[fleet]\noffline_after = 100\nmax_channels = 8\n[fleet.restart]\nmax_restarts = 0\n",
     );
-    assert_eq!((cfg.fleet.offline_after, cfg.fleet.max_channels), (100, 10));
+    assert_eq!((cfg.fleet.offline_after, cfg.fleet.max_channels), (100, 8));
     assert_eq!(cfg.fleet.restart.max_restarts, 0);
 }
 

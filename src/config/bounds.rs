@@ -42,8 +42,9 @@ pub const PROBE_INTERVAL: Span = secs(1, 7 * DAY);
 
 /// `fleet.offline_after`: consecutive failed polls, 1 to 100.
 pub const OFFLINE_AFTER: (i64, i64) = (1, 100);
-/// `fleet.max_channels`: 1 to 10 (OpenSSH's `MaxSessions` defaults to 10).
-pub const MAX_CHANNELS: (i64, i64) = (1, 10);
+/// `fleet.max_channels`: 1 to 8: the pollers' channels, plus one reserved for quick reads and
+/// one for liveness checks, within OpenSSH's default `MaxSessions` of 10.
+pub const MAX_CHANNELS: (i64, i64) = (1, 8);
 /// `fleet.restart.max_restarts`: 0 (every restart waits a whole window) to 100.
 pub const MAX_RESTARTS: (i64, i64) = (0, 100);
 

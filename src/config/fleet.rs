@@ -17,7 +17,7 @@ impl Resolver<'_> {
             "fleet.max_channels",
             d.max_channels as i64,
             bounds::MAX_CHANNELS,
-            " (OpenSSH's MaxSessions is 10)",
+            " (one more is reserved for quick reads and one for liveness checks; OpenSSH's MaxSessions is 10)",
         )?;
         let offline_after = self.integer(
             &f.offline_after,

@@ -223,7 +223,7 @@ impl DeviceSupervisorState {
     async fn connect(&mut self, myself: &ActorRef<DeviceSupervisorMsg>) {
         self.connect_pending = false;
         let transport = self.args.transport.clone();
-        let deadline = self.args.settings.connect_timeout * 2;
+        let deadline = self.args.settings.connect_timeout.saturating_mul(2);
         let attempt = async {
             transport.connect().await.map_err(|e| e.to_string())?;
             capabilities::detect(transport.as_ref()).await.map_err(|e| e.to_string())

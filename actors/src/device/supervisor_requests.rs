@@ -38,7 +38,7 @@ impl DeviceSupervisorState {
             }
             DeviceRequest::Check { reply } => {
                 let t = self.args.ondemand.clone();
-                let deadline = self.args.settings.connect_timeout * 2;
+                let deadline = self.args.settings.connect_timeout.saturating_mul(2);
                 tokio::spawn(async move {
                     let check = async {
                         t.connect().await.map_err(|e| e.to_string())?;

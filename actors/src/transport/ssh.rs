@@ -216,7 +216,8 @@ impl Transport for SshTransport {
         // Waiting for a channel and for the connection have their own bounds: neither eats
         // the command's deadline. Every channel holder ends within its own timeout, so the
         // wait's bound is only a safety net: twice the command's timeout plus a connect.
-        let wait = command.timeout * 2 + self.shared.opts.connect_timeout;
+        let wait =
+            command.timeout.saturating_mul(2).saturating_add(self.shared.opts.connect_timeout);
         let permit = tokio::time::timeout(wait, self.channels.acquire()).await;
         let Ok(permit) = permit else {
             return Err(TransportError::Timeout { command: command.name.to_string(), after: wait });
