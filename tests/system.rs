@@ -46,7 +46,7 @@ async fn three_devices_are_polled_and_container_changes_become_events() {
         .await;
     }
     {
-        let store = app.projection.snapshot();
+        let store = app.snapshot().await;
         let alpha = &store.devices["alpha"];
         assert_eq!(alpha.online, Some(true));
         assert!(alpha.containers().len() >= 10, "{} containers", alpha.containers().len());
@@ -115,7 +115,7 @@ async fn an_offline_device_is_reported_retried_and_resumes_polling() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(app.projection.snapshot().devices["delta"].online, Some(false));
+    assert_eq!(app.snapshot().await.devices["delta"].online, Some(false));
     let samples_while_offline = count(&app, "delta", "ContainerStatsSampled");
 
     dev.come_online();

@@ -163,7 +163,7 @@ async fn reconnecting_rechecks_host_key_and_tools() {
     dev.come_online();
     wait_until(within, "offline with the host-key reason", || count(&app, "DeviceOffline") == 1)
         .await;
-    let reason = app.projection.snapshot().devices["juliet"].offline_reason.clone().unwrap();
+    let reason = app.snapshot().await.devices["juliet"].offline_reason.clone().unwrap();
     assert!(reason.contains("host key") && reason.contains("does NOT match"), "{reason}");
 
     // The operator accepts the key: the device comes back, its missing tool is noticed, and

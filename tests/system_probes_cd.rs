@@ -63,7 +63,7 @@ async fn an_exited_container_gives_exactly_one_died_event() {
     })
     .await;
     {
-        let store = app.projection.snapshot();
+        let store = app.snapshot().await;
         let containers = &store.devices["exiting"].containers();
         let crashloop = containers.iter().find(|c| c.name == "crashloop").unwrap();
         let inspect = crashloop.inspect.as_ref().expect("inspected over ssh");

@@ -74,7 +74,7 @@ async fn failed_units_updates_and_metrics_over_ssh() {
     );
     assert_eq!(count(&app, name, "ServiceFailed"), 5, "certbot failed once");
     {
-        let store = app.projection.snapshot();
+        let store = app.snapshot().await;
         let units = store.devices[name].failed_units().map(<[_]>::to_vec).unwrap_or_default();
         let names: Vec<_> = units.iter().map(|u| u.unit.as_str()).collect();
         assert_eq!(
@@ -99,7 +99,7 @@ async fn failed_units_updates_and_metrics_over_ssh() {
         events(&app, name, "UpdatesAvailable"),
         [EventKind::UpdatesAvailable { count: 119, security_count: 69 }]
     );
-    let snap = app.projection.snapshot();
+    let snap = app.snapshot().await;
     let (manager, packages, _) = snap.devices[name].updates().expect("updates");
     assert_eq!((manager, packages.len()), ("apt", 119));
     app.shutdown().await;

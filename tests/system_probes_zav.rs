@@ -58,7 +58,7 @@ async fn a_pool_going_degraded_gives_exactly_one_pool_state_changed() {
     );
     assert_eq!(count(&app, "nas", "ProbeFailed"), 0);
     {
-        let store = app.projection.snapshot();
+        let store = app.snapshot().await;
         let zfs = store.devices["nas"].zfs().expect("zfs state kept");
         let health: Vec<_> =
             zfs.pools.iter().map(|p| (p.name.as_str(), p.health.as_str())).collect();
@@ -110,7 +110,7 @@ async fn a_vm_shutting_off_gives_exactly_one_vm_state_changed() {
     );
     assert_eq!(count(&app, "hyper", "ProbeFailed"), 0);
     {
-        let store = app.projection.snapshot();
+        let store = app.snapshot().await;
         let vms: Vec<_> = store.devices["hyper"]
             .vms()
             .iter()
@@ -160,7 +160,7 @@ async fn a_finished_scrub_in_json_status_gives_exactly_one_scrub_finished() {
         }]
     );
     assert_eq!(count(&app, "nas23", "PoolStateChanged"), 0);
-    let zfs = app.projection.snapshot().devices["nas23"].zfs().cloned().expect("zfs state kept");
+    let zfs = app.snapshot().await.devices["nas23"].zfs().cloned().expect("zfs state kept");
     assert!(zfs.json_status, "the JSON status was used");
     assert_eq!(dev.calls("zpool status -p"), 0, "no text fallback when -j works");
     app.shutdown().await;

@@ -48,6 +48,16 @@ impl TestServer {
         self.app.shutdown().await
     }
 
+    /// The current state, once the projection has folded in at least every event recorded so
+    /// far (the recorder and the projection are two subscribers that run independently).
+    pub async fn snapshot(&self) -> Arc<infrastructor_actors::state::Snapshot> {
+        let recorded = self.recorded.lock().unwrap().len() as u64;
+        let p = &self.app.projection;
+        wait_until(Duration::from_secs(10), "projection caught up", || p.applied() >= recorded)
+            .await;
+        p.snapshot()
+    }
+
     /// Every recorded event of `device`, oldest first.
     pub fn all(&self, device: &str) -> Vec<Arc<Event>> {
         let rec = self.recorded.lock().unwrap();

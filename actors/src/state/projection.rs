@@ -55,6 +55,8 @@ pub struct Projection {
     current: RwLock<Arc<Snapshot>>,
     /// Recent change events; readers copy out at most one page of `Arc`s under the lock.
     history: Mutex<History>,
+    /// Events folded in so far (samples included).
+    applied: std::sync::atomic::AtomicU64,
 }
 
 impl Default for Projection {
@@ -69,6 +71,7 @@ impl Projection {
         Self {
             current: RwLock::new(Arc::default()),
             history: Mutex::new(History { budget: history_bytes, ..History::default() }),
+            applied: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -88,6 +91,13 @@ impl Projection {
         for ev in events.iter().filter(|e| e.kind.sample_of().is_none()) {
             history.push(ev.clone());
         }
+        drop(history);
+        self.applied.fetch_add(events.len() as u64, std::sync::atomic::Ordering::Release);
+    }
+
+    /// How many events have been folded in (samples included).
+    pub fn applied(&self) -> u64 {
+        self.applied.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Folds one event in.
