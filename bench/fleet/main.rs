@@ -135,10 +135,13 @@ async fn ssh_fleet(a: &Args) {
     )
     .await;
     println!(
-        "\n| scenario | devices | events/s | CPU (% of one core) | RSS per device: this process, all online | this process, after the window | sshd tree (device side) |"
+        "\nRSS method: in a fresh bench process running only this scenario, VmRSS of /proc/self \
+         before the fleet starts, once every device is online and after the window; for sshd, \
+         VmRSS summed over the sshd process and its descendants, after minus before; each \
+         divided by the devices."
     );
     println!(
-        "| (RSS method, in a fresh bench process running only this scenario: VmRSS of /proc/self before the fleet starts, once every device is online, after the window; sshd: VmRSS summed over the sshd process and its descendants, after − before; each divided by the devices) | | | | | | |"
+        "\n| scenario | devices | events/s | CPU (% of one core) | RSS per device: this process, all online | this process, after the window | sshd tree (device side) |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|");
     println!(
