@@ -3,6 +3,8 @@
 //! for unknown devices or probes are clear errors, stale poll outcomes never flap a device,
 //! and the respawn backoff of a device supervisor resets after a healthy run.
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 use std::time::Duration;
@@ -10,9 +12,7 @@ use std::time::Duration;
 use infrastructor_actors::api::{ApiError, FleetHandle};
 use infrastructor_actors::bus::Bus;
 use infrastructor_actors::command::Command;
-use infrastructor_actors::device::{
-    Auth, DeviceSpec, FleetSettings, ProbeSettings, ProbeSlot, Probes, TransportKind,
-};
+use infrastructor_actors::device::{FleetSettings, ProbeSettings, ProbeSlot};
 use infrastructor_actors::events::{Event, EventKind};
 use infrastructor_actors::fleet::{Fleet, FleetArgs, HEALTHY_RUN};
 use infrastructor_actors::probes::{PollContext, Probe, ProbeError};
@@ -21,6 +21,8 @@ use infrastructor_actors::transport::{Output, ReplayTransport, Transport, Transp
 use ractor::Actor;
 use tokio::sync::mpsc::Receiver;
 use tokio::time::Instant;
+
+use common::spec;
 
 /// A probe whose polls take `takes`, counted, with a count of live instances (built by the
 /// slot factory, dropped with their poller).
@@ -64,21 +66,6 @@ fn slot(probe: Slow, every: Duration) -> ProbeSlot {
             probe.live.fetch_add(1, Ordering::SeqCst);
             Box::new(SlowProbe(probe.clone()))
         }),
-    }
-}
-
-fn spec(name: &str) -> DeviceSpec {
-    DeviceSpec {
-        name: name.into(),
-        transport: TransportKind::Ssh,
-        host: "replay".into(),
-        port: 22,
-        user: "root".into(),
-        auth: Auth::Agent,
-        sudo: false,
-        tags: vec![],
-        known_hosts: "/dev/null".into(),
-        probes: Probes::default(),
     }
 }
 

@@ -1,20 +1,22 @@
 //! Actor-level tests over the in-process replay transport, on tokio's paused clock: poll
 //! cadence, skipped ticks, offline/online detection and the poller restart policy.
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use infrastructor_actors::bus::Bus;
-use infrastructor_actors::device::{
-    Auth, DeviceSpec, FleetSettings, ProbeSettings, ProbeSlot, Probes, TransportKind,
-};
+use infrastructor_actors::device::{FleetSettings, ProbeSettings, ProbeSlot};
 use infrastructor_actors::events::{Event, EventKind};
 use infrastructor_actors::fleet::{Fleet, FleetArgs, FleetMsg};
 use infrastructor_actors::probes::{PollContext, Probe, ProbeError};
 use infrastructor_actors::transport::{ReplayTransport, Transport};
 use ractor::{Actor, ActorRef};
 use tokio::sync::mpsc::Receiver;
+
+use common::spec;
 
 /// A probe that runs `noop` through the transport, counts its polls, and can be told to take
 /// a while or to panic.
@@ -51,21 +53,6 @@ fn slot(name: &'static str, every: Duration, probe: Counting) -> ProbeSlot {
         required_tool: None,
         settings: ProbeSettings { enabled: true, interval: every },
         make: Arc::new(move || Box::new(probe.clone())),
-    }
-}
-
-fn spec(name: &str) -> DeviceSpec {
-    DeviceSpec {
-        name: name.into(),
-        transport: TransportKind::Ssh,
-        host: "replay".into(),
-        port: 22,
-        user: "root".into(),
-        auth: Auth::Agent,
-        sudo: false,
-        tags: vec![],
-        known_hosts: "/dev/null".into(),
-        probes: Probes::default(),
     }
 }
 

@@ -70,6 +70,19 @@ pub fn split<'a>(output: &'a str, nonce: &str) -> (Vec<&'a str>, Vec<Section<'a>
     (preamble, sections)
 }
 
+/// [`split`], with a warning for every non-empty line before the first marker.
+pub fn split_noting_preamble<'a>(
+    output: &'a str,
+    nonce: &str,
+    warnings: &mut Vec<Warning>,
+) -> Vec<Section<'a>> {
+    let (preamble, sections) = split(output, nonce);
+    for (i, _) in preamble.iter().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        warnings.push(Warning::at(i + 1, "output before the first section"));
+    }
+    sections
+}
+
 /// The section name of a marker line with this nonce.
 fn marker<'a>(line: &'a str, nonce: &str) -> Option<&'a str> {
     line.strip_prefix("@@")?.strip_prefix(nonce)?.strip_prefix(':')

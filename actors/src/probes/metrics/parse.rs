@@ -72,12 +72,7 @@ pub fn parse_metrics(
     let mut parsed = ParsedMetrics::default();
     let mut warnings = Vec::new();
     let mut mem = Meminfo::default();
-    let (preamble, sections) = sections::split(output, nonce);
-    for (i, line) in preamble.iter().enumerate() {
-        if !line.trim().is_empty() {
-            warnings.push(Warning::at(i + 1, "output before the first section"));
-        }
-    }
+    let sections = sections::split_noting_preamble(output, nonce, &mut warnings);
     for sec in &sections {
         let section = match sec.name {
             "stat" => Section::Stat,

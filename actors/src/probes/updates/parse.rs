@@ -42,12 +42,7 @@ pub fn parse_upgradable(
     let mut packages = Vec::new();
     let mut dnf_lines = Vec::new();
     let mut security = Vec::new();
-    let (preamble, sections) = sections::split(output, nonce);
-    for (i, line) in preamble.iter().enumerate() {
-        if !line.trim().is_empty() {
-            warnings.push(Warning::at(i + 1, "output before the first section"));
-        }
-    }
+    let sections = sections::split_noting_preamble(output, nonce, &mut warnings);
     for sec in &sections {
         let section = match sec.name {
             "apt" => Section::Apt,
