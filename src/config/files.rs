@@ -4,13 +4,12 @@
 //! Resolution only records them, so `parse_str` stays usable on text naming paths of another
 //! machine; [`super::load`] (what `serve`, `check` and `config validate` use) checks them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use infrastructor_actors::device::{Auth, DeviceSpec, TransportKind};
 
 use super::error::{ConfigError, Location, lower_first};
 use super::file::{FileConfig, FileDevice};
-use super::resolve::Resolver;
 
 /// One file a device needs, and where the config named it.
 #[derive(Debug, Clone)]
@@ -65,53 +64,52 @@ impl FileRef {
     }
 }
 
-impl Resolver<'_> {
-    /// The files device `i` (already resolved into `spec`) needs; none for a local device.
-    pub(super) fn file_refs(
-        &self,
-        cfg: &FileConfig,
-        dev: &FileDevice,
-        i: usize,
-        spec: &DeviceSpec,
-    ) -> Vec<FileRef> {
-        if spec.transport == TransportKind::Local {
-            return Vec::new();
-        }
-        let at = |span| Location::at(self.file, self.text, Some(span));
-        let named = |local: bool, f: &str| {
-            if local { format!("devices[{i}].{f}") } else { format!("defaults.{f}") }
-        };
-        let mut refs = Vec::new();
-        if let Auth::KeyFile { path, .. } = &spec.auth {
-            let (local, span) = match (&dev.identity_file, &cfg.defaults.identity_file) {
-                (Some(p), _) => (true, p.span()),
-                (None, Some(p)) => (false, p.span()),
-                (None, None) => (true, dev.name.span()),
-            };
-            refs.push(FileRef {
-                device: spec.name.clone(),
-                field: named(local, "identity_file"),
-                what: "identity file",
-                path: path.clone(),
-                location: at(span),
-                default: false,
-                keyscan: None,
-            });
-        }
-        let (local, span, default) = match (&dev.known_hosts, &cfg.defaults.known_hosts) {
-            (Some(p), _) => (true, p.span(), false),
-            (None, Some(p)) => (false, p.span(), false),
-            (None, None) => (true, dev.name.span(), true),
+/// The files device `i` of `cfg` (read from `file`, whose text is `text`; already resolved
+/// into `spec`) needs; none for a local device.
+pub(super) fn file_refs(
+    (file, text): (&Path, &str),
+    cfg: &FileConfig,
+    dev: &FileDevice,
+    i: usize,
+    spec: &DeviceSpec,
+) -> Vec<FileRef> {
+    if spec.transport == TransportKind::Local {
+        return Vec::new();
+    }
+    let at = |span| Location::at(file, text, Some(span));
+    let named = |local: bool, f: &str| {
+        if local { format!("devices[{i}].{f}") } else { format!("defaults.{f}") }
+    };
+    let mut refs = Vec::new();
+    if let Auth::KeyFile { path, .. } = &spec.auth {
+        let (local, span) = match (&dev.identity_file, &cfg.defaults.identity_file) {
+            (Some(p), _) => (true, p.span()),
+            (None, Some(p)) => (false, p.span()),
+            (None, None) => (true, dev.name.span()),
         };
         refs.push(FileRef {
             device: spec.name.clone(),
-            field: named(local, "known_hosts"),
-            what: "known_hosts file",
-            path: spec.known_hosts.clone(),
+            field: named(local, "identity_file"),
+            what: "identity file",
+            path: path.clone(),
             location: at(span),
-            default,
-            keyscan: Some(format!("-p {} {}", spec.port, spec.host)),
+            default: false,
+            keyscan: None,
         });
-        refs
     }
+    let (local, span, default) = match (&dev.known_hosts, &cfg.defaults.known_hosts) {
+        (Some(p), _) => (true, p.span(), false),
+        (None, Some(p)) => (false, p.span(), false),
+        (None, None) => (true, dev.name.span(), true),
+    };
+    refs.push(FileRef {
+        device: spec.name.clone(),
+        field: named(local, "known_hosts"),
+        what: "known_hosts file",
+        path: spec.known_hosts.clone(),
+        location: at(span),
+        default,
+        keyscan: Some(format!("-p {} {}", spec.port, spec.host)),
+    });
+    refs
 }

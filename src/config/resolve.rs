@@ -198,7 +198,7 @@ impl Resolver<'_> {
                 return self.invalid(dev.name.span(), &field, msg);
             }
             let spec = self.device(cfg, dev, i)?;
-            files.extend(self.file_refs(cfg, dev, i, &spec));
+            files.extend(super::files::file_refs((self.file, self.text), cfg, dev, i, &spec));
             devices.push(spec);
         }
         Ok(Resolved { listen, database_url, fleet, devices, files })

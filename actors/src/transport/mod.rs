@@ -5,14 +5,16 @@ mod replay;
 mod ssh;
 mod ssh_auth;
 pub(crate) mod ssh_conn;
+mod ssh_options;
 pub(crate) mod ssh_stream;
 
 use std::time::Duration;
 
 pub use local::LocalTransport;
 pub use replay::ReplayTransport;
-pub use ssh::{SshOptions, SshStats, SshTransport, cause as ssh_cause};
+pub use ssh::{SshStats, SshTransport, cause as ssh_cause};
 pub use ssh_auth::Auth;
+pub use ssh_options::SshOptions;
 
 use crate::command::Command;
 

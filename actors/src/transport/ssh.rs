@@ -2,15 +2,14 @@
 //! when it is broken; every replacement is logged with its cause and counted.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
-use super::Auth;
 use super::ssh_conn::Conn;
+use super::ssh_options::SshOptions;
 use super::{Output, Transport, TransportError};
 use crate::command::Command;
 
@@ -24,33 +23,6 @@ pub mod cause {
     pub const KEEPALIVE: &str = "keepalive";
     /// [`Transport::disconnect`](super::Transport::disconnect) was called (planned).
     pub const REQUESTED: &str = "requested";
-}
-
-/// How to reach and log in to one device.
-#[derive(Debug, Clone)]
-pub struct SshOptions {
-    /// Host name or address.
-    pub host: String,
-    /// TCP port.
-    pub port: u16,
-    /// Login user.
-    pub user: String,
-    /// Key file or agent.
-    pub auth: Auth,
-    /// OpenSSH known_hosts file the host key must match.
-    pub known_hosts: PathBuf,
-    /// Deadline for TCP connect + handshake + auth, and for a keepalive's answer.
-    pub connect_timeout: Duration,
-    /// Concurrent channels allowed on the session (OpenSSH's `MaxSessions` defaults to 10).
-    pub max_channels: usize,
-    /// Interval of keepalives (each expects an answer within `connect_timeout`).
-    pub keepalive: Duration,
-}
-
-impl SshOptions {
-    fn target(&self) -> String {
-        format!("{}:{}", self.host, self.port)
-    }
 }
 
 /// Sessions opened and dropped by one transport (for tests and benches; the same counts go

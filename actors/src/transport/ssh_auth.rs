@@ -8,7 +8,7 @@ use async_ssh2_lite::ssh2::{CheckResult, HashType, KnownHostFileKind};
 use base64::Engine as _;
 
 use super::TransportError;
-use super::ssh::SshOptions;
+use super::ssh_options::SshOptions;
 use super::ssh_stream::ReadyStream;
 
 /// How to authenticate over SSH. `Debug` never shows the passphrase.

@@ -15,8 +15,8 @@ use async_ssh2_lite::{AsyncChannel, AsyncSession, AsyncStream, SessionConfigurat
 use futures::AsyncReadExt;
 use tokio::net::TcpStream;
 
-use super::ssh::SshOptions;
 use super::ssh_auth::{authenticate, verify_host_key};
+use super::ssh_options::SshOptions;
 use super::ssh_stream::{LibLock, ReadyStream};
 use super::{OUTPUT_CAP, Output, TransportError};
 use crate::command::{ChannelEnd, Command, Wrapped};
