@@ -21,6 +21,7 @@ pub mod model;
 pub mod ondemand;
 pub mod probes;
 pub mod state;
+pub mod store;
 #[cfg(test)]
 pub(crate) mod testing;
 pub mod transport;
