@@ -1,6 +1,9 @@
-//! The event store (arriving with issue 8: one API on SQLite and PostgreSQL, a lossless
-//! writer). Today: the writer's disk spool, where events wait while the database is away.
+//! The event store (issue 8 in progress: one API on SQLite and PostgreSQL, a lossless writer).
+//! Today: migrations, the embedded engine's event table, and the writer's disk spool.
 
+pub mod migrate;
 pub mod spool;
+pub mod sqlite;
 
 pub use spool::{Drained, Spool};
+pub use sqlite::{SqliteEvents, StoreError};
