@@ -4,6 +4,8 @@
 pub mod migrate;
 pub mod spool;
 pub mod sqlite;
+pub mod writer;
 
 pub use spool::{Drained, Spool};
 pub use sqlite::{SqliteEvents, StoreError};
+pub use writer::{EventSink, WriterSettings, run_writer};
