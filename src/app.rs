@@ -24,6 +24,8 @@ pub struct AppOptions {
     pub devices: Vec<DeviceSpec>,
     /// Fleet-wide settings.
     pub fleet: FleetSettings,
+    /// Folder of the history database and the spool; `None` keeps history in memory only.
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 /// A started server.
@@ -44,6 +46,8 @@ pub struct Running {
     http: JoinHandle<std::io::Result<()>>,
     /// The in-memory store feeder; ends when the bus is dropped.
     feeder: JoinHandle<()>,
+    /// The history writer; ends once the bus is dropped and the rest is written or spooled.
+    writer: Option<JoinHandle<()>>,
 }
 
 /// Starts the fleet and the HTTP server.
@@ -77,11 +81,17 @@ pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
         projection.clone(),
         bus.subscribe_lossless("projection", 4096),
     ));
-    tracing::warn!(
-        "no database configured: state and the last {} MiB of change events are kept in memory \
-         only and are lost on restart",
-        HISTORY_BYTES >> 20
-    );
+    let writer = match &opts.data_dir {
+        Some(dir) => Some(crate::history::start(dir, &bus)?),
+        None => {
+            tracing::warn!(
+                "no data folder: state and the last {} MiB of change events are kept in memory \
+                 only and are lost on restart",
+                HISTORY_BYTES >> 20
+            );
+            None
+        }
+    };
     let args = FleetArgs::new(opts.fleet, bus.clone(), opts.devices);
     let (fleet, _) = Actor::spawn(None, Fleet, args).await.context("starting the fleet")?;
     let (http_stop, stopped) = oneshot::channel::<()>();
@@ -99,7 +109,17 @@ pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
             .await
     });
     tracing::info!(%addr, "listening");
-    Ok(Running { addr, bus, projection, handle, fleet, http_stop: Some(http_stop), http, feeder })
+    Ok(Running {
+        addr,
+        bus,
+        projection,
+        handle,
+        fleet,
+        http_stop: Some(http_stop),
+        http,
+        feeder,
+        writer,
+    })
 }
 
 impl Running {
@@ -116,11 +136,18 @@ impl Running {
         if tokio::time::timeout(Duration::from_secs(1), &mut self.feeder).await.is_err() {
             self.feeder.abort();
         }
+        if let Some(writer) = self.writer.take() {
+            crate::history::finish(writer, Duration::from_secs(3)).await;
+        }
     }
 }
 
 /// Runs until SIGINT/SIGTERM, then shuts down gracefully; a second signal exits at once.
 pub async fn serve(opts: AppOptions) -> anyhow::Result<()> {
+    if let Some(dir) = &opts.data_dir {
+        let db = dir.join(crate::history::DATABASE_FILE);
+        eprintln!("infrastructor keeps history in {}", db.display());
+    }
     let running = start(opts).await?;
     eprintln!("infrastructor serving on http://{} (Ctrl-C to stop)", running.addr);
     shutdown_signal().await;

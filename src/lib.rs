@@ -3,5 +3,6 @@
 pub mod app;
 pub mod check;
 pub mod config;
+pub mod history;
 pub mod http;
 pub mod logging;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use infrastructor::{app, check, config, logging};
+use infrastructor::{app, check, config, history, logging};
 
 #[derive(Parser)]
 #[command(version, about = "Agentless SSH monitoring for a fleet of Linux machines")]
@@ -24,6 +24,8 @@ enum Command {
     Serve,
     /// Connect to every device, verify host key and auth, detect tools, print a table.
     Check,
+    /// Create or migrate the history database (the server also does this at start-up).
+    Migrate,
     /// Configuration commands.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -74,10 +76,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 tracing::warn!("{w}");
             }
             if cfg.database_url.is_some() {
-                tracing::warn!("database storage is not available yet: ignoring database_url");
+                tracing::warn!(
+                    "the PostgreSQL engine is not available yet: ignoring database_url; \
+                     history goes to the SQLite file in data_dir"
+                );
             }
-            let opts =
-                app::AppOptions { listen: cfg.listen, devices: cfg.devices, fleet: cfg.fleet };
+            let opts = app::AppOptions {
+                listen: cfg.listen,
+                devices: cfg.devices,
+                fleet: cfg.fleet,
+                data_dir: Some(cfg.data_dir),
+            };
             app::serve(opts).await?;
         }
         Command::Check => {
@@ -86,6 +95,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if !check::run_check(&cfg.devices, &cfg.fleet, &mut out, &mut err).await? {
                 return Ok(ExitCode::FAILURE);
             }
+        }
+        Command::Migrate => {
+            let cfg = config::load(explicit, env)?;
+            history::migrate(&cfg.data_dir, &mut std::io::stdout())?;
         }
         Command::Config(ConfigCommand::Validate) => {
             config::validate::run_validate(explicit, env, &mut std::io::stdout())?;

@@ -8,6 +8,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use infrastructor_actors::store::SqliteEvents;
+
 const BIN: &str = env!("CARGO_BIN_EXE_infrastructor");
 
 async fn get(addr: &str, path: &str) -> Option<String> {
@@ -36,23 +38,28 @@ async fn serve_on_defaults_monitors_this_host_and_stops_on_sigterm() {
         .unwrap();
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let mut addr = None;
-    let mut said_memory = false;
+    let mut said_where = false;
     let mut line = String::new();
     while addr.is_none() && stderr.read_line(&mut line).unwrap() > 0 {
-        said_memory |= line.contains("no database configured");
+        said_where |= line.contains("keeps history in ./data/infrastructor.db");
         if let Some(rest) = line.split("serving on http://").nth(1) {
             addr = rest.split_whitespace().next().map(str::to_string);
         }
         line.clear();
     }
     let addr = addr.expect("the server prints its address");
-    assert!(said_memory, "it says state is kept in memory");
-    harness::wait_until(Duration::from_secs(20), "the local device is online", || {
-        let addr = addr.clone();
-        async move {
-            get(&addr, "/api/devices").await.is_some_and(|b| b.contains("\"online\":true"))
-        }
-    })
+    assert!(said_where, "it says where history is kept");
+    harness::wait_until(
+        Duration::from_secs(20),
+        "the local device online, metrics sampled",
+        || {
+            let addr = addr.clone();
+            async move {
+                let body = get(&addr, "/api/devices").await.unwrap_or_default();
+                body.contains("\"online\":true") && body.contains("\"metrics\":{")
+            }
+        },
+    )
     .await;
     let health = get(&addr, "/health").await.unwrap();
     assert!(health.starts_with("HTTP/1.1 200") && health.contains("ok"), "{health}");
@@ -68,6 +75,15 @@ async fn serve_on_defaults_monitors_this_host_and_stops_on_sigterm() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     assert!(status.success(), "{status:?}");
+    // `migrate` on the same folder: nothing to do, and it says so.
+    let out = Command::new(BIN).arg("migrate").current_dir(dir.path()).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains("schema version 1"), "{text}");
+    // What it saw was written to the history database before it exited.
+    let db = dir.path().join("data/infrastructor.db");
+    let stored = SqliteEvents::open(&db).unwrap().after(None, None, 10_000).unwrap();
+    assert!(stored.iter().any(|e| e.type_name() == "DeviceOnline"), "{} events", stored.len());
+    assert!(stored.iter().any(|e| e.type_name() == "MetricsSampled"), "{} events", stored.len());
 }
 
 #[test]
@@ -107,8 +123,10 @@ fn config_validate_names_file_line_and_field() {
 /// Runs the binary with `args` and `envs` (plus `NO_COLOR` and `INFRASTRUCTOR_*` removed), and
 /// returns its output; kills it and fails if it has not exited after `deadline`.
 async fn run(args: &[&str], envs: &[(&str, &str)], deadline: Duration) -> std::process::Output {
+    let data = tempfile::tempdir().unwrap();
     let mut cmd = tokio::process::Command::new(BIN);
     cmd.args(args)
+        .env("INFRASTRUCTOR_DATA_DIR", data.path())
         .env_remove("NO_COLOR")
         .env_remove("INFRASTRUCTOR_CONFIG")
         .env_remove("INFRASTRUCTOR_DATABASE_URL")
@@ -185,6 +203,7 @@ async fn start_binds_before_contacting_devices() {
         listen: taken.local_addr().unwrap(),
         devices: vec![spec],
         fleet: FleetSettings::default(),
+        data_dir: None,
     };
     let err = format!("{:#}", start(opts).await.err().expect("the port is taken"));
     assert!(err.to_lowercase().contains("address already in use"), "{err}");

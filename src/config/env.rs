@@ -14,6 +14,8 @@ pub const CONFIG: &str = "INFRASTRUCTOR_CONFIG";
 pub const LISTEN: &str = "INFRASTRUCTOR_LISTEN";
 /// Database URL, overriding `database_url` / `database_url_file`.
 pub const DATABASE_URL: &str = "INFRASTRUCTOR_DATABASE_URL";
+/// Folder of the embedded database and the spool, overriding `data_dir`.
+pub const DATA_DIR: &str = "INFRASTRUCTOR_DATA_DIR";
 
 /// Looks a variable up in the real process environment (what `main` passes to `load`).
 pub fn process_env(name: &str) -> Option<String> {
@@ -45,6 +47,11 @@ pub fn listen(env: Env<'_>) -> Result<Option<SocketAddr>, ConfigError> {
         var: LISTEN,
         message: format!("invalid socket address \"{v}\" (expected e.g. 127.0.0.1:9101)"),
     })
+}
+
+/// `INFRASTRUCTOR_DATA_DIR`, if set and not empty.
+pub fn data_dir(env: Env<'_>) -> Option<PathBuf> {
+    env(DATA_DIR).filter(|v| !v.trim().is_empty()).map(PathBuf::from)
 }
 
 /// `INFRASTRUCTOR_DATABASE_URL`, if set. Accepts a `postgres://` / `postgresql://` URL or a

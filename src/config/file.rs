@@ -12,6 +12,8 @@ use toml::Spanned;
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9101";
 /// Default `known_hosts` file (before `~` expansion).
 pub const DEFAULT_KNOWN_HOSTS: &str = "~/.ssh/known_hosts";
+/// Where history is kept when the config does not say (relative to the working directory).
+pub const DEFAULT_DATA_DIR: &str = "./data";
 
 /// The whole config file.
 #[derive(Debug, Default, Deserialize)]
@@ -23,6 +25,9 @@ pub struct FileConfig {
     pub database_url: Option<Spanned<String>>,
     /// File holding the PostgreSQL connection string (first line), instead of `database_url`.
     pub database_url_file: Option<Spanned<PathBuf>>,
+    /// Folder of the embedded database and the writer's spool (default `./data`; relative to
+    /// the config file's folder when set in a file).
+    pub data_dir: Option<Spanned<PathBuf>>,
     /// Fleet-wide polling, connection and restart settings.
     #[serde(default)]
     pub fleet: FileFleet,

@@ -67,6 +67,8 @@ pub struct Config {
     pub listen: SocketAddr,
     /// PostgreSQL connection string, if a database is configured.
     pub database_url: Option<Secret>,
+    /// Folder of the embedded database (`infrastructor.db`) and the writer's spool.
+    pub data_dir: PathBuf,
     /// Fleet-wide polling, connection and restart settings.
     pub fleet: FleetSettings,
     /// Devices to monitor, in file order, names unique.
@@ -104,6 +106,7 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("listen", &self.listen)
             .field("database_url", &self.database_url)
+            .field("data_dir", &self.data_dir)
             .field("fleet", &self.fleet)
             .field("devices", &devices)
             .field("source", &self.source)
@@ -152,6 +155,7 @@ pub fn parse_str(text: &str, origin: &Path, env: Env<'_>) -> Result<Config, Conf
     Ok(Config {
         listen: env::listen(env)?.unwrap_or(resolved.listen),
         database_url: env::database_url(env)?.or(resolved.database_url),
+        data_dir: env::data_dir(env).unwrap_or(resolved.data_dir),
         fleet: resolved.fleet,
         devices: resolved.devices,
         source: Some(origin.to_path_buf()),
@@ -182,6 +186,7 @@ fn builtin(env: Env<'_>) -> Result<Config, ConfigError> {
             file::DEFAULT_LISTEN.parse().expect("default listen address parses")
         }),
         database_url: env::database_url(env)?,
+        data_dir: env::data_dir(env).unwrap_or_else(|| PathBuf::from(file::DEFAULT_DATA_DIR)),
         fleet: FleetSettings::default(),
         devices: vec![device],
         source: None,

@@ -31,6 +31,8 @@ pub struct Resolved {
     pub listen: SocketAddr,
     /// Database URL from `database_url` or `database_url_file`.
     pub database_url: Option<Secret>,
+    /// Folder of the embedded database and the spool.
+    pub data_dir: PathBuf,
     /// Fleet settings.
     pub fleet: FleetSettings,
     /// Devices in file order.
@@ -201,7 +203,11 @@ impl Resolver<'_> {
             files.extend(super::files::file_refs((self.file, self.text), cfg, dev, i, &spec));
             devices.push(spec);
         }
-        Ok(Resolved { listen, database_url, fleet, devices, files })
+        let data_dir = match &cfg.data_dir {
+            Some(d) => self.path(d.get_ref()),
+            None => PathBuf::from(file::DEFAULT_DATA_DIR),
+        };
+        Ok(Resolved { listen, database_url, data_dir, fleet, devices, files })
     }
 }
 

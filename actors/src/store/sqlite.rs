@@ -126,6 +126,12 @@ impl SqliteEvents {
         Ok(out)
     }
 
+    /// The schema version the database is at (the highest migration applied).
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        let q = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+        Ok(self.conn.query_row(q, [], |r| r.get(0))?)
+    }
+
     /// How many events are stored.
     pub fn count(&self) -> Result<u64, StoreError> {
         Ok(self.conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0))? as u64)

@@ -1,0 +1,48 @@
+//! Where history goes: the embedded SQLite database and the writer's spool under the data
+//! folder, fed by the writer on a lossless subscription of the bus.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use infrastructor_actors::bus::Bus;
+use infrastructor_actors::store::{Spool, SqliteEvents, WriterSettings, run_writer};
+use tokio::task::JoinHandle;
+
+/// The database file under the data folder.
+pub const DATABASE_FILE: &str = "infrastructor.db";
+
+/// Opens (creating and migrating) the database and the spool under `dir` and starts the
+/// writer on `bus`. The task ends once every publisher is gone and the rest is written or
+/// spooled.
+pub fn start(dir: &Path, bus: &Bus) -> anyhow::Result<JoinHandle<()>> {
+    let db_path = dir.join(DATABASE_FILE);
+    let db = SqliteEvents::open(&db_path)
+        .with_context(|| format!("cannot open the history database {}", db_path.display()))?;
+    let spool_path = dir.join("spool").join("events.spool");
+    let spool = Spool::open(&spool_path)
+        .with_context(|| format!("cannot open the spool {}", spool_path.display()))?;
+    let rx = bus.subscribe_lossless("writer", 8192);
+    tracing::info!(path = %db_path.display(), "history is kept in {}", db_path.display());
+    Ok(tokio::spawn(async move {
+        run_writer(rx, db, spool, WriterSettings::default()).await;
+    }))
+}
+
+/// `infrastructor migrate`: creates or migrates the database under `dir` and says where it
+/// is and at which schema version (re-running is a no-op).
+pub fn migrate(dir: &Path, out: &mut impl std::io::Write) -> anyhow::Result<()> {
+    let db_path = dir.join(DATABASE_FILE);
+    let db = SqliteEvents::open(&db_path)
+        .with_context(|| format!("cannot open the history database {}", db_path.display()))?;
+    let version = db.schema_version()?;
+    writeln!(out, "{}: schema version {version}, {} events", db_path.display(), db.count()?)?;
+    Ok(())
+}
+
+/// Waits (at most `within`) for the writer to write or spool what is left.
+pub async fn finish(writer: JoinHandle<()>, within: Duration) {
+    if tokio::time::timeout(within, writer).await.is_err() {
+        tracing::warn!("the history writer did not finish in time; unwritten events are lost");
+    }
+}
