@@ -6,19 +6,26 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use infrastructor_actors::bus::Bus;
+use infrastructor_actors::state::Projection;
 use infrastructor_actors::store::{Spool, SqliteEvents, WriterSettings, run_writer};
 use tokio::task::JoinHandle;
 
 /// The database file under the data folder.
 pub const DATABASE_FILE: &str = "infrastructor.db";
 
-/// Opens (creating and migrating) the database and the spool under `dir` and starts the
-/// writer on `bus`. The task ends once every publisher is gone and the rest is written or
-/// spooled.
-pub fn start(dir: &Path, bus: &Bus) -> anyhow::Result<JoinHandle<()>> {
+/// Opens (creating and migrating) the database and the spool under `dir`, folds the last
+/// known state of every device into `projection` (so an offline device answers after a
+/// restart), and starts the writer on `bus`. The task ends once every publisher is gone and
+/// the rest is written or spooled.
+pub fn start(dir: &Path, bus: &Bus, projection: &Projection) -> anyhow::Result<JoinHandle<()>> {
     let db_path = dir.join(DATABASE_FILE);
     let db = SqliteEvents::open(&db_path)
         .with_context(|| format!("cannot open the history database {}", db_path.display()))?;
+    let last: Vec<_> = db.latest_per_kind()?.into_iter().map(std::sync::Arc::new).collect();
+    if !last.is_empty() {
+        tracing::info!(events = last.len(), "last known state restored from the history");
+        projection.apply_all(&last);
+    }
     let spool_path = dir.join("spool").join("events.spool");
     let spool = Spool::open(&spool_path)
         .with_context(|| format!("cannot open the spool {}", spool_path.display()))?;

@@ -126,6 +126,27 @@ impl SqliteEvents {
         Ok(out)
     }
 
+    /// The newest event of every (device, type), oldest first: what the current state of each
+    /// device is folded from after a restart (its latest sample of each probe, its last
+    /// online/offline change, its tools). Per-probe failures and skips keep only the newest
+    /// of each type for now.
+    pub fn latest_per_kind(&self) -> Result<Vec<Event>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT seq, payload FROM events WHERE seq IN
+                 (SELECT MAX(seq) FROM events GROUP BY device, type)
+             ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, payload) = row?;
+            let ev = serde_json::from_str(&payload)
+                .map_err(|e| StoreError::Corrupt { seq, detail: e.to_string() })?;
+            out.push(ev);
+        }
+        Ok(out)
+    }
+
     /// The schema version the database is at (the highest migration applied).
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         let q = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";

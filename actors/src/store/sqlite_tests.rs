@@ -57,3 +57,32 @@ fn a_database_newer_than_the_binary_is_refused() {
     assert!(matches!(err, MigrateError::Newer { found: 999, .. }), "{err}");
     assert!(err.to_string().contains("upgrade infrastructor"), "{err}");
 }
+
+#[test]
+fn the_newest_event_of_each_device_and_type_rebuilds_the_state() {
+    let mut db = SqliteEvents::in_memory().unwrap();
+    let online = |d: &str| {
+        Arc::new(Event::new(d, Utc::now(), EventKind::DeviceOnline { transport: "local".into() }))
+    };
+    let offline = |d: &str| {
+        let kind = EventKind::DeviceOffline { consecutive_failures: 3, reason: "gone".into() };
+        Arc::new(Event::new(d, Utc::now(), kind))
+    };
+    let evs = vec![online("a"), ev("a", 1), online("b"), offline("a"), ev("a", 2)];
+    db.insert(&evs).unwrap();
+    let last = db.latest_per_kind().unwrap();
+    let got: Vec<_> = last.iter().map(|e| (e.device.as_str(), e.type_name())).collect();
+    let want = [
+        ("a", "DeviceOnline"),
+        ("b", "DeviceOnline"),
+        ("a", "DeviceOffline"),
+        ("a", "ProbeFailed"),
+    ];
+    assert_eq!(got, want, "one per (device, type), in the order they happened");
+    assert_eq!(last[3].id, evs[4].id, "the newest of a kind");
+    // Folded in that order, `a` reads offline and `b` online, as they were.
+    let p = crate::state::Projection::new(1 << 20);
+    p.apply_all(&last.into_iter().map(Arc::new).collect::<Vec<_>>());
+    let snap = p.snapshot();
+    assert_eq!((snap.devices["a"].online, snap.devices["b"].online), (Some(false), Some(true)));
+}
