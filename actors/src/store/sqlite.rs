@@ -147,6 +147,23 @@ impl SqliteEvents {
         Ok(out)
     }
 
+    /// Deletes sample events observed before `samples_before` and change events observed
+    /// before `changes_before` (the retention job); returns how many rows went. The newest
+    /// event of each (device, type) is always kept, so the last known state survives any age.
+    pub fn prune(
+        &mut self,
+        samples_before: chrono::DateTime<chrono::Utc>,
+        changes_before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<usize, StoreError> {
+        let n = self.conn.execute(
+            "DELETE FROM events
+             WHERE ((sample = 1 AND observed_ms < ?1) OR (sample = 0 AND observed_ms < ?2))
+               AND seq NOT IN (SELECT MAX(seq) FROM events GROUP BY device, type)",
+            params![samples_before.timestamp_millis(), changes_before.timestamp_millis()],
+        )?;
+        Ok(n)
+    }
+
     /// The schema version the database is at (the highest migration applied).
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         let q = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";

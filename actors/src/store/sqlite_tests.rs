@@ -86,3 +86,32 @@ fn the_newest_event_of_each_device_and_type_rebuilds_the_state() {
     let snap = p.snapshot();
     assert_eq!((snap.devices["a"].online, snap.devices["b"].online), (Some(false), Some(true)));
 }
+
+#[test]
+fn retention_drops_old_samples_and_changes_but_never_the_last_known_state() {
+    let mut db = SqliteEvents::in_memory().unwrap();
+    let now = Utc::now();
+    let at = |hours: i64, kind: EventKind| {
+        Arc::new(Event::new("a", now - chrono::Duration::hours(hours), kind))
+    };
+    let sample = || EventKind::ServicesSampled { failed: vec![] };
+    let change = |i: usize| EventKind::ProbeFailed { probe: "p".into(), error: format!("e{i}") };
+    let evs = vec![
+        at(100, sample()),     // old sample: goes
+        at(72, change(1)),     // old enough for samples, not for changes: stays
+        at(50, sample()),      // old sample: goes
+        at(10_000, change(2)), // (observed long ago, stored late) old change: goes
+        at(1, sample()),       // recent sample, and the newest of its kind: stays
+        at(2, change(3)),      // newest change: stays
+    ];
+    db.insert(&evs).unwrap();
+    let gone =
+        db.prune(now - chrono::Duration::hours(48), now - chrono::Duration::days(365)).unwrap();
+    assert_eq!(gone, 3);
+    let kept: Vec<_> = db.after(None, None, 100).unwrap().iter().map(|e| e.id).collect();
+    assert_eq!(kept, [evs[1].id, evs[4].id, evs[5].id]);
+    // However old, the newest event of a kind stays (an offline device keeps its state).
+    let mut db = SqliteEvents::in_memory().unwrap();
+    db.insert(&[at(100_000, sample())]).unwrap();
+    assert_eq!(db.prune(now, now).unwrap(), 0);
+}

@@ -16,11 +16,21 @@ use crate::events::Event;
 pub trait EventSink: Send + 'static {
     /// Writes `events` (idempotently by id); returns how many were new.
     fn insert(&mut self, events: &[Arc<Event>]) -> Result<usize, StoreError>;
+
+    /// Deletes samples and changes observed before the given times (keeping the newest of
+    /// each device and type); returns how many went.
+    fn prune(&mut self, samples_before: Time, changes_before: Time) -> Result<usize, StoreError>;
 }
+
+type Time = chrono::DateTime<chrono::Utc>;
 
 impl EventSink for SqliteEvents {
     fn insert(&mut self, events: &[Arc<Event>]) -> Result<usize, StoreError> {
         SqliteEvents::insert(self, events)
+    }
+
+    fn prune(&mut self, samples_before: Time, changes_before: Time) -> Result<usize, StoreError> {
+        SqliteEvents::prune(self, samples_before, changes_before)
     }
 }
 
@@ -33,11 +43,24 @@ pub struct WriterSettings {
     pub linger: Duration,
     /// Time between attempts to drain the spool while the store fails (default 5 s).
     pub retry: Duration,
+    /// How long sample events are kept in full (default 48 h).
+    pub sample_retention: Duration,
+    /// How long change events are kept (default 1 year).
+    pub change_retention: Duration,
+    /// Time between two runs of the retention job (default 1 h; the first runs at start).
+    pub prune_every: Duration,
 }
 
 impl Default for WriterSettings {
     fn default() -> Self {
-        Self { batch: 5_000, linger: Duration::from_millis(250), retry: Duration::from_secs(5) }
+        Self {
+            batch: 5_000,
+            linger: Duration::from_millis(250),
+            retry: Duration::from_secs(5),
+            sample_retention: Duration::from_secs(48 * 3600),
+            change_retention: Duration::from_secs(365 * 24 * 3600),
+            prune_every: Duration::from_secs(3600),
+        }
     }
 }
 
@@ -53,10 +76,15 @@ pub async fn run_writer<S: EventSink>(
     // Events spooled by an earlier run go first.
     w.drain().await;
     let mut batch = Vec::with_capacity(settings.batch);
+    let mut pruned: Option<tokio::time::Instant> = None;
     loop {
         let open = fill(&mut rx, &mut batch, settings).await;
         if !batch.is_empty() {
             w.write(std::mem::take(&mut batch)).await;
+        }
+        if pruned.is_none_or(|t| t.elapsed() >= settings.prune_every) {
+            w.prune(settings).await;
+            pruned = Some(tokio::time::Instant::now());
         }
         if !open {
             break;
@@ -125,6 +153,26 @@ impl<S: EventSink> Writer<S> {
             (sink, spool)
         });
         (self.sink, self.spool) = done.await.expect("writer task never panics");
+    }
+
+    /// Runs the retention job (a failure is logged and retried at the next run).
+    async fn prune(&mut self, s: WriterSettings) {
+        let mut sink = self.sink.take();
+        let now = chrono::Utc::now();
+        let before =
+            |d: Duration| now - chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
+        let (samples, changes) = (before(s.sample_retention), before(s.change_retention));
+        let done = tokio::task::spawn_blocking(move || {
+            match sink.as_mut().expect("sink").prune(samples, changes) {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(rows = n, "retention: old events deleted"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "retention job failed; retried at the next run")
+                }
+            }
+            sink
+        });
+        self.sink = done.await.expect("writer task never panics");
     }
 
     /// Moves what the spool holds into the store, in order; keeps it on failure.

@@ -30,6 +30,10 @@ impl EventSink for Switchable {
         self.written.fetch_add(n, Ordering::SeqCst);
         Ok(n)
     }
+
+    fn prune(&mut self, samples: Time, changes: Time) -> Result<usize, StoreError> {
+        self.db.prune(samples, changes)
+    }
 }
 
 fn ev(i: usize) -> Arc<Event> {
@@ -46,6 +50,7 @@ fn fast() -> WriterSettings {
         batch: 100,
         linger: Duration::from_millis(50),
         retry: Duration::from_millis(100),
+        ..WriterSettings::default()
     }
 }
 
@@ -133,5 +138,31 @@ async fn a_batch_waits_for_company_but_at_most_its_linger() {
     assert!(sent.elapsed() >= Duration::from_millis(300));
     drop(tx);
     writer.await.unwrap();
+    let _ = std::fs::remove_file(&path);
+}
+
+#[tokio::test]
+async fn the_retention_job_runs_in_the_writer() {
+    let path = spool_path();
+    let (tx, rx) = mpsc::channel(16);
+    let sink = Switchable {
+        db: SqliteEvents::in_memory().unwrap(),
+        down: Arc::new(AtomicBool::new(false)),
+        written: Default::default(),
+        refused: Default::default(),
+    };
+    let settings = WriterSettings { prune_every: Duration::ZERO, ..fast() };
+    let writer = tokio::spawn(run_writer(rx, sink, Spool::open(&path).unwrap(), settings));
+    let sample = |hours: i64| {
+        let at = Utc::now() - chrono::Duration::hours(hours);
+        Arc::new(Event::new("tower", at, EventKind::ServicesSampled { failed: vec![] }))
+    };
+    let (old, new) = (sample(100), sample(1));
+    tx.send(old.clone()).await.unwrap();
+    tx.send(new.clone()).await.unwrap();
+    drop(tx);
+    let (sink, _) = writer.await.unwrap();
+    let kept: Vec<_> = sink.db.after(None, None, 10).unwrap().iter().map(|e| e.id).collect();
+    assert_eq!(kept, [new.id], "the 100 h old sample is past its 48 h window");
     let _ = std::fs::remove_file(&path);
 }
