@@ -10,6 +10,9 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates openssh-client procps \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --create-home --home-dir /var/lib/infrastructor infrastructor
+# The data folder exists in the image, owned by the service user, so a named volume mounted
+# there starts out writable.
+RUN mkdir -p /var/lib/infrastructor/data && chown infrastructor: /var/lib/infrastructor/data
 COPY --from=build /src/target/release/infrastructor /usr/local/bin/infrastructor
 USER infrastructor
 WORKDIR /var/lib/infrastructor
