@@ -77,10 +77,20 @@ pub async fn run_writer<S: EventSink>(
     w.drain().await;
     let mut batch = Vec::with_capacity(settings.batch);
     let mut pruned: Option<tokio::time::Instant> = None;
+    // When to try the spool next; set when it first holds something. It is a deadline, not a
+    // fresh sleep per turn, so a steady stream of events cannot postpone the drain forever.
+    let mut retry_at: Option<tokio::time::Instant> = None;
     loop {
         let open = fill(&mut rx, &mut batch, settings).await;
+        if retry_at.is_some_and(|t| tokio::time::Instant::now() >= t) {
+            w.drain().await;
+            retry_at = None;
+        }
         if !batch.is_empty() {
             w.write(std::mem::take(&mut batch)).await;
+        }
+        if w.spooled() {
+            retry_at.get_or_insert_with(|| tokio::time::Instant::now() + settings.retry);
         }
         if pruned.is_none_or(|t| t.elapsed() >= settings.prune_every) {
             w.prune(settings).await;
@@ -89,11 +99,13 @@ pub async fn run_writer<S: EventSink>(
         if !open {
             break;
         }
-        if w.spooled() {
-            // The store failed: retry the spool on the next tick (new events keep going to
-            // the spool meanwhile, behind the ones waiting there).
+        if let Some(at) = retry_at {
+            // New events keep going to the spool meanwhile, behind the ones waiting there.
             tokio::select! {
-                _ = tokio::time::sleep(settings.retry) => w.drain().await,
+                _ = tokio::time::sleep_until(at) => {
+                    w.drain().await;
+                    retry_at = w.spooled().then(|| tokio::time::Instant::now() + settings.retry);
+                }
                 n = rx.recv_many(&mut batch, settings.batch) => if n == 0 { break },
             }
         }

@@ -166,3 +166,38 @@ async fn the_retention_job_runs_in_the_writer() {
     assert_eq!(kept, [new.id], "the 100 h old sample is past its 48 h window");
     let _ = std::fs::remove_file(&path);
 }
+
+#[tokio::test]
+async fn the_spool_drains_while_events_keep_coming() {
+    let path = spool_path();
+    let (tx, rx) = mpsc::channel(16);
+    let (down, written) = (Arc::new(AtomicBool::new(true)), Arc::new(Default::default()));
+    let sink = Switchable {
+        db: SqliteEvents::in_memory().unwrap(),
+        down: down.clone(),
+        written: Arc::clone(&written),
+        refused: Default::default(),
+    };
+    let writer = tokio::spawn(run_writer(rx, sink, Spool::open(&path).unwrap(), fast()));
+    let mut sent = 0;
+    for i in 0..20 {
+        tx.send(ev(i)).await.unwrap();
+        sent += 1;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    down.store(false, Ordering::SeqCst);
+    // A steady stream, an event every 20 ms (more often than the 100 ms retry): the spool
+    // must still drain into the store while the stream goes on, not only at shutdown.
+    let started = std::time::Instant::now();
+    while written.load(Ordering::SeqCst) < sent {
+        assert!(started.elapsed() < Duration::from_secs(5), "the spool never drained");
+        tx.send(ev(sent)).await.unwrap();
+        sent += 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(tx);
+    let (sink, spool) = writer.await.unwrap();
+    assert!(spool.is_empty());
+    assert_eq!(sink.db.count().unwrap(), sent as u64);
+    let _ = std::fs::remove_file(&path);
+}
