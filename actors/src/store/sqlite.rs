@@ -113,17 +113,7 @@ impl SqliteEvents {
              ORDER BY seq LIMIT ?3",
         )?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = stmt.query_map(params![from, device, limit], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (seq, payload) = row?;
-            let ev = serde_json::from_str(&payload)
-                .map_err(|e| StoreError::Corrupt { seq, detail: e.to_string() })?;
-            out.push(ev);
-        }
-        Ok(out)
+        decode(stmt.query_map(params![from, device, limit], seq_and_payload)?)
     }
 
     /// The newest event of every (device, type), oldest first: what the current state of each
@@ -136,15 +126,7 @@ impl SqliteEvents {
                  (SELECT MAX(seq) FROM events GROUP BY device, type)
              ORDER BY seq",
         )?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (seq, payload) = row?;
-            let ev = serde_json::from_str(&payload)
-                .map_err(|e| StoreError::Corrupt { seq, detail: e.to_string() })?;
-            out.push(ev);
-        }
-        Ok(out)
+        decode(stmt.query_map([], seq_and_payload)?)
     }
 
     /// Deletes sample events observed before `samples_before` and change events observed
@@ -174,6 +156,23 @@ impl SqliteEvents {
     pub fn count(&self) -> Result<u64, StoreError> {
         Ok(self.conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0))? as u64)
     }
+}
+
+/// A `(seq, payload)` row.
+fn seq_and_payload(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, String)> {
+    Ok((r.get(0)?, r.get(1)?))
+}
+
+/// Decodes `(seq, payload)` rows into events; an unreadable one is `Corrupt` with its row.
+fn decode(
+    rows: impl Iterator<Item = rusqlite::Result<(i64, String)>>,
+) -> Result<Vec<Event>, StoreError> {
+    rows.map(|row| {
+        let (seq, payload) = row?;
+        serde_json::from_str(&payload)
+            .map_err(|e| StoreError::Corrupt { seq, detail: e.to_string() })
+    })
+    .collect()
 }
 
 #[cfg(test)]
