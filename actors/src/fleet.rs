@@ -47,8 +47,16 @@ pub enum FleetMsg {
     Remove(String, RpcReplyPort<Result<(), String>>),
     /// The monitored devices' specs, sorted by name.
     List(RpcReplyPort<Vec<DeviceSpec>>),
-    /// Route a request to a device's supervisor.
-    Route(String, DeviceRequest),
+    /// Route a request to a device's supervisor; `missing` is answered instead when there is
+    /// no such device (so callers get a typed "not found", not a message to parse).
+    Route {
+        /// Device name.
+        device: String,
+        /// The request (with its own reply port).
+        request: DeviceRequest,
+        /// Answered when the device does not exist.
+        missing: RpcReplyPort<()>,
+    },
     /// Start a device supervisor again after a crash (scheduled with backoff).
     Respawn(String),
 }
@@ -161,17 +169,21 @@ impl Actor for Fleet {
                 specs.sort_by(|a, b| a.name.cmp(&b.name));
                 let _ = reply.send(specs);
             }
-            FleetMsg::Route(name, req) => match state.running.get(&name) {
-                Some((sup, _)) => {
-                    if let Err(e) = sup.cast(DeviceSupervisorMsg::Request(req)) {
-                        tracing::debug!(device = %name, error = %e, "device supervisor gone");
+            FleetMsg::Route { device: name, request: req, missing } => {
+                match state.running.get(&name) {
+                    Some((sup, _)) => {
+                        if let Err(e) = sup.cast(DeviceSupervisorMsg::Request(req)) {
+                            tracing::debug!(device = %name, error = %e, "device supervisor gone");
+                        }
+                    }
+                    None if state.specs.contains_key(&name) => {
+                        req.reject(&format!("device `{name}` is restarting; try again shortly"))
+                    }
+                    None => {
+                        let _ = missing.send(());
                     }
                 }
-                None if state.specs.contains_key(&name) => {
-                    req.reject(&format!("device `{name}` is restarting; try again shortly"))
-                }
-                None => req.reject(&format!("no device `{name}`")),
-            },
+            }
             FleetMsg::Respawn(name) => {
                 if let Some(spec) = state.specs.get(&name).cloned()
                     && !state.running.contains_key(&name)

@@ -32,14 +32,6 @@ impl ApiError {
         Self::NotFound(format!("no device `{name}`"))
     }
 
-    /// A refusal: `NotFound` when it names a missing device or probe.
-    pub(crate) fn refused(why: &str) -> Self {
-        match why.starts_with("no device") || why.starts_with("no probe") {
-            true => Self::NotFound(why.to_string()),
-            false => Self::Refused(why.to_string()),
-        }
-    }
-
     /// Whether asking again later may succeed.
     pub fn is_transient(&self) -> bool {
         matches!(self, Self::Unavailable(_) | Self::Timeout(_) | Self::Failed(_))
@@ -50,7 +42,6 @@ impl From<QueryError> for ApiError {
     fn from(e: QueryError) -> Self {
         match e {
             QueryError::InvalidArgument(a) => Self::Invalid(a.to_string()),
-            QueryError::Unavailable(why) if why.starts_with("no device") => Self::NotFound(why),
             QueryError::Unavailable(why) => Self::Unavailable(why),
             other => Self::Failed(other.to_string()),
         }

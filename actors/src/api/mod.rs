@@ -99,12 +99,9 @@ impl FleetHandle {
 
     /// Connects to the device (on its on-demand session), detects tools, times a round trip.
     pub async fn check_device(&self, name: &str) -> Result<CheckReport, ApiError> {
-        self.route(name, CHECK_TIMEOUT, |reply| DeviceRequest::Check { reply }).await?.map_err(
-            |why| match why.starts_with("no device") {
-                true => ApiError::NotFound(why),
-                false => ApiError::Failed(why),
-            },
-        )
+        self.route(name, CHECK_TIMEOUT, |reply| DeviceRequest::Check { reply })
+            .await?
+            .map_err(ApiError::Failed)
     }
 
     /// Runs `probe` on the device now, through its own poller (sharing an in-flight poll):
@@ -114,7 +111,7 @@ impl FleetHandle {
         let report =
             self.route(name, POLL_TIMEOUT, |reply| DeviceRequest::PollNow { probe, reply }).await?;
         match (&report.error, report.ran) {
-            (Some(why), false) => Err(ApiError::refused(why)),
+            (Some(why), false) => Err(ApiError::Refused(why.clone())),
             _ => Ok(report),
         }
     }
@@ -160,8 +157,25 @@ impl FleetHandle {
         within: Duration,
         request: impl FnOnce(RpcReplyPort<T>) -> DeviceRequest,
     ) -> Result<T, ApiError> {
-        let name = name.to_string();
-        self.ask(within, |reply| FleetMsg::Route(name, request(reply))).await
+        let (missing, not_found) = oneshot::channel();
+        let (tx, rx) = oneshot::channel();
+        let msg = FleetMsg::Route {
+            device: name.to_string(),
+            request: request(RpcReplyPort::from(tx)),
+            missing: RpcReplyPort::from(missing),
+        };
+        self.fleet
+            .cast(msg)
+            .map_err(|_| ApiError::Unavailable("the fleet is shutting down".into()))?;
+        let answer = async {
+            tokio::select! {
+                biased;
+                // Dropped unanswered when the device exists: this branch then never fires.
+                Ok(()) = not_found => Err(ApiError::no_device(name)),
+                r = rx => r.map_err(|_| ApiError::Unavailable("the device stopped before answering".into())),
+            }
+        };
+        tokio::time::timeout(within, answer).await.unwrap_or(Err(ApiError::Timeout(within)))
     }
 
     /// Sends a message to the fleet and waits for its reply port.
