@@ -82,7 +82,7 @@ pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
         bus.subscribe_lossless("projection", 4096),
     ));
     let writer = match &opts.data_dir {
-        Some(dir) => Some(crate::history::start(dir, &bus, &projection)?),
+        Some(dir) => Some(crate::history::start(dir, &bus, &projection).await?),
         None => {
             tracing::warn!(
                 "no data folder: state and the last {} MiB of change events are kept in memory \

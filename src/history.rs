@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use infrastructor_actors::bus::Bus;
 use infrastructor_actors::state::Projection;
-use infrastructor_actors::store::{Spool, SqliteEvents, WriterSettings, run_writer};
+use infrastructor_actors::store::{Spool, Store, WriterSettings, run_writer};
 use tokio::task::JoinHandle;
 
 /// The database file under the data folder.
@@ -17,11 +17,16 @@ pub const DATABASE_FILE: &str = "infrastructor.db";
 /// known state of every device into `projection` (so an offline device answers after a
 /// restart), and starts the writer on `bus`. The task ends once every publisher is gone and
 /// the rest is written or spooled.
-pub fn start(dir: &Path, bus: &Bus, projection: &Projection) -> anyhow::Result<JoinHandle<()>> {
+pub async fn start(
+    dir: &Path,
+    bus: &Bus,
+    projection: &Projection,
+) -> anyhow::Result<JoinHandle<()>> {
     let db_path = dir.join(DATABASE_FILE);
-    let db = SqliteEvents::open(&db_path)
+    let db = Store::open_sqlite(&db_path)
+        .await
         .with_context(|| format!("cannot open the history database {}", db_path.display()))?;
-    let last: Vec<_> = db.latest_per_kind()?.into_iter().map(std::sync::Arc::new).collect();
+    let last: Vec<_> = db.latest_per_kind().await?.into_iter().map(std::sync::Arc::new).collect();
     if !last.is_empty() {
         tracing::info!(events = last.len(), "last known state restored from the history");
         projection.apply_all(&last);
@@ -38,12 +43,14 @@ pub fn start(dir: &Path, bus: &Bus, projection: &Projection) -> anyhow::Result<J
 
 /// `infrastructor migrate`: creates or migrates the database under `dir` and says where it
 /// is and at which schema version (re-running is a no-op).
-pub fn migrate(dir: &Path, out: &mut impl std::io::Write) -> anyhow::Result<()> {
+pub async fn migrate(dir: &Path, out: &mut impl std::io::Write) -> anyhow::Result<()> {
     let db_path = dir.join(DATABASE_FILE);
-    let db = SqliteEvents::open(&db_path)
+    let db = Store::open_sqlite(&db_path)
+        .await
         .with_context(|| format!("cannot open the history database {}", db_path.display()))?;
-    let version = db.schema_version()?;
-    writeln!(out, "{}: schema version {version}, {} events", db_path.display(), db.count()?)?;
+    let version = db.schema_version().await?;
+    let count = db.count().await?;
+    writeln!(out, "{}: schema version {version}, {count} events", db_path.display())?;
     Ok(())
 }
 

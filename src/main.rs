@@ -98,7 +98,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Migrate => {
             let cfg = config::load(explicit, env)?;
-            history::migrate(&cfg.data_dir, &mut std::io::stdout())?;
+            history::migrate(&cfg.data_dir, &mut std::io::stdout()).await?;
         }
         Command::Config(ConfigCommand::Validate) => {
             config::validate::run_validate(explicit, env, &mut std::io::stdout())?;

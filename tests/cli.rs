@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use infrastructor_actors::store::SqliteEvents;
+use infrastructor_actors::store::Store;
 
 const BIN: &str = env!("CARGO_BIN_EXE_infrastructor");
 
@@ -81,7 +81,7 @@ async fn serve_on_defaults_monitors_this_host_and_stops_on_sigterm() {
     assert!(out.status.success() && text.contains("schema version 1"), "{text}");
     // What it saw was written to the history database before it exited.
     let db = dir.path().join("data/infrastructor.db");
-    let stored = SqliteEvents::open(&db).unwrap().after(None, None, 10_000).unwrap();
+    let stored = Store::open_sqlite(&db).await.unwrap().events_after(None, 10_000).await.unwrap();
     assert!(stored.iter().any(|e| e.type_name() == "DeviceOnline"), "{} events", stored.len());
     assert!(stored.iter().any(|e| e.type_name() == "MetricsSampled"), "{} events", stored.len());
 }

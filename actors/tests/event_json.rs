@@ -222,6 +222,9 @@ fn every_event_kind_matches_the_committed_json_snapshot() {
     names.sort();
     names.dedup();
     assert_eq!(names.len(), events.len(), "one example per kind");
+    let mut known = infrastructor_actors::events::TYPE_NAMES.to_vec();
+    known.sort();
+    assert_eq!(names, known, "TYPE_NAMES lists every kind once");
 
     let actual = serde_json::to_string_pretty(&events).unwrap() + "\n";
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {

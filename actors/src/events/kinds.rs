@@ -342,6 +342,52 @@ impl EventKind {
     }
 }
 
+/// Every `type` tag, in declaration order (the store and the query layer validate filters
+/// against it).
+pub const TYPE_NAMES: &[&str] = &[
+    "DeviceOnline",
+    "DeviceOffline",
+    "CapabilitiesDetected",
+    "DeviceRemoved",
+    "ProbeSkipped",
+    "ProbeFailed",
+    "PollerRestarted",
+    "ContainerStatsSampled",
+    "ContainerCreated",
+    "ContainerStarted",
+    "ContainerStopped",
+    "ContainerDied",
+    "ContainerRemoved",
+    "ContainerRestarted",
+    "ContainerRestartLoopDetected",
+    "ContainerHealthChanged",
+    "ContainerImageChanged",
+    "MetricsSampled",
+    "DriveHealthSampled",
+    "DriveHealthChanged",
+    "SmartAttributeIncreased",
+    "DriveTemperatureCrossed",
+    "ServicesSampled",
+    "ServiceFailed",
+    "ServiceRecovered",
+    "UpdatesSampled",
+    "UpdatesAvailable",
+    "PoolStatusSampled",
+    "PoolStateChanged",
+    "ScrubFinished",
+    "ResilverFinished",
+    "ArraysSampled",
+    "ArrayDegraded",
+    "ArrayRecovered",
+    "VmsSampled",
+    "VmStateChanged",
+];
+
+/// Whether `name` is the `type` tag of an event kind.
+pub fn is_known_type(name: &str) -> bool {
+    TYPE_NAMES.contains(&name)
+}
+
 /// Serde default of `ContainerRestarted::restarts` (events stored before the field existed).
 fn one() -> u64 {
     1

@@ -4,4 +4,4 @@ mod envelope;
 mod kinds;
 
 pub use envelope::Event;
-pub use kinds::EventKind;
+pub use kinds::{EventKind, TYPE_NAMES, is_known_type};

@@ -1,11 +1,155 @@
-//! The event store (issue 8 in progress: one API on SQLite and PostgreSQL, a lossless writer).
-//! Today: migrations, the embedded engine's event table, and the writer's disk spool.
+//! The event store: one async API (`Store`) over two engines, embedded SQLite and
+//! PostgreSQL/TimescaleDB; its migrations, the writer that feeds it from the bus, and the
+//! writer's disk spool.
 
+pub mod error;
 pub mod migrate;
+pub mod query;
 pub mod spool;
 pub mod sqlite;
 pub mod writer;
 
+use std::path::Path;
+use std::sync::Arc;
+
+use uuid::Uuid;
+
+pub use error::StoreError;
+pub use query::{Cursor, MAX_PAGE, Page, Retention, Time, TimelineQuery};
 pub use spool::{Drained, Spool};
-pub use sqlite::{SqliteEvents, StoreError};
+pub use sqlite::SqliteStore;
 pub use writer::{EventSink, WriterSettings, run_writer};
+
+use crate::events::Event;
+
+/// The store, cheap to clone. Every method validates its arguments and answers with a typed
+/// error, never a panic.
+#[derive(Clone)]
+pub struct Store {
+    engine: Engine,
+}
+
+/// The engine behind a store.
+#[derive(Clone)]
+enum Engine {
+    /// Embedded SQLite, run on tokio's blocking threads.
+    Sqlite(Arc<SqliteStore>),
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("engine", &self.engine_name()).finish()
+    }
+}
+
+/// Runs a blocking SQLite call on tokio's blocking threads.
+async fn blocking<R: Send + 'static>(
+    db: &Arc<SqliteStore>,
+    f: impl FnOnce(&SqliteStore) -> Result<R, StoreError> + Send + 'static,
+) -> Result<R, StoreError> {
+    let db = db.clone();
+    tokio::task::spawn_blocking(move || f(&db)).await.unwrap_or_else(|e| {
+        Err(StoreError::Corrupt { seq: -1, detail: format!("store task: {e}") })
+    })
+}
+
+impl Store {
+    /// Opens (creating and migrating) the SQLite database file at `path`.
+    pub async fn open_sqlite(path: &Path) -> Result<Self, StoreError> {
+        let path = path.to_path_buf();
+        let db = tokio::task::spawn_blocking(move || SqliteStore::open(&path))
+            .await
+            .map_err(|e| StoreError::Corrupt { seq: -1, detail: e.to_string() })??;
+        Ok(Self { engine: Engine::Sqlite(Arc::new(db)) })
+    }
+
+    /// A private in-memory SQLite database (tests).
+    pub fn sqlite_in_memory() -> Result<Self, StoreError> {
+        Ok(Self { engine: Engine::Sqlite(Arc::new(SqliteStore::in_memory()?)) })
+    }
+
+    /// `sqlite`, `postgresql` or `timescaledb`.
+    pub fn engine_name(&self) -> &'static str {
+        match &self.engine {
+            Engine::Sqlite(_) => "sqlite",
+        }
+    }
+
+    /// Where the data is, for start-up messages (a file path; never a password).
+    pub fn location(&self) -> String {
+        match &self.engine {
+            Engine::Sqlite(db) => {
+                db.path().map_or_else(|| "memory".to_string(), |p| p.display().to_string())
+            }
+        }
+    }
+
+    /// Writes `events` in one batch, idempotently by id; returns how many were new.
+    pub async fn insert(&self, events: &[Arc<Event>]) -> Result<usize, StoreError> {
+        match &self.engine {
+            Engine::Sqlite(db) => {
+                let events = events.to_vec();
+                blocking(db, move |db| db.write(|c| sqlite::events::insert(c, &events))).await
+            }
+        }
+    }
+
+    /// Events stored after `after` in stored (bus) order, from the start when `None`, at
+    /// most `limit` (WebSocket resume). An id the store does not hold is `UnknownCursor`.
+    pub async fn events_after(
+        &self,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<Event>, StoreError> {
+        match &self.engine {
+            Engine::Sqlite(db) => {
+                blocking(db, move |db| db.read(|c| sqlite::events::after(c, after, limit))).await
+            }
+        }
+    }
+
+    /// One page of the filtered event timeline.
+    pub async fn timeline(&self, q: &TimelineQuery) -> Result<Page, StoreError> {
+        q.validate()?;
+        match &self.engine {
+            Engine::Sqlite(db) => {
+                let q = q.clone();
+                blocking(db, move |db| db.read(|c| sqlite::events::timeline(c, &q))).await
+            }
+        }
+    }
+
+    /// The newest event of every (device, type), oldest first (the state to restore).
+    pub async fn latest_per_kind(&self) -> Result<Vec<Event>, StoreError> {
+        match &self.engine {
+            Engine::Sqlite(db) => blocking(db, |db| db.read(sqlite::events::latest_per_kind)).await,
+        }
+    }
+
+    /// Runs retention as of `now`; returns how many rows went. The newest event of each
+    /// (device, type) is always kept.
+    pub async fn prune(&self, now: Time, keep: Retention) -> Result<usize, StoreError> {
+        let samples = Retention::cutoff(now, keep.sample_events);
+        let changes = Retention::cutoff(now, keep.change_events);
+        match &self.engine {
+            Engine::Sqlite(db) => {
+                blocking(db, move |db| db.write(|c| sqlite::events::prune(c, samples, changes)))
+                    .await
+            }
+        }
+    }
+
+    /// The schema version (the highest migration applied).
+    pub async fn schema_version(&self) -> Result<i64, StoreError> {
+        match &self.engine {
+            Engine::Sqlite(db) => blocking(db, |db| db.read(sqlite::events::schema_version)).await,
+        }
+    }
+
+    /// How many events are stored.
+    pub async fn count(&self) -> Result<u64, StoreError> {
+        match &self.engine {
+            Engine::Sqlite(db) => blocking(db, |db| db.read(sqlite::events::count)).await,
+        }
+    }
+}

@@ -9,44 +9,44 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::spool::Spool;
-use super::sqlite::{SqliteEvents, StoreError};
+use super::{Retention, Store, StoreError, Time};
 use crate::events::Event;
 
-/// Where the writer puts events: an engine's blocking batch insert.
-pub trait EventSink: Send + 'static {
+/// Where the writer puts events: a store (or, in tests, a store behind a switch).
+#[async_trait::async_trait]
+pub trait EventSink: Send + Sync + 'static {
     /// Writes `events` (idempotently by id); returns how many were new.
-    fn insert(&mut self, events: &[Arc<Event>]) -> Result<usize, StoreError>;
+    async fn insert(&self, events: &[Arc<Event>]) -> Result<usize, StoreError>;
 
-    /// Deletes samples and changes observed before the given times (keeping the newest of
-    /// each device and type); returns how many went.
-    fn prune(&mut self, samples_before: Time, changes_before: Time) -> Result<usize, StoreError>;
+    /// Runs retention as of `now`; returns how many rows went.
+    async fn prune(&self, now: Time, keep: Retention) -> Result<usize, StoreError>;
 }
 
-type Time = chrono::DateTime<chrono::Utc>;
-
-impl EventSink for SqliteEvents {
-    fn insert(&mut self, events: &[Arc<Event>]) -> Result<usize, StoreError> {
-        SqliteEvents::insert(self, events)
+#[async_trait::async_trait]
+impl EventSink for Store {
+    async fn insert(&self, events: &[Arc<Event>]) -> Result<usize, StoreError> {
+        Store::insert(self, events).await
     }
 
-    fn prune(&mut self, samples_before: Time, changes_before: Time) -> Result<usize, StoreError> {
-        SqliteEvents::prune(self, samples_before, changes_before)
+    async fn prune(&self, now: Time, keep: Retention) -> Result<usize, StoreError> {
+        Store::prune(self, now, keep).await
     }
 }
 
-/// Batching and retry settings.
+/// Batching, buffering and retry settings.
 #[derive(Debug, Clone, Copy)]
 pub struct WriterSettings {
     /// Most events per batch (default 5,000).
     pub batch: usize,
     /// Longest an event waits for its batch to fill (default 250 ms).
     pub linger: Duration,
-    /// Time between attempts to drain the spool while the store fails (default 5 s).
+    /// Time between attempts to write what waits while the store fails (default 5 s).
     pub retry: Duration,
-    /// How long sample events are kept in full (default 48 h).
-    pub sample_retention: Duration,
-    /// How long change events are kept (default 1 year).
-    pub change_retention: Duration,
+    /// Most events held in memory while the store fails before they go to the disk spool
+    /// (default 20,000).
+    pub buffer: usize,
+    /// How long each kind of data is kept.
+    pub retention: Retention,
     /// Time between two runs of the retention job (default 1 h; the first runs at start).
     pub prune_every: Duration,
 }
@@ -57,61 +57,64 @@ impl Default for WriterSettings {
             batch: 5_000,
             linger: Duration::from_millis(250),
             retry: Duration::from_secs(5),
-            sample_retention: Duration::from_secs(48 * 3600),
-            change_retention: Duration::from_secs(365 * 24 * 3600),
+            buffer: 20_000,
+            retention: Retention::default(),
             prune_every: Duration::from_secs(3600),
         }
     }
 }
 
 /// Runs until `rx` closes (the bus is gone), then writes or spools what is left and returns
-/// the sink and the spool.
+/// the spool.
 pub async fn run_writer<S: EventSink>(
     mut rx: mpsc::Receiver<Arc<Event>>,
     sink: S,
     spool: Spool,
     settings: WriterSettings,
-) -> (S, Spool) {
-    let mut w = Writer { sink: Some(sink), spool: Some(spool) };
+) -> Spool {
+    let mut w = Writer { sink, spool, buffer: Vec::new(), settings };
     // Events spooled by an earlier run go first.
-    w.drain().await;
+    w.catch_up().await;
     let mut batch = Vec::with_capacity(settings.batch);
     let mut pruned: Option<tokio::time::Instant> = None;
-    // When to try the spool next; set when it first holds something. It is a deadline, not a
-    // fresh sleep per turn, so a steady stream of events cannot postpone the drain forever.
+    // When to retry next; set when something first waits. It is a deadline, not a fresh
+    // sleep per turn, so a steady stream of events cannot postpone the retry forever.
     let mut retry_at: Option<tokio::time::Instant> = None;
     loop {
         let open = fill(&mut rx, &mut batch, settings).await;
         if retry_at.is_some_and(|t| tokio::time::Instant::now() >= t) {
-            w.drain().await;
+            w.catch_up().await;
             retry_at = None;
         }
         if !batch.is_empty() {
             w.write(std::mem::take(&mut batch)).await;
         }
-        if w.spooled() {
+        if w.waiting() {
             retry_at.get_or_insert_with(|| tokio::time::Instant::now() + settings.retry);
         }
         if pruned.is_none_or(|t| t.elapsed() >= settings.prune_every) {
-            w.prune(settings).await;
+            w.prune().await;
             pruned = Some(tokio::time::Instant::now());
         }
         if !open {
             break;
         }
         if let Some(at) = retry_at {
-            // New events keep going to the spool meanwhile, behind the ones waiting there.
+            // New events keep queueing behind the ones waiting meanwhile.
             tokio::select! {
                 _ = tokio::time::sleep_until(at) => {
-                    w.drain().await;
-                    retry_at = w.spooled().then(|| tokio::time::Instant::now() + settings.retry);
+                    w.catch_up().await;
+                    retry_at = w.waiting().then(|| tokio::time::Instant::now() + settings.retry);
                 }
                 n = rx.recv_many(&mut batch, settings.batch) => if n == 0 { break },
             }
         }
     }
-    w.drain().await;
-    (w.sink.expect("sink returned"), w.spool.expect("spool returned"))
+    w.catch_up().await;
+    // What the store still refuses goes to disk, behind what is already there.
+    let rest = std::mem::take(&mut w.buffer);
+    spool_append(&mut w.spool, &rest);
+    w.spool
 }
 
 /// Collects up to `batch` events, waiting at most `linger` after the first; `false` when the
@@ -135,91 +138,108 @@ async fn fill(
     true
 }
 
-/// The sink and spool, moved into blocking tasks and back.
+/// The writer's state. Order is kept by construction: what waits on disk is older than what
+/// waits in memory, which is older than a new batch, and they are written in that order.
 struct Writer<S> {
-    sink: Option<S>,
-    spool: Option<Spool>,
+    sink: S,
+    spool: Spool,
+    /// Events refused by the store, not yet spooled (oldest first).
+    buffer: Vec<Arc<Event>>,
+    settings: WriterSettings,
 }
 
 impl<S: EventSink> Writer<S> {
-    fn spooled(&self) -> bool {
-        self.spool.as_ref().is_some_and(|s| !s.is_empty())
+    /// Whether events wait (in memory or on disk) for the store to come back.
+    fn waiting(&self) -> bool {
+        !self.buffer.is_empty() || !self.spool.is_empty()
     }
 
-    /// Writes a batch, or spools it when the store fails or the spool is not yet drained.
+    /// Writes a batch, or queues it behind what already waits.
     async fn write(&mut self, batch: Vec<Arc<Event>>) {
-        let (mut sink, mut spool) = (self.sink.take(), self.spool.take());
-        let done = tokio::task::spawn_blocking(move || {
-            let (sk, sp) = (sink.as_mut().expect("sink"), spool.as_mut().expect("spool"));
-            if !sp.is_empty() {
-                // Behind the events waiting in the spool, to keep the order.
-                spool_append(sp, &batch);
-            } else if let Err(e) = sk.insert(&batch) {
-                metrics::counter!("infrastructor_store_write_errors_total").increment(1);
-                tracing::warn!(events = batch.len(), error = %e, "store write failed; spooling to disk");
-                spool_append(sp, &batch);
-            } else {
+        if self.waiting() || !self.insert(&batch).await {
+            self.buffer.extend(batch);
+            if self.buffer.len() > self.settings.buffer {
+                let full = std::mem::take(&mut self.buffer);
+                tracing::warn!(
+                    events = full.len(),
+                    "store still failing; memory buffer spooled to disk"
+                );
+                spool_append(&mut self.spool, &full);
+            }
+        }
+        metrics::gauge!("infrastructor_store_buffer_events").set(self.buffer.len() as f64);
+    }
+
+    /// One batch insert, measured; `false` when the store refused it.
+    async fn insert(&self, batch: &[Arc<Event>]) -> bool {
+        let started = std::time::Instant::now();
+        match self.sink.insert(batch).await {
+            Ok(_) => {
+                metrics::histogram!("infrastructor_store_batch_seconds")
+                    .record(started.elapsed().as_secs_f64());
                 metrics::counter!("infrastructor_store_rows_written_total")
                     .increment(batch.len() as u64);
+                true
             }
-            (sink, spool)
-        });
-        (self.sink, self.spool) = done.await.expect("writer task never panics");
+            Err(e) => {
+                metrics::counter!("infrastructor_store_write_errors_total").increment(1);
+                tracing::warn!(events = batch.len(), error = %e, "store write failed; events kept to retry");
+                false
+            }
+        }
+    }
+
+    /// Writes what waits (the spool, then the memory buffer), in order, in batches; stops at
+    /// the first refusal and keeps the rest.
+    async fn catch_up(&mut self) {
+        if !self.spool.is_empty() {
+            match self.spool.read() {
+                Ok(d) => {
+                    let events: Vec<_> = d.events.into_iter().map(Arc::new).collect();
+                    for chunk in events.chunks(self.settings.batch.max(1)) {
+                        if !self.insert(chunk).await {
+                            // Rows already written are harmless to rewrite (idempotent by id).
+                            return;
+                        }
+                    }
+                    tracing::info!(events = events.len(), "spool drained into the store");
+                    if let Err(e) = self.spool.clear() {
+                        tracing::error!(error = %e, "cannot clear the drained spool");
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot read the spool");
+                    return;
+                }
+            }
+            metrics::gauge!("infrastructor_store_spool_bytes").set(self.spool.len() as f64);
+        }
+        while !self.buffer.is_empty() {
+            let n = self.buffer.len().min(self.settings.batch.max(1));
+            if !self.insert(&self.buffer[..n]).await {
+                break;
+            }
+            self.buffer.drain(..n);
+        }
+        metrics::gauge!("infrastructor_store_buffer_events").set(self.buffer.len() as f64);
     }
 
     /// Runs the retention job (a failure is logged and retried at the next run).
-    async fn prune(&mut self, s: WriterSettings) {
-        let mut sink = self.sink.take();
-        let now = chrono::Utc::now();
-        let before =
-            |d: Duration| now - chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
-        let (samples, changes) = (before(s.sample_retention), before(s.change_retention));
-        let done = tokio::task::spawn_blocking(move || {
-            match sink.as_mut().expect("sink").prune(samples, changes) {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(rows = n, "retention: old events deleted"),
-                Err(e) => {
-                    tracing::warn!(error = %e, "retention job failed; retried at the next run")
-                }
-            }
-            sink
-        });
-        self.sink = done.await.expect("writer task never panics");
-    }
-
-    /// Moves what the spool holds into the store, in order; keeps it on failure.
-    async fn drain(&mut self) {
-        if !self.spooled() {
-            return;
+    async fn prune(&self) {
+        match self.sink.prune(chrono::Utc::now(), self.settings.retention).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, "retention: old data deleted"),
+            Err(e) => tracing::warn!(error = %e, "retention job failed; retried at the next run"),
         }
-        let (mut sink, mut spool) = (self.sink.take(), self.spool.take());
-        let done = tokio::task::spawn_blocking(move || {
-            let (sk, sp) = (sink.as_mut().expect("sink"), spool.as_mut().expect("spool"));
-            match sp.read() {
-                Ok(d) => {
-                    let events: Vec<_> = d.events.into_iter().map(Arc::new).collect();
-                    match sk.insert(&events) {
-                        Ok(_) => {
-                            tracing::info!(events = events.len(), "spool drained into the store");
-                            if let Err(e) = sp.clear() {
-                                tracing::error!(error = %e, "cannot clear the drained spool");
-                            }
-                        }
-                        Err(e) => tracing::debug!(error = %e, "store still failing; spool kept"),
-                    }
-                }
-                Err(e) => tracing::error!(error = %e, "cannot read the spool"),
-            }
-            metrics::gauge!("infrastructor_store_spool_bytes").set(sp.len() as f64);
-            (sink, spool)
-        });
-        (self.sink, self.spool) = done.await.expect("writer task never panics");
     }
 }
 
 /// Appends to the spool. If even the disk refuses (full, read-only), the events are lost and
-/// an operator must act: logged at ERROR. (A memory buffer in front of the spool is to come.)
+/// an operator must act: logged at ERROR.
 fn spool_append(spool: &mut Spool, batch: &[Arc<Event>]) {
+    if batch.is_empty() {
+        return;
+    }
     match spool.append(batch) {
         Ok(()) => metrics::gauge!("infrastructor_store_spool_bytes").set(spool.len() as f64),
         Err(e) => {
