@@ -92,7 +92,10 @@ pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
             None
         }
     };
-    let args = FleetArgs::new(opts.fleet, bus.clone(), opts.devices);
+    // The projection is restored from the store above, before any probe is built: every
+    // probe resumes from its last stored sample.
+    let mut args = FleetArgs::new(opts.fleet, bus.clone(), opts.devices);
+    args.last_sample = projection.last_samples();
     let (fleet, _) = Actor::spawn(None, Fleet, args).await.context("starting the fleet")?;
     let (http_stop, stopped) = oneshot::channel::<()>();
     let handle = FleetHandle::new(fleet.clone(), projection.clone());

@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use crate::bus::Bus;
 use crate::device::{
     DeviceRequest, DeviceSpec, DeviceSupervisor, DeviceSupervisorArgs, DeviceSupervisorMsg,
-    FleetSettings, ProbeSlot, default_slots, transport_for,
+    FleetSettings, LastSample, ProbeSlot, default_slots, no_last_sample, transport_for,
 };
 use crate::events::{Event, EventKind};
 use crate::transport::Transport;
@@ -73,6 +73,9 @@ pub struct FleetArgs {
     pub transports: TransportFactory,
     /// Chooses probes (the built-in ones by default).
     pub slots: SlotFactory,
+    /// The newest sample of each (device, probe), which every probe is resumed from (none by
+    /// default; the app passes the projection's, restored from the store at start-up).
+    pub last_sample: LastSample,
 }
 
 impl FleetArgs {
@@ -84,6 +87,7 @@ impl FleetArgs {
             devices,
             transports: Arc::new(transport_for),
             slots: Arc::new(default_slots),
+            last_sample: no_last_sample(),
         }
     }
 }
@@ -94,6 +98,7 @@ pub struct FleetState {
     bus: Bus,
     transports: TransportFactory,
     slots: SlotFactory,
+    last_sample: LastSample,
     /// Every monitored device, running or waiting to be respawned.
     specs: HashMap<String, DeviceSpec>,
     /// Running device supervisors by device name, with their start time.
@@ -119,6 +124,7 @@ impl Actor for Fleet {
             bus: args.bus,
             transports: args.transports,
             slots: args.slots,
+            last_sample: args.last_sample,
             specs: HashMap::new(),
             running: HashMap::new(),
             by_id: HashMap::new(),
@@ -269,6 +275,7 @@ impl FleetState {
             settings: s.clone(),
             bus: self.bus.clone(),
             spec: spec.clone(),
+            last_sample: self.last_sample.clone(),
         };
         let (sup, _) = Actor::spawn_linked(None, DeviceSupervisor, args, myself.get_cell()).await?;
         self.by_id.insert(sup.get_id(), spec.name.clone());

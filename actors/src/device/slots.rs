@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use super::{DeviceSpec, ProbeSettings};
+use crate::events::Event;
 use crate::probes::Probe;
 use crate::probes::arrays::ArraysProbe;
 use crate::probes::containers::ContainersProbe;
@@ -15,6 +16,15 @@ use crate::probes::zfs::ZfsProbe;
 
 /// Builds a fresh probe (on first start and after every restart).
 pub type ProbeFactory = Arc<dyn Fn() -> Box<dyn Probe> + Send + Sync>;
+
+/// The newest sample event of `(device, probe)`, if one is known: every fresh probe is
+/// resumed from it ([`Probe::resume`]), so change detection continues across restarts.
+pub type LastSample = Arc<dyn Fn(&str, &str) -> Option<Arc<Event>> + Send + Sync>;
+
+/// A [`LastSample`] that knows none (every probe starts afresh).
+pub fn no_last_sample() -> LastSample {
+    Arc::new(|_, _| None)
+}
 
 /// One probe a device supervisor keeps running.
 #[derive(Clone)]

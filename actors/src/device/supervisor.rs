@@ -15,7 +15,7 @@ use super::outcome::PollOutcome;
 use super::policy::jittered;
 use super::poller::PollerMsg;
 use super::requests::DeviceRequest;
-use super::slots::ProbeSlot;
+use super::slots::{LastSample, ProbeSlot};
 use super::{DeviceSpec, FleetSettings};
 use crate::bus::Bus;
 use crate::capabilities;
@@ -69,6 +69,8 @@ pub struct DeviceSupervisorArgs {
     pub bus: Bus,
     /// The probes to run.
     pub slots: Vec<ProbeSlot>,
+    /// The newest sample of each probe, which every probe built is resumed from.
+    pub last_sample: LastSample,
 }
 
 /// State of a running [`DeviceSupervisor`].

@@ -62,7 +62,12 @@ impl DeviceSupervisorState {
             paused: self.online != Some(true),
             command_timeout: self.args.settings.command_timeout,
         };
-        let args = PollerArgs { probe: (slot.make)(), config };
+        let mut probe = (slot.make)();
+        if let Some(last) = (self.args.last_sample)(self.device(), slot.name) {
+            tracing::debug!(device = %self.device(), probe = slot.name, observed_at = %last.observed_at, "probe resumed from its last sample");
+            probe.resume(&last);
+        }
+        let args = PollerArgs { probe, config };
         match Actor::spawn_linked(None, Poller, args, myself.get_cell()).await {
             Ok((poller, _)) => {
                 self.by_id.insert(poller.get_id(), slot.name);

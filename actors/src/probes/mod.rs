@@ -18,6 +18,8 @@ pub(crate) mod zfs;
 #[cfg(test)]
 mod garbage_tests;
 #[cfg(test)]
+mod resume_tests;
+#[cfg(test)]
 mod review_tests;
 
 use chrono::{DateTime, Utc};
@@ -144,6 +146,13 @@ pub trait Probe: Send + 'static {
 
     /// The tool that must exist on the device for this probe to run, if any.
     fn required_tool(&self) -> Option<&'static str>;
+
+    /// Seeds the probe's diff state from `last`, the newest sample event it published before
+    /// (stored across a server restart, kept in the projection across a poller restart), so
+    /// the next poll reports only what changed since then. An event of another probe is
+    /// ignored. The default does nothing: a probe without diff state (or whose state needs
+    /// raw counters a sample does not hold, such as rates) starts afresh.
+    fn resume(&mut self, _last: &crate::events::Event) {}
 
     /// Runs one poll and returns the events it produced (samples and changes).
     async fn poll(&mut self, ctx: &PollContext<'_>) -> Result<Vec<EventKind>, ProbeError>;

@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use super::DeviceState;
+use crate::device::LastSample;
 use crate::events::{Event, EventKind};
 
 /// Default byte budget of the in-memory change-event history.
@@ -93,6 +94,18 @@ impl Projection {
         }
         drop(history);
         self.applied.fetch_add(events.len() as u64, std::sync::atomic::Ordering::Release);
+    }
+
+    /// The newest sample event of `probe` on `device`, if any.
+    pub fn last_sample(&self, device: &str, probe: &str) -> Option<Arc<Event>> {
+        self.snapshot().devices.get(device)?.sample(probe).cloned()
+    }
+
+    /// A [`LastSample`] lookup over this projection, for `FleetArgs::last_sample`: probes
+    /// resume from the samples restored at start-up or folded in since.
+    pub fn last_samples(self: &Arc<Self>) -> LastSample {
+        let me = self.clone();
+        Arc::new(move |device, probe| me.last_sample(device, probe))
     }
 
     /// How many events have been folded in (samples included).

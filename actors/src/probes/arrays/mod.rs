@@ -83,6 +83,12 @@ impl Probe for ArraysProbe {
         None
     }
 
+    fn resume(&mut self, last: &crate::events::Event) {
+        if let EventKind::ArraysSampled { sample } = &last.kind {
+            self.previous = Some(sample.clone());
+        }
+    }
+
     /// Returns `[ArraysSampled, changes…]`; the first poll has no changes.
     async fn poll(&mut self, ctx: &PollContext<'_>) -> Result<Vec<EventKind>, ProbeError> {
         let cmd = command::arrays();

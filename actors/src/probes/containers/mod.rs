@@ -55,6 +55,14 @@ impl Probe for ContainersProbe {
         Some("docker")
     }
 
+    /// The restart-loop history is not in a sample: it starts afresh.
+    fn resume(&mut self, last: &crate::events::Event) {
+        if let EventKind::ContainerStatsSampled { containers } = &last.kind {
+            self.previous = Some(containers.clone());
+            self.previous_at = Some(last.observed_at);
+        }
+    }
+
     /// Returns `[ContainerStatsSampled, changes…]`; the first poll has no changes. A failed
     /// poll (unreachable, a failing or mostly unreadable `docker ps`, a failing `docker
     /// inspect` batch) changes nothing: the next one is compared with the last good snapshot.

@@ -47,6 +47,20 @@ impl Probe for DrivesProbe {
         Some("smartctl")
     }
 
+    /// Drives read without error seed the change tracker and the last good reads.
+    fn resume(&mut self, last: &crate::events::Event) {
+        if let EventKind::DriveHealthSampled { drives } = &last.kind {
+            let fresh: Vec<Drive> = drives.iter().filter(|d| d.error.is_none()).cloned().collect();
+            self.tracker = DriveTracker::default();
+            // The first sample of a drive gives no events: this only records them.
+            let _ = self.tracker.observe(&fresh);
+            self.last = fresh
+                .into_iter()
+                .map(|d| (entry_key(&d.device, d.dev_type.as_deref()), d))
+                .collect();
+        }
+    }
+
     /// Returns `[DriveHealthSampled, changes…]` with every drive that could be read; drives
     /// that could not (rejected name, open failure) are skipped with a logged warning. A
     /// drive that hangs or answers garbage is a per-drive error in a sample of the others:

@@ -18,7 +18,8 @@ use super::{PollContext, PollWarnings, Probe, ProbeError};
 /// previous poll.
 ///
 /// On the first poll every failed unit is reported as `ServiceFailed` once (an admin wants to
-/// know about a unit that was already failed when monitoring started). A device without a
+/// know about a unit that was already failed when monitoring started), unless the probe was
+/// resumed from its last sample: then only units that failed since are. A device without a
 /// running systemd (`systemctl` exits 1 with "System has not been booted with systemd") gives
 /// a `ProbeFailed` with that message, reported once by the poller.
 #[derive(Debug, Default)]
@@ -35,6 +36,12 @@ impl Probe for ServicesProbe {
 
     fn required_tool(&self) -> Option<&'static str> {
         Some("systemctl")
+    }
+
+    fn resume(&mut self, last: &crate::events::Event) {
+        if let EventKind::ServicesSampled { failed } = &last.kind {
+            self.previous = Some(failed.clone());
+        }
     }
 
     /// Returns `[ServicesSampled, ServiceFailed…, ServiceRecovered…]`.

@@ -36,6 +36,13 @@ impl Probe for UpdatesProbe {
         None
     }
 
+    fn resume(&mut self, last: &crate::events::Event) {
+        if let EventKind::UpdatesSampled { packages, security_count, .. } = &last.kind {
+            let count = u32::try_from(packages.len()).unwrap_or(u32::MAX);
+            self.previous = Some((count, *security_count));
+        }
+    }
+
     /// Returns `[UpdatesSampled]`, plus `UpdatesAvailable` when the count went from 0 (or
     /// unknown, on the first poll) to more, or the security count rose.
     async fn poll(&mut self, ctx: &PollContext<'_>) -> Result<Vec<EventKind>, ProbeError> {

@@ -36,6 +36,13 @@ impl Probe for VmsProbe {
         Some("virsh")
     }
 
+    /// A VM the sample could not read stays out of the baseline, as after a poll.
+    fn resume(&mut self, last: &crate::events::Event) {
+        if let EventKind::VmsSampled { vms } = &last.kind {
+            self.previous = Some(vms.iter().filter(|v| v.error.is_none()).cloned().collect());
+        }
+    }
+
     /// Returns `[VmsSampled, changes…]`; the first poll has no changes.
     async fn poll(&mut self, ctx: &PollContext<'_>) -> Result<Vec<EventKind>, ProbeError> {
         let mut log = PollWarnings::new("vms");

@@ -39,6 +39,12 @@ impl Probe for ZfsProbe {
         Some("zpool")
     }
 
+    fn resume(&mut self, last: &crate::events::Event) {
+        if let EventKind::PoolStatusSampled { sample } = &last.kind {
+            self.previous = Some(sample.clone());
+        }
+    }
+
     /// Returns `[PoolStatusSampled, changes…]`; the first poll has no changes.
     async fn poll(&mut self, ctx: &PollContext<'_>) -> Result<Vec<EventKind>, ProbeError> {
         let cmd = command::zfs();
