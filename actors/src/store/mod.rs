@@ -8,6 +8,7 @@ pub mod query;
 pub mod spool;
 pub mod sqlite;
 pub mod writer;
+pub mod writer_actor;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -18,7 +19,8 @@ pub use error::StoreError;
 pub use query::{Cursor, MAX_PAGE, Page, Retention, Time, TimelineQuery};
 pub use spool::{Drained, Spool};
 pub use sqlite::SqliteStore;
-pub use writer::{EventSink, WriterSettings, run_writer};
+pub use writer::{EventSink, WriterSettings};
+pub use writer_actor::{WriterHandle, WriterMsg, WriterStats, run_writer, spawn_writer};
 
 use crate::events::Event;
 
