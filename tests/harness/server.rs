@@ -72,8 +72,25 @@ pub async fn serve(devices: Vec<DeviceSpec>) -> TestServer {
 
 /// Starts the server on a free port with `fleet` settings.
 pub async fn serve_with(devices: Vec<DeviceSpec>, fleet: FleetSettings) -> TestServer {
-    let opts =
-        AppOptions { listen: "127.0.0.1:0".parse().unwrap(), devices, fleet, data_dir: None };
+    serve_opts(AppOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        devices,
+        fleet,
+        data_dir: None,
+    })
+    .await
+}
+
+/// Starts the server on a free port with [`fast_settings`], keeping history in `data_dir`
+/// (start it again on the same folder to test a restart).
+pub async fn serve_in(devices: Vec<DeviceSpec>, data_dir: &std::path::Path) -> TestServer {
+    let listen = "127.0.0.1:0".parse().unwrap();
+    let data_dir = Some(data_dir.to_path_buf());
+    serve_opts(AppOptions { listen, devices, fleet: fast_settings(), data_dir }).await
+}
+
+/// Starts the server with `opts`, recording every event from before the start.
+pub async fn serve_opts(opts: AppOptions) -> TestServer {
     let bus = Bus::new();
     let mut rx = bus.subscribe_lossless("test-recorder", 65_536);
     let recorded = Arc::new(Mutex::new(Vec::new()));
