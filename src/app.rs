@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use infrastructor_actors::api::FleetHandle;
+use infrastructor_actors::api::{FleetHandle, Registry};
 use infrastructor_actors::bus::Bus;
 use infrastructor_actors::device::{DeviceSpec, FleetSettings};
 use infrastructor_actors::fleet::{Fleet, FleetArgs, FleetMsg};
@@ -81,24 +81,30 @@ pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
         projection.clone(),
         bus.subscribe_lossless("projection", 4096),
     ));
-    let writer = match &opts.data_dir {
-        Some(dir) => Some(crate::history::start(dir, &bus, &projection).await?),
+    let (writer, store, api_devices) = match &opts.data_dir {
+        Some(dir) => {
+            let history = crate::history::start(dir, &bus, &projection).await?;
+            let api = crate::history::seed_devices(&history.store, &opts.devices).await?;
+            (Some(history.writer), Some(history.store), api)
+        }
         None => {
             tracing::warn!(
                 "no data folder: state and the last {} MiB of change events are kept in memory \
                  only and are lost on restart",
                 HISTORY_BYTES >> 20
             );
-            None
+            (None, None, Vec::new())
         }
     };
+    let registry = Registry::new(store, &opts.devices);
     // The projection is restored from the store above, before any probe is built: every
     // probe resumes from its last stored sample.
-    let mut args = FleetArgs::new(opts.fleet, bus.clone(), opts.devices);
+    let devices = opts.devices.into_iter().chain(api_devices).collect();
+    let mut args = FleetArgs::new(opts.fleet, bus.clone(), devices);
     args.last_sample = projection.last_samples();
     let (fleet, _) = Actor::spawn(None, Fleet, args).await.context("starting the fleet")?;
     let (http_stop, stopped) = oneshot::channel::<()>();
-    let handle = FleetHandle::new(fleet.clone(), projection.clone());
+    let handle = FleetHandle::with_registry(fleet.clone(), projection.clone(), registry);
     let routes = crate::http::routes(handle.clone());
     let http = tokio::spawn(async move {
         poem::Server::new_with_acceptor(acceptor)

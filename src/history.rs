@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use infrastructor_actors::bus::Bus;
+use infrastructor_actors::device::{DeviceSource, DeviceSpec};
 use infrastructor_actors::state::Projection;
 use infrastructor_actors::store::{Spool, Store, WriterSettings, spawn_writer};
 use tokio::task::JoinHandle;
@@ -13,15 +14,19 @@ use tokio::task::JoinHandle;
 /// The database file under the data folder.
 pub const DATABASE_FILE: &str = "infrastructor.db";
 
+/// The history of a running server.
+pub struct History {
+    /// The writer's task; ends once every publisher is gone and the rest is written or
+    /// spooled.
+    pub writer: JoinHandle<()>,
+    /// The store (the device registry is read and written through it).
+    pub store: Store,
+}
+
 /// Opens (creating and migrating) the database and the spool under `dir`, folds the last
 /// known state of every device into `projection` (so an offline device answers after a
-/// restart), and starts the writer on `bus`. The task ends once every publisher is gone and
-/// the rest is written or spooled.
-pub async fn start(
-    dir: &Path,
-    bus: &Bus,
-    projection: &Projection,
-) -> anyhow::Result<JoinHandle<()>> {
+/// restart, and every probe resumes from its last sample), and starts the writer on `bus`.
+pub async fn start(dir: &Path, bus: &Bus, projection: &Projection) -> anyhow::Result<History> {
     let db_path = dir.join(DATABASE_FILE);
     let db = Store::open_sqlite(&db_path)
         .await
@@ -36,12 +41,29 @@ pub async fn start(
         .with_context(|| format!("cannot open the spool {}", spool_path.display()))?;
     let rx = bus.subscribe_lossless("writer", 8192);
     tracing::info!(path = %db_path.display(), "history is kept in {}", db_path.display());
-    let writer = spawn_writer(rx, db, spool, WriterSettings::default())
+    let writer = spawn_writer(rx, db.clone(), spool, WriterSettings::default())
         .await
         .map_err(|e| anyhow::anyhow!("cannot start the history writer: {e}"))?;
-    Ok(tokio::spawn(async move {
+    let writer = tokio::spawn(async move {
         let _ = writer.done.await;
-    }))
+    });
+    Ok(History { writer, store: db })
+}
+
+/// Seeds the config devices into the registry and returns the devices added through the API
+/// that are stored there (a config device of the same name has replaced any such one).
+pub async fn seed_devices(store: &Store, config: &[DeviceSpec]) -> anyhow::Result<Vec<DeviceSpec>> {
+    store.seed_config_devices(config).await.context("cannot seed the device registry")?;
+    let stored = store.devices().await.context("cannot read the device registry")?;
+    let api: Vec<DeviceSpec> =
+        stored.into_iter().filter(|r| r.source == DeviceSource::Api).map(|r| r.spec).collect();
+    if !api.is_empty() {
+        tracing::info!(
+            devices = api.len(),
+            "devices added through the API restored from the registry"
+        );
+    }
+    Ok(api)
 }
 
 /// `infrastructor migrate`: creates or migrates the database under `dir` and says where it

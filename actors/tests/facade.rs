@@ -177,7 +177,7 @@ async fn checks_queries_and_edits_go_through_the_device() {
     let mut edited = spec("dev1");
     edited.tags = vec!["edited".into()];
     w.handle.update_device(edited).await.unwrap();
-    assert_eq!(w.handle.devices().await.unwrap()[0].tags, ["edited"]);
+    assert_eq!(w.handle.devices().await.unwrap()[0].spec.tags, ["edited"]);
     assert!(matches!(w.handle.update_device(spec("ghost")).await, Err(ApiError::NotFound(_))));
     assert!(matches!(w.handle.check_device("ghost").await, Err(ApiError::NotFound(_))));
 }

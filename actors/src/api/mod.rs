@@ -4,8 +4,10 @@
 //! supervisor (→ poller) by message with a reply port, under a deadline.
 
 mod error;
+mod registry;
 
 pub use error::ApiError;
+pub use registry::{RegisteredDevice, Registry};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,14 +16,14 @@ use ractor::{ActorRef, RpcReplyPort};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
-use crate::device::{Answer, CheckReport, DeviceRequest, DeviceSpec, PollReport, Query};
+use crate::device::{Answer, CheckReport, DeviceRequest, PollReport, Query};
 use crate::events::Event;
 use crate::fleet::FleetMsg;
 use crate::ondemand::{ContainerLogsQuery, JournalQuery, JournalResult, LogsResult, Network};
 use crate::state::{DeviceState, Projection, Snapshot};
 
 /// Deadline of registry changes (add, edit, remove: a removal waits for the device's pollers).
-const REGISTRY_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const REGISTRY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Deadline of a check (connect, detect tools, one round trip).
 const CHECK_TIMEOUT: Duration = Duration::from_secs(60);
 /// Deadline of an on-demand query.
@@ -36,12 +38,25 @@ pub struct FleetHandle {
     fleet: ActorRef<FleetMsg>,
     /// Current state and recent change events, fed from the bus.
     projection: Arc<Projection>,
+    /// Which devices the config owns, and where API devices are persisted.
+    registry: Registry,
 }
 
 impl FleetHandle {
-    /// A handle over a running fleet and the projection fed from its bus.
+    /// A handle over a running fleet and the projection fed from its bus, without a
+    /// registry: every device may be edited, and nothing is persisted.
     pub fn new(fleet: ActorRef<FleetMsg>, projection: Arc<Projection>) -> Self {
-        Self { fleet, projection }
+        Self::with_registry(fleet, projection, Registry::default())
+    }
+
+    /// A handle whose device edits go through `registry` (config devices refused, API
+    /// devices persisted).
+    pub fn with_registry(
+        fleet: ActorRef<FleetMsg>,
+        projection: Arc<Projection>,
+        registry: Registry,
+    ) -> Self {
+        Self { fleet, projection, registry }
     }
 
     /// Every device's current state (one snapshot: consistent across devices).
@@ -67,34 +82,6 @@ impl FleetHandle {
     /// The newest `limit` change events, optionally of one device, oldest first.
     pub fn newest_events(&self, device: Option<&str>, limit: usize) -> Vec<Arc<Event>> {
         self.projection.newest(device, limit)
-    }
-
-    /// The monitored devices' specs, sorted by name.
-    pub async fn devices(&self) -> Result<Vec<DeviceSpec>, ApiError> {
-        self.ask(REGISTRY_TIMEOUT, FleetMsg::List).await
-    }
-
-    /// Starts monitoring a device. Fails if the name is taken (regardless of case).
-    pub async fn add_device(&self, spec: DeviceSpec) -> Result<(), ApiError> {
-        self.ask(REGISTRY_TIMEOUT, |r| FleetMsg::Add(Box::new(spec), r))
-            .await?
-            .map_err(ApiError::Refused)
-    }
-
-    /// Replaces a device's spec (its supervisor restarts with it).
-    pub async fn update_device(&self, spec: DeviceSpec) -> Result<(), ApiError> {
-        let name = spec.name.clone();
-        self.ask(REGISTRY_TIMEOUT, |r| FleetMsg::Update(Box::new(spec), r))
-            .await?
-            .map_err(|_| ApiError::no_device(&name))
-    }
-
-    /// Stops monitoring a device; returns once its pollers have stopped and `DeviceRemoved`
-    /// is published.
-    pub async fn remove_device(&self, name: &str) -> Result<(), ApiError> {
-        self.ask(REGISTRY_TIMEOUT, |r| FleetMsg::Remove(name.to_string(), r))
-            .await?
-            .map_err(|_| ApiError::no_device(name))
     }
 
     /// Connects to the device (on its on-demand session), detects tools, times a round trip.
@@ -179,7 +166,7 @@ impl FleetHandle {
     }
 
     /// Sends a message to the fleet and waits for its reply port.
-    async fn ask<T: Send + 'static>(
+    pub(crate) async fn ask<T: Send + 'static>(
         &self,
         within: Duration,
         msg: impl FnOnce(RpcReplyPort<T>) -> FleetMsg,

@@ -130,3 +130,32 @@ pub struct DeviceSpec {
     /// Probe enablement and intervals.
     pub probes: Probes,
 }
+
+/// Where a device's spec comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceSource {
+    /// The config file: seeded into the registry at start-up, edited only in the file.
+    Config,
+    /// Added through the API: persisted in the registry, back after a restart.
+    Api,
+}
+
+impl DeviceSource {
+    /// `config` or `api`, as stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Config => "config",
+            Self::Api => "api",
+        }
+    }
+
+    /// The source called `s` (`config` or `api`).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "config" => Some(Self::Config),
+            "api" => Some(Self::Api),
+            _ => None,
+        }
+    }
+}

@@ -13,11 +13,18 @@ pub struct Migration {
 }
 
 /// The SQLite migrations, in order.
-pub const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_events.sql",
-    sql: include_str!("../../../schema/sqlite/0001_events.sql"),
-}];
+pub const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_events.sql",
+        sql: include_str!("../../../schema/sqlite/0001_events.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "0004_devices.sql",
+        sql: include_str!("../../../schema/sqlite/0004_devices.sql"),
+    },
+];
 
 /// Why migrating failed.
 #[derive(Debug, thiserror::Error)]

@@ -2,6 +2,7 @@
 //! PostgreSQL/TimescaleDB; its migrations, the writer that feeds it from the bus, and the
 //! writer's disk spool.
 
+pub mod devices;
 pub mod error;
 pub mod migrate;
 pub mod query;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
+pub use devices::{DeviceRecord, SeedReport};
 pub use error::StoreError;
 pub use query::{Cursor, MAX_PAGE, Page, Retention, Time, TimelineQuery};
 pub use spool::{Drained, Spool};
@@ -22,6 +24,7 @@ pub use sqlite::SqliteStore;
 pub use writer::{EventSink, WriterSettings};
 pub use writer_actor::{WriterHandle, WriterMsg, WriterStats, run_writer, spawn_writer};
 
+use crate::device::DeviceSpec;
 use crate::events::Event;
 
 /// The store, cheap to clone. Every method validates its arguments and answers with a typed
@@ -153,5 +156,57 @@ impl Store {
         match &self.engine {
             Engine::Sqlite(db) => blocking(db, |db| db.read(sqlite::events::count)).await,
         }
+    }
+
+    /// Every device of the registry, by name.
+    pub async fn devices(&self) -> Result<Vec<DeviceRecord>, StoreError> {
+        match &self.engine {
+            Engine::Sqlite(db) => blocking(db, |db| db.read(sqlite::devices::list)).await,
+        }
+    }
+
+    /// Writes a device (replacing the one of the same name, keeping its `created_at`). An API
+    /// device with a key passphrase is `Invalid` (a secret is never stored), and so is an API
+    /// device replacing a config one.
+    pub async fn put_device(&self, record: &DeviceRecord) -> Result<(), StoreError> {
+        match &self.engine {
+            Engine::Sqlite(db) => {
+                let r = record.clone();
+                blocking(db, move |db| db.write(|c| sqlite::devices::put(c, &r))).await
+            }
+        }
+    }
+
+    /// Deletes the device called `name`; whether there was one.
+    pub async fn remove_device(&self, name: &str) -> Result<bool, StoreError> {
+        match &self.engine {
+            Engine::Sqlite(db) => {
+                let name = name.to_string();
+                blocking(db, move |db| db.write(|c| sqlite::devices::remove(c, &name))).await
+            }
+        }
+    }
+
+    /// Seeds the config devices (at start-up), in one transaction: each is upserted as a
+    /// `config` row (its passphrase left in the config file); an API device of the same name
+    /// (regardless of case) is replaced, with a warning; a config row whose device left the
+    /// config file is deleted.
+    pub async fn seed_config_devices(
+        &self,
+        specs: &[DeviceSpec],
+    ) -> Result<SeedReport, StoreError> {
+        let report = match &self.engine {
+            Engine::Sqlite(db) => {
+                let specs = specs.to_vec();
+                blocking(db, move |db| db.write(|c| sqlite::devices::seed_config(c, &specs))).await
+            }
+        }?;
+        for name in &report.replaced_api {
+            tracing::warn!(device = %name, "a device added through the API is replaced by the config device of the same name");
+        }
+        for name in &report.removed {
+            tracing::info!(device = %name, "device left the config file; removed from the registry");
+        }
+        Ok(report)
     }
 }

@@ -2,6 +2,7 @@
 //! connection and a small pool of reader connections. Blocking: the `Store` facade calls it
 //! on tokio's blocking threads.
 
+pub(crate) mod devices;
 pub(crate) mod events;
 
 use std::path::{Path, PathBuf};
