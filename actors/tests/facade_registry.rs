@@ -27,7 +27,7 @@ async fn start(store: &Store, config: Vec<DeviceSpec>) -> FleetHandle {
     args.slots = Arc::new(|_| vec![]);
     let (fleet, _) = Actor::spawn(None, Fleet, args).await.unwrap();
     let registry = Registry::new(Some(store.clone()), &config);
-    FleetHandle::with_registry(fleet, Arc::new(Projection::default()), registry)
+    FleetHandle::new(fleet, Arc::new(Projection::default())).with_registry(registry)
 }
 
 fn listed(devices: &[RegisteredDevice]) -> Vec<(&str, DeviceSource)> {

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use infrastructor::app::{self, AppOptions, Running};
+use infrastructor::history::HistoryOptions;
 use infrastructor_actors::bus::Bus;
 use infrastructor_actors::device::{DeviceSpec, FleetSettings, ProbeSettings, RestartPolicy};
 use infrastructor_actors::events::{Event, EventKind};
@@ -72,21 +73,16 @@ pub async fn serve(devices: Vec<DeviceSpec>) -> TestServer {
 
 /// Starts the server on a free port with `fleet` settings.
 pub async fn serve_with(devices: Vec<DeviceSpec>, fleet: FleetSettings) -> TestServer {
-    serve_opts(AppOptions {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        devices,
-        fleet,
-        data_dir: None,
-    })
-    .await
+    serve_opts(AppOptions { listen: "127.0.0.1:0".parse().unwrap(), devices, fleet, history: None })
+        .await
 }
 
 /// Starts the server on a free port with [`fast_settings`], keeping history in `data_dir`
 /// (start it again on the same folder to test a restart).
 pub async fn serve_in(devices: Vec<DeviceSpec>, data_dir: &std::path::Path) -> TestServer {
     let listen = "127.0.0.1:0".parse().unwrap();
-    let data_dir = Some(data_dir.to_path_buf());
-    serve_opts(AppOptions { listen, devices, fleet: fast_settings(), data_dir }).await
+    let history = Some(HistoryOptions { data_dir: data_dir.to_path_buf(), database_url: None });
+    serve_opts(AppOptions { listen, devices, fleet: fast_settings(), history }).await
 }
 
 /// Starts the server with `opts`, recording every event from before the start.
