@@ -151,7 +151,8 @@ pub async fn postgres(
     let mut ran = 0;
     for m in migrations.iter().filter(|m| m.version > found) {
         tx.batch_execute(m.sql).await.map_err(engine(m.name))?;
-        let record = format!("INSERT INTO {table} (version, name, applied_at) VALUES ($1, $2, now())");
+        let record =
+            format!("INSERT INTO {table} (version, name, applied_at) VALUES ($1, $2, now())");
         tx.execute(&record, &[&m.version, &m.name]).await.map_err(engine(m.name))?;
         ran += 1;
     }

@@ -16,9 +16,9 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 pub use error::StoreError;
+pub use postgres::PgStore;
 pub use query::{Cursor, MAX_PAGE, Page, Retention, Time, TimelineQuery};
 pub use spool::{Drained, Spool};
-pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use writer::{EventSink, WriterSettings, run_writer};
 

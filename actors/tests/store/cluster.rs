@@ -69,8 +69,7 @@ fn find_binaries() -> Result<PathBuf, String> {
     versions
         .iter()
         .find(|v| {
-            Path::new(&format!("/usr/share/postgresql/{v}/extension/timescaledb.control"))
-                .exists()
+            Path::new(&format!("/usr/share/postgresql/{v}/extension/timescaledb.control")).exists()
         })
         .map(|v| PathBuf::from(format!("/usr/lib/postgresql/{v}/bin")))
         .ok_or_else(|| {

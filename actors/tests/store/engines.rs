@@ -33,11 +33,8 @@ pub struct Engine {
 
 /// Every engine available on this machine, each with a fresh empty database.
 pub async fn all() -> Vec<Engine> {
-    let mut engines = vec![Engine {
-        name: "sqlite",
-        store: Store::sqlite_in_memory().unwrap(),
-        db: None,
-    }];
+    let mut engines =
+        vec![Engine { name: "sqlite", store: Store::sqlite_in_memory().unwrap(), db: None }];
     engines.push(on_server("postgresql", &pg_admin()).await);
     match cluster::timescale().await {
         Ok(admin) => engines.push(on_server("timescaledb", &admin).await),
@@ -91,7 +88,6 @@ impl TempDb {
             let busy = e.code().is_some_and(|c| c.code() == "55006");
             assert!(busy && std::time::Instant::now() < deadline, "{create} failed: {e}");
             tokio::time::sleep(std::time::Duration::from_millis(50)).await; // back off, retry
-
         }
         TempDb { name, admin: config }
     }
@@ -144,7 +140,8 @@ async fn sweep(client: &tokio_postgres::Client) {
         let (pid, born) = (parts.next().unwrap_or(""), parts.next().and_then(|t| t.parse().ok()));
         let old = born.is_some_and(|t: u64| unix_now().saturating_sub(t) > LEFTOVER_SECS);
         if old && !pid.is_empty() && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
-            let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+            let _ =
+                client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
         }
     }
 }

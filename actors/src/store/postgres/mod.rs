@@ -35,7 +35,10 @@ impl PgStore {
         let secrets = secrets_of(url);
         let redact = |msg: String| redact(msg, &secrets);
         let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
-            StoreError::Postgres(redact(format!("the database URL is invalid: {e}")))
+            StoreError::Postgres(redact(format!(
+                "the database URL is invalid: {}",
+                with_causes(&e)
+            )))
         })?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));
@@ -59,9 +62,8 @@ impl PgStore {
             }))
             .build()
             .map_err(|e| StoreError::Postgres(format!("cannot create a pool: {e}")))?;
-        let unreachable = |e: String| {
-            StoreError::Postgres(redact(format!("cannot connect to {location}: {e}")))
-        };
+        let unreachable =
+            |e: String| StoreError::Postgres(redact(format!("cannot connect to {location}: {e}")));
         let mut client = pool.get().await.map_err(|e| unreachable(pool_error(e)))?;
         migrate::postgres(&mut client, migrate::PG_TABLE, migrate::POSTGRES).await?;
         let timescale = timescale::detect(&client).await?;
@@ -105,7 +107,7 @@ impl From<tokio_postgres::Error> for StoreError {
 /// A PostgreSQL error as one line: the server's message, detail and hint when it sent one.
 pub(crate) fn describe(e: &tokio_postgres::Error) -> String {
     let Some(db) = e.as_db_error() else {
-        return e.to_string();
+        return with_causes(e);
     };
     let mut s = format!("{} ({})", db.message(), db.code().code());
     if let Some(detail) = db.detail() {
@@ -113,6 +115,20 @@ pub(crate) fn describe(e: &tokio_postgres::Error) -> String {
     }
     if let Some(hint) = db.hint() {
         s.push_str(&format!("; hint: {hint}"));
+    }
+    s
+}
+
+/// `e` followed by its causes (`error connecting to server: Connection refused …`).
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !s.contains(&more) {
+            s.push_str(&format!(": {more}"));
+        }
+        cause = c.source();
     }
     s
 }
