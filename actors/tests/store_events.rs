@@ -169,7 +169,7 @@ async fn the_newest_event_of_each_device_and_type_rebuilds_the_state() {
             let kind = EventKind::DeviceOffline { consecutive_failures: 3, reason: "gone".into() };
             Arc::new(Event::new(d, Utc::now(), kind))
         };
-        let evs = vec![online("a"), failed("a", 1), online("b"), offline("a"), failed("a", 2)];
+        let evs = [online("a"), failed("a", 1), online("b"), offline("a"), failed("a", 2)];
         // Two batches, the second holding a newer event of a kind the first already had.
         db.insert(&evs[..3]).await.unwrap();
         db.insert(&evs[3..]).await.unwrap();

@@ -56,7 +56,7 @@ pub const PG_TABLE: &str = "schema_migrations";
 pub const TIMESCALE_TABLE: &str = "timescale_migrations";
 
 /// The advisory lock key PostgreSQL migrations run under (any constant; "infra" in ASCII).
-const PG_LOCK: i64 = 0x696e_6672_61;
+const PG_LOCK: i64 = 0x0069_6e66_7261;
 
 /// Why migrating failed.
 #[derive(Debug, thiserror::Error)]
