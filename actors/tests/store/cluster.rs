@@ -3,7 +3,7 @@
 //! under /tmp, a free port. A watchdog shell stops it and removes its folder when this
 //! process exits (its stdin is a pipe only we hold); folders left by a killed run are
 //! cleaned at the next start. `INFRASTRUCTOR_TEST_TIMESCALEDB_URL` uses a server of yours
-//! instead (e.g. the `timescale/timescaledb` image).
+//! instead (e.g. the `timescale/timescaledb` image), or `off` skips TimescaleDB.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -40,8 +40,10 @@ pub fn skipped(why: &str) {
 }
 
 async fn start() -> Result<String, String> {
-    if let Ok(url) = std::env::var(TS_ENV) {
-        return Ok(url);
+    match std::env::var(TS_ENV) {
+        Ok(off) if off == "off" => return Err(format!("{TS_ENV}=off")),
+        Ok(url) => return Ok(url),
+        Err(_) => {}
     }
     let bin = tokio::task::spawn_blocking(find_binaries).await.map_err(|e| e.to_string())??;
     let mut last = String::new();
