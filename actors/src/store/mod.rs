@@ -1,9 +1,10 @@
 //! The event store: one async API (`Store`) over two engines, embedded SQLite and
-//! PostgreSQL/TimescaleDB; its migrations, the writer that feeds it from the bus, and the
+//! PostgreSQL/TimescaleDB (`postgres`); its migrations, the writer that feeds it from the bus, and the
 //! writer's disk spool.
 
 pub mod error;
 pub mod migrate;
+pub mod postgres;
 pub mod query;
 pub mod spool;
 pub mod sqlite;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 pub use error::StoreError;
+pub use postgres::PgStore;
 pub use query::{Cursor, MAX_PAGE, Page, Retention, Time, TimelineQuery};
 pub use spool::{Drained, Spool};
 pub use sqlite::SqliteStore;
@@ -36,6 +38,8 @@ pub struct Store {
 enum Engine {
     /// Embedded SQLite, run on tokio's blocking threads.
     Sqlite(Arc<SqliteStore>),
+    /// PostgreSQL (or TimescaleDB) through a connection pool.
+    Postgres(Arc<PgStore>),
 }
 
 impl std::fmt::Debug for Store {
@@ -70,19 +74,40 @@ impl Store {
         Ok(Self { engine: Engine::Sqlite(Arc::new(SqliteStore::in_memory()?)) })
     }
 
+    /// Connects to PostgreSQL at `url` (`postgres://user:pw@host:port/db` or libpq
+    /// `key=value`), sets TimescaleDB up when the server has it loaded, and migrates. Errors
+    /// never carry the password.
+    pub async fn connect_postgres(url: &str) -> Result<Self, StoreError> {
+        Ok(Self { engine: Engine::Postgres(Arc::new(PgStore::connect(url).await?)) })
+    }
+
     /// `sqlite`, `postgresql` or `timescaledb`.
     pub fn engine_name(&self) -> &'static str {
         match &self.engine {
             Engine::Sqlite(_) => "sqlite",
+            Engine::Postgres(db) if db.is_timescale() => "timescaledb",
+            Engine::Postgres(_) => "postgresql",
         }
     }
 
-    /// Where the data is, for start-up messages (a file path; never a password).
+    /// Where the data is, for start-up messages (a file path, or `user@host:port/db`; never
+    /// a password).
     pub fn location(&self) -> String {
         match &self.engine {
             Engine::Sqlite(db) => {
                 db.path().map_or_else(|| "memory".to_string(), |p| p.display().to_string())
             }
+            Engine::Postgres(db) => db.location().to_string(),
+        }
+    }
+
+    /// Checks the database answers (cheap; for readiness probes).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match &self.engine {
+            Engine::Sqlite(db) => {
+                blocking(db, |db| db.read(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?))).await
+            }
+            Engine::Postgres(db) => db.ping().await,
         }
     }
 
@@ -93,6 +118,7 @@ impl Store {
                 let events = events.to_vec();
                 blocking(db, move |db| db.write(|c| sqlite::events::insert(c, &events))).await
             }
+            Engine::Postgres(db) => postgres::events::insert(db, events).await,
         }
     }
 
@@ -107,6 +133,7 @@ impl Store {
             Engine::Sqlite(db) => {
                 blocking(db, move |db| db.read(|c| sqlite::events::after(c, after, limit))).await
             }
+            Engine::Postgres(db) => postgres::events::after(db, after, limit).await,
         }
     }
 
@@ -118,6 +145,7 @@ impl Store {
                 let q = q.clone();
                 blocking(db, move |db| db.read(|c| sqlite::events::timeline(c, &q))).await
             }
+            Engine::Postgres(db) => postgres::events::timeline(db, q).await,
         }
     }
 
@@ -125,11 +153,12 @@ impl Store {
     pub async fn latest_per_kind(&self) -> Result<Vec<Event>, StoreError> {
         match &self.engine {
             Engine::Sqlite(db) => blocking(db, |db| db.read(sqlite::events::latest_per_kind)).await,
+            Engine::Postgres(db) => postgres::events::latest_per_kind(db).await,
         }
     }
 
-    /// Runs retention as of `now`; returns how many rows went. The newest event of each
-    /// (device, type) is always kept.
+    /// Runs retention as of `now`; returns how many events went. The newest event of each
+    /// (device, type) stays in `latest_per_kind` whatever its age.
     pub async fn prune(&self, now: Time, keep: Retention) -> Result<usize, StoreError> {
         let samples = Retention::cutoff(now, keep.sample_events);
         let changes = Retention::cutoff(now, keep.change_events);
@@ -138,6 +167,7 @@ impl Store {
                 blocking(db, move |db| db.write(|c| sqlite::events::prune(c, samples, changes)))
                     .await
             }
+            Engine::Postgres(db) => postgres::events::prune(db, samples, changes).await,
         }
     }
 
@@ -145,6 +175,7 @@ impl Store {
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
         match &self.engine {
             Engine::Sqlite(db) => blocking(db, |db| db.read(sqlite::events::schema_version)).await,
+            Engine::Postgres(db) => postgres::events::schema_version(db).await,
         }
     }
 
@@ -152,6 +183,7 @@ impl Store {
     pub async fn count(&self) -> Result<u64, StoreError> {
         match &self.engine {
             Engine::Sqlite(db) => blocking(db, |db| db.read(sqlite::events::count)).await,
+            Engine::Postgres(db) => postgres::events::count(db).await,
         }
     }
 }
