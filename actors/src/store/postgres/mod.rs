@@ -43,6 +43,12 @@ impl PgStore {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));
         }
+        // A server that vanishes without a reset (a cut cable, a paused VM) must fail the
+        // write, not hang it: keepalives find an idle dead link, and the kernel gives up on
+        // unacknowledged data after 30 s.
+        config.keepalives(true).keepalives_idle(Duration::from_secs(30));
+        #[cfg(target_os = "linux")]
+        config.tcp_user_timeout(Duration::from_secs(30));
         let location = location_of(&config);
         let manager = Manager::from_config(
             config,
