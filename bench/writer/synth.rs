@@ -65,7 +65,6 @@ impl Host {
                     size_bytes: 1_000_000_000_000,
                     used_bytes: self.used as u64,
                     avail_bytes: 1_000_000_000_000 - self.used as u64,
-                    ..Default::default()
                 })
                 .collect(),
             network: ["eth0", "docker0"]
