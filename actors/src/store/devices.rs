@@ -42,6 +42,31 @@ pub struct SeedReport {
     pub removed: Vec<String>,
 }
 
+impl SeedReport {
+    /// What seeding `specs` does to the `existing` rows (`(name, source)`): API rows named
+    /// like a config device (regardless of case) are replaced, config rows whose device left
+    /// the config (by exact name) are removed. Every engine deletes the rows named here, then
+    /// upserts `specs`.
+    pub(crate) fn plan(existing: &[(String, String)], specs: &[DeviceSpec]) -> Self {
+        let mut report = Self::default();
+        for (name, source) in existing {
+            if source == DeviceSource::Config.as_str() {
+                if !specs.iter().any(|s| &s.name == name) {
+                    report.removed.push(name.clone());
+                }
+            } else if specs.iter().any(|s| s.name.eq_ignore_ascii_case(name)) {
+                report.replaced_api.push(name.clone());
+            }
+        }
+        report
+    }
+
+    /// Every row seeding deletes.
+    pub(crate) fn deleted(&self) -> impl Iterator<Item = &String> {
+        self.replaced_api.iter().chain(&self.removed)
+    }
+}
+
 /// Why an API device cannot be stored, if it cannot.
 pub fn refuse_secret(spec: &DeviceSpec) -> Option<String> {
     match &spec.auth {

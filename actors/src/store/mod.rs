@@ -1,10 +1,11 @@
 //! The event store: one async API (`Store`) over two engines, embedded SQLite and
-//! PostgreSQL/TimescaleDB; its migrations, the writer that feeds it from the bus, and the
+//! PostgreSQL/TimescaleDB (`postgres`); its migrations, the writer that feeds it from the bus, and the
 //! writer's disk spool.
 
 pub mod devices;
 pub mod error;
 pub mod migrate;
+pub mod postgres;
 pub mod query;
 pub mod spool;
 pub mod sqlite;
@@ -18,6 +19,7 @@ use uuid::Uuid;
 
 pub use devices::{DeviceRecord, SeedReport};
 pub use error::StoreError;
+pub use postgres::PgStore;
 pub use query::{Cursor, MAX_PAGE, Page, Retention, Time, TimelineQuery};
 pub use spool::{Drained, Spool};
 pub use sqlite::SqliteStore;
@@ -39,6 +41,8 @@ pub struct Store {
 enum Engine {
     /// Embedded SQLite, run on tokio's blocking threads.
     Sqlite(Arc<SqliteStore>),
+    /// PostgreSQL (or TimescaleDB) through a connection pool.
+    Postgres(Arc<PgStore>),
 }
 
 impl std::fmt::Debug for Store {
@@ -73,19 +77,40 @@ impl Store {
         Ok(Self { engine: Engine::Sqlite(Arc::new(SqliteStore::in_memory()?)) })
     }
 
+    /// Connects to PostgreSQL at `url` (`postgres://user:pw@host:port/db` or libpq
+    /// `key=value`), sets TimescaleDB up when the server has it loaded, and migrates. Errors
+    /// never carry the password.
+    pub async fn connect_postgres(url: &str) -> Result<Self, StoreError> {
+        Ok(Self { engine: Engine::Postgres(Arc::new(PgStore::connect(url).await?)) })
+    }
+
     /// `sqlite`, `postgresql` or `timescaledb`.
     pub fn engine_name(&self) -> &'static str {
         match &self.engine {
             Engine::Sqlite(_) => "sqlite",
+            Engine::Postgres(db) if db.is_timescale() => "timescaledb",
+            Engine::Postgres(_) => "postgresql",
         }
     }
 
-    /// Where the data is, for start-up messages (a file path; never a password).
+    /// Where the data is, for start-up messages (a file path, or `user@host:port/db`; never
+    /// a password).
     pub fn location(&self) -> String {
         match &self.engine {
             Engine::Sqlite(db) => {
                 db.path().map_or_else(|| "memory".to_string(), |p| p.display().to_string())
             }
+            Engine::Postgres(db) => db.location().to_string(),
+        }
+    }
+
+    /// Checks the database answers (cheap; for readiness probes).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match &self.engine {
+            Engine::Sqlite(db) => {
+                blocking(db, |db| db.read(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?))).await
+            }
+            Engine::Postgres(db) => db.ping().await,
         }
     }
 
@@ -96,6 +121,7 @@ impl Store {
                 let events = events.to_vec();
                 blocking(db, move |db| db.write(|c| sqlite::events::insert(c, &events))).await
             }
+            Engine::Postgres(db) => postgres::events::insert(db, events).await,
         }
     }
 
@@ -110,6 +136,7 @@ impl Store {
             Engine::Sqlite(db) => {
                 blocking(db, move |db| db.read(|c| sqlite::events::after(c, after, limit))).await
             }
+            Engine::Postgres(db) => postgres::events::after(db, after, limit).await,
         }
     }
 
@@ -121,6 +148,7 @@ impl Store {
                 let q = q.clone();
                 blocking(db, move |db| db.read(|c| sqlite::events::timeline(c, &q))).await
             }
+            Engine::Postgres(db) => postgres::events::timeline(db, q).await,
         }
     }
 
@@ -128,11 +156,12 @@ impl Store {
     pub async fn latest_per_kind(&self) -> Result<Vec<Event>, StoreError> {
         match &self.engine {
             Engine::Sqlite(db) => blocking(db, |db| db.read(sqlite::events::latest_per_kind)).await,
+            Engine::Postgres(db) => postgres::events::latest_per_kind(db).await,
         }
     }
 
-    /// Runs retention as of `now`; returns how many rows went. The newest event of each
-    /// (device, type) is always kept.
+    /// Runs retention as of `now`; returns how many events went. The newest event of each
+    /// (device, type) stays in `latest_per_kind` whatever its age.
     pub async fn prune(&self, now: Time, keep: Retention) -> Result<usize, StoreError> {
         let samples = Retention::cutoff(now, keep.sample_events);
         let changes = Retention::cutoff(now, keep.change_events);
@@ -141,6 +170,7 @@ impl Store {
                 blocking(db, move |db| db.write(|c| sqlite::events::prune(c, samples, changes)))
                     .await
             }
+            Engine::Postgres(db) => postgres::events::prune(db, samples, changes).await,
         }
     }
 
@@ -148,6 +178,7 @@ impl Store {
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
         match &self.engine {
             Engine::Sqlite(db) => blocking(db, |db| db.read(sqlite::events::schema_version)).await,
+            Engine::Postgres(db) => postgres::events::schema_version(db).await,
         }
     }
 
@@ -155,6 +186,7 @@ impl Store {
     pub async fn count(&self) -> Result<u64, StoreError> {
         match &self.engine {
             Engine::Sqlite(db) => blocking(db, |db| db.read(sqlite::events::count)).await,
+            Engine::Postgres(db) => postgres::events::count(db).await,
         }
     }
 
@@ -162,6 +194,7 @@ impl Store {
     pub async fn devices(&self) -> Result<Vec<DeviceRecord>, StoreError> {
         match &self.engine {
             Engine::Sqlite(db) => blocking(db, |db| db.read(sqlite::devices::list)).await,
+            Engine::Postgres(db) => postgres::devices::list(db).await,
         }
     }
 
@@ -174,6 +207,7 @@ impl Store {
                 let r = record.clone();
                 blocking(db, move |db| db.write(|c| sqlite::devices::put(c, &r))).await
             }
+            Engine::Postgres(db) => postgres::devices::put(db, record).await,
         }
     }
 
@@ -184,6 +218,7 @@ impl Store {
                 let name = name.to_string();
                 blocking(db, move |db| db.write(|c| sqlite::devices::remove(c, &name))).await
             }
+            Engine::Postgres(db) => postgres::devices::remove(db, name).await,
         }
     }
 
@@ -200,6 +235,7 @@ impl Store {
                 let specs = specs.to_vec();
                 blocking(db, move |db| db.write(|c| sqlite::devices::seed_config(c, &specs))).await
             }
+            Engine::Postgres(db) => postgres::devices::seed_config(db, specs).await,
         }?;
         for name in &report.replaced_api {
             tracing::warn!(device = %name, "a device added through the API is replaced by the config device of the same name");

@@ -102,24 +102,14 @@ pub fn remove(c: &mut Connection, name: &str) -> Result<bool, StoreError> {
 /// and config rows whose device left the config.
 pub fn seed_config(c: &mut Connection, specs: &[DeviceSpec]) -> Result<SeedReport, StoreError> {
     let tx = c.transaction()?;
-    let mut report = SeedReport::default();
     let existing: Vec<(String, String)> = {
         let mut stmt = tx.prepare_cached("SELECT name, source FROM devices ORDER BY name")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         rows.collect::<Result<_, _>>()?
     };
-    let in_config = |name: &str| specs.iter().any(|s| s.name.eq_ignore_ascii_case(name));
-    for (name, source) in existing {
-        let config = source == DeviceSource::Config.as_str();
-        let exact = specs.iter().any(|s| s.name == name);
-        if config && !exact {
-            report.removed.push(name.clone());
-        } else if !config && in_config(&name) {
-            report.replaced_api.push(name.clone());
-        } else {
-            continue;
-        }
-        tx.execute("DELETE FROM devices WHERE name = ?1", [&name])?;
+    let report = SeedReport::plan(&existing, specs);
+    for name in report.deleted() {
+        tx.execute("DELETE FROM devices WHERE name = ?1", [name])?;
     }
     let now = Utc::now();
     for spec in specs {
