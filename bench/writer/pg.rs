@@ -37,10 +37,12 @@ impl Throwaway {
     pub async fn create() -> Result<Self, String> {
         let admin = connect(&admin_url()).await.map_err(|e| format!("PostgreSQL: {e}"))?;
         let name = format!("infra_bench_{}", std::process::id());
-        admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"))
-            .await
-            .map_err(|e| format!("CREATE DATABASE: {e}"))?;
+        for q in [
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            admin.batch_execute(&q).await.map_err(|e| format!("{q}: {e}"))?;
+        }
         let cfg: tokio_postgres::Config = admin_url().parse().map_err(|e| format!("{e}"))?;
         let host = match cfg.get_hosts().first() {
             Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
