@@ -1,15 +1,16 @@
 //! Change detection across a server restart, over real sshd: probes resume from the last
 //! stored sample, so nothing already reported is reported again, a change that happened while
 //! the server was down is reported once on the first poll, and the state after a restart
-//! equals the state before.
+//! equals the state before; on each engine.
 
 mod harness;
 
 use std::time::Duration;
 
-use harness::server::{TestServer, count, events, every, more_polls, serve_in};
+use harness::server::{TestServer, count, engines, events, every, more_polls, serve_in};
 use harness::shims::SYSTEMCTL;
-use harness::{SimDevice, wait_until};
+use harness::{SimDevice, TestDb, wait_until};
+use infrastructor::history::HistoryOptions;
 use infrastructor_actors::device::Probes;
 use infrastructor_actors::events::EventKind;
 use infrastructor_actors::state::DeviceView;
@@ -53,6 +54,14 @@ fn changes(server: &TestServer) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn change_detection_continues_from_the_stored_snapshot() {
     let data = tempfile::tempdir().unwrap();
+    let db = TestDb::create().await;
+    for (engine, history) in engines(data.path(), &db) {
+        eprintln!("engine: {engine}");
+        case(&history).await;
+    }
+}
+
+async fn case(history: &HistoryOptions) {
     let dev = SimDevice::start(NAME);
     let ps = harness::fixture("docker/client-28.2/ps.jsonl");
     dev.set_docker_ps(&ps);
@@ -61,7 +70,7 @@ async fn change_detection_continues_from_the_stored_snapshot() {
     let probes = Probes { containers: every(200), services: every(200), ..Probes::disabled() };
     let spec = harness::device_spec(&dev, probes);
 
-    let first = serve_in(vec![spec.clone()], data.path()).await;
+    let first = serve_in(vec![spec.clone()], history).await;
     sampled(&first, 2).await;
     assert_eq!(count(&first, NAME, "ServiceFailed"), 4, "failed units reported at first sight");
     let before = view(&first).await;
@@ -70,7 +79,7 @@ async fn change_detection_continues_from_the_stored_snapshot() {
 
     // (1) + (3): a restart with nothing changed reports nothing, and the state is the same
     // when restored and after the first polls.
-    let second = serve_in(vec![spec.clone()], data.path()).await;
+    let second = serve_in(vec![spec.clone()], history).await;
     assert_eq!(view(&second).await, before, "the restored state equals the state before");
     sampled(&second, 1).await;
     more_polls(&second, NAME, "ServicesSampled", 2).await;
@@ -93,7 +102,7 @@ async fn change_detection_continues_from_the_stored_snapshot() {
         + "\n";
     assert_ne!(died, ps, "the fixture has the `graceful` container running");
     dev.set_docker_ps(&died);
-    let third = serve_in(vec![spec], data.path()).await;
+    let third = serve_in(vec![spec], history).await;
     wait_until(Duration::from_secs(30), "ContainerDied", || {
         count(&third, NAME, "ContainerDied") >= 1
     })

@@ -77,12 +77,24 @@ pub async fn serve_with(devices: Vec<DeviceSpec>, fleet: FleetSettings) -> TestS
         .await
 }
 
-/// Starts the server on a free port with [`fast_settings`], keeping history in `data_dir`
-/// (start it again on the same folder to test a restart).
-pub async fn serve_in(devices: Vec<DeviceSpec>, data_dir: &std::path::Path) -> TestServer {
+/// Starts the server on a free port with [`fast_settings`], keeping history as `history`
+/// says (start it again with the same options to test a restart).
+pub async fn serve_in(devices: Vec<DeviceSpec>, history: &HistoryOptions) -> TestServer {
     let listen = "127.0.0.1:0".parse().unwrap();
-    let history = Some(HistoryOptions { data_dir: data_dir.to_path_buf(), database_url: None });
+    let history = Some(history.clone());
     serve_opts(AppOptions { listen, devices, fleet: fast_settings(), history }).await
+}
+
+/// History on each engine in turn: the SQLite file under `data_dir`, then the PostgreSQL
+/// database `db` (its URL), with the engine's name.
+pub fn engines(
+    data_dir: &std::path::Path,
+    db: &super::TestDb,
+) -> [(&'static str, HistoryOptions); 2] {
+    let sqlite = HistoryOptions { data_dir: data_dir.join("sqlite"), database_url: None };
+    let url = Some(infrastructor::config::Secret::new(db.url()));
+    let postgres = HistoryOptions { data_dir: data_dir.join("postgres"), database_url: url };
+    [("sqlite", sqlite), ("postgresql", postgres)]
 }
 
 /// Starts the server with `opts`, recording every event from before the start.
