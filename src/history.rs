@@ -54,8 +54,8 @@ async fn open_postgres(url: &Secret) -> anyhow::Result<Store> {
 }
 
 /// Opens the store and the spool, folds the last known state of every device into
-/// `projection` (so an offline device answers after a restart), and starts the writer on
-/// `bus`.
+/// `projection` (so an offline device answers after a restart, and every probe resumes from
+/// its last sample: call this before the fleet starts), and starts the writer on `bus`.
 pub async fn start(
     opts: &HistoryOptions,
     bus: &Bus,
