@@ -5,6 +5,7 @@
 pub mod error;
 pub mod migrate;
 pub mod query;
+pub mod samples;
 pub mod spool;
 pub mod sqlite;
 pub mod writer;
