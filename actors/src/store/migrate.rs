@@ -12,12 +12,20 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-/// The SQLite migrations, in order.
-pub const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_events.sql",
-    sql: include_str!("../../../schema/sqlite/0001_events.sql"),
-}];
+/// The SQLite migrations, in order (numbers may skip one reserved by a branch not yet
+/// merged: each migration runs when its number is above the highest applied).
+pub const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_events.sql",
+        sql: include_str!("../../../schema/sqlite/0001_events.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "0003_samples.sql",
+        sql: include_str!("../../../schema/sqlite/0003_samples.sql"),
+    },
+];
 
 /// Why migrating failed.
 #[derive(Debug, thiserror::Error)]
@@ -43,7 +51,8 @@ pub enum MigrateError {
     },
 }
 
-/// Applies the `migrations` not yet recorded in `conn`; returns how many ran.
+/// Applies the `migrations` not yet recorded in `conn` (in order, gaps allowed); returns how
+/// many ran.
 pub fn sqlite(
     conn: &mut rusqlite::Connection,
     migrations: &[Migration],
@@ -62,8 +71,17 @@ pub fn sqlite(
     if found > known {
         return Err(MigrateError::Newer { found, known });
     }
+    // Every migration not recorded runs, not only those above the highest: a number left
+    // free by one branch and merged later still runs on a database already past it.
+    let applied: std::collections::HashSet<i64> = {
+        let mut stmt = conn
+            .prepare("SELECT version FROM schema_migrations")
+            .map_err(engine("schema_migrations"))?;
+        let rows = stmt.query_map([], |r| r.get(0)).map_err(engine("schema_migrations"))?;
+        rows.collect::<Result<_, _>>().map_err(engine("schema_migrations"))?
+    };
     let mut ran = 0;
-    for m in migrations.iter().filter(|m| m.version > found) {
+    for m in migrations.iter().filter(|m| !applied.contains(&m.version)) {
         let tx = conn.transaction().map_err(engine(m.name))?;
         tx.execute_batch(m.sql).map_err(engine(m.name))?;
         tx.execute(

@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 pub use error::StoreError;
 pub use query::{Cursor, MAX_PAGE, Page, Retention, Time, TimelineQuery};
+pub use samples::{Bucket, Point, Series, SeriesQuery};
 pub use spool::{Drained, Spool};
 pub use sqlite::SqliteStore;
 pub use writer::{EventSink, WriterSettings, run_writer};
@@ -90,7 +91,7 @@ impl Store {
         match &self.engine {
             Engine::Sqlite(db) => {
                 let events = events.to_vec();
-                blocking(db, move |db| db.write(|c| sqlite::events::insert(c, &events))).await
+                blocking(db, move |db| db.insert(&events)).await
             }
         }
     }
@@ -127,16 +128,84 @@ impl Store {
         }
     }
 
-    /// Runs retention as of `now`; returns how many rows went. The newest event of each
-    /// (device, type) is always kept.
+    /// Runs retention as of `now` on events and sample tables; returns how many rows went.
+    /// The newest event of each (device, type) is always kept, and so are raw samples not
+    /// yet rolled up (run `rollup` first).
     pub async fn prune(&self, now: Time, keep: Retention) -> Result<usize, StoreError> {
         let samples = Retention::cutoff(now, keep.sample_events);
         let changes = Retention::cutoff(now, keep.change_events);
+        let raw = Retention::cutoff(now, keep.raw_samples);
+        let health = Retention::cutoff(now, keep.health);
+        let rollups = Retention::cutoff(now, keep.rollups);
         match &self.engine {
             Engine::Sqlite(db) => {
-                blocking(db, move |db| db.write(|c| sqlite::events::prune(c, samples, changes)))
-                    .await
+                blocking(db, move |db| {
+                    db.write(|c| {
+                        let events = sqlite::events::prune(c, samples, changes)?;
+                        Ok(events + sqlite::samples::prune(c, raw, health, rollups)?)
+                    })
+                })
+                .await
             }
+        }
+    }
+
+    /// Rolls up every whole hour and day closed by `now` since the last run into the hourly
+    /// and daily tables; returns how many rollup rows were written. Idempotent.
+    pub async fn rollup(&self, now: Time) -> Result<usize, StoreError> {
+        match &self.engine {
+            Engine::Sqlite(db) => {
+                blocking(db, move |db| db.write(|c| sqlite::series::rollup(c, now))).await
+            }
+        }
+    }
+
+    /// One metric of one device over a time range, one series per instance (only the
+    /// instance asked for, if one is): rollups for closed buckets, raw samples for the open
+    /// tail. A metric never stored for the device gives no series.
+    pub async fn series(&self, q: &SeriesQuery) -> Result<Vec<Series>, StoreError> {
+        q.validate()?;
+        match &self.engine {
+            Engine::Sqlite(db) => {
+                let q = q.clone();
+                blocking(db, move |db| db.read(|c| sqlite::series::series(c, &q))).await
+            }
+        }
+    }
+
+    /// Capacity-planning inputs: the `fs.used_bytes`, `fs.size_bytes`, `pool.alloc_bytes`
+    /// and `pool.size_bytes` series of `device` (every device when `None`), hourly for a
+    /// range shorter than 31 days, daily otherwise.
+    pub async fn capacity(
+        &self,
+        device: Option<&str>,
+        from: Time,
+        to: Time,
+    ) -> Result<Vec<Series>, StoreError> {
+        let bucket =
+            if to - from < chrono::Duration::days(31) { Bucket::Hour } else { Bucket::Day };
+        samples::query::check_range(from, to, bucket)?;
+        if device.is_some_and(|d| d.is_empty() || d.len() > samples::query::MAX_NAME) {
+            return Err(StoreError::Invalid(format!(
+                "device name must be 1 to {} bytes long",
+                samples::query::MAX_NAME
+            )));
+        }
+        let device = device.map(str::to_string);
+        match &self.engine {
+            Engine::Sqlite(db) => {
+                blocking(db, move |db| {
+                    db.read(|c| sqlite::series::capacity(c, device.as_deref(), (from, to, bucket)))
+                })
+                .await
+            }
+        }
+    }
+
+    /// How many raw samples are stored in the typed sample tables.
+    pub async fn sample_count(&self) -> Result<u64, StoreError> {
+        match &self.engine {
+            Engine::Sqlite(db) => blocking(db, |db| db.read(sqlite::samples::count)).await,
         }
     }
 

@@ -1,5 +1,6 @@
 //! The embedded engine's event table: write batches idempotently (by event id, one
-//! transaction each with a prepared statement), read after an id, the filtered timeline, the
+//! transaction each with a prepared statement, the numbers of sample events in the same
+//! transaction), read after an id, the filtered timeline, the
 //! newest event of each kind, retention.
 
 use std::sync::Arc;
@@ -12,11 +13,17 @@ use crate::events::Event;
 use crate::store::error::StoreError;
 use crate::store::query::{Cursor, Page, Time, TimelineQuery};
 
-/// Writes `events` in one transaction; an id already stored is skipped. Returns how many
-/// were new.
-pub fn insert(conn: &mut Connection, events: &[Arc<Event>]) -> Result<usize, StoreError> {
+/// Writes `events` in one transaction, with the sample rows of the new ones (see
+/// `samples::write`); an id already stored is skipped, and so are its samples. Returns how
+/// many were new.
+pub fn insert(
+    conn: &mut Connection,
+    events: &[Arc<Event>],
+    ids: &super::samples::SeriesIds,
+) -> Result<usize, StoreError> {
     let tx = conn.transaction()?;
     let mut added = 0;
+    let mut rows = Vec::new();
     {
         let mut stmt = tx.prepare_cached(
             "INSERT OR IGNORE INTO events (id, device, observed_ms, type, sample, payload)
@@ -27,7 +34,7 @@ pub fn insert(conn: &mut Connection, events: &[Arc<Event>]) -> Result<usize, Sto
                 seq: -1,
                 detail: format!("event {} cannot be encoded: {e}", ev.id),
             })?;
-            added += stmt.execute(params![
+            let new = stmt.execute(params![
                 ev.id.to_string(),
                 ev.device,
                 ev.observed_at.timestamp_millis(),
@@ -35,9 +42,15 @@ pub fn insert(conn: &mut Connection, events: &[Arc<Event>]) -> Result<usize, Sto
                 ev.kind.sample_of().is_some(),
                 payload,
             ])?;
+            if new == 1 {
+                rows.extend(crate::store::samples::rows(ev));
+            }
+            added += new;
         }
     }
+    let fresh = super::samples::write(&tx, rows, ids)?;
     tx.commit()?;
+    ids.remember(fresh);
     Ok(added)
 }
 
