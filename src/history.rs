@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use infrastructor_actors::bus::Bus;
 use infrastructor_actors::state::Projection;
-use infrastructor_actors::store::{Spool, Store, WriterSettings, run_writer};
+use infrastructor_actors::store::{Spool, Store, WriterSettings, spawn_writer};
 use tokio::task::JoinHandle;
 
 /// The database file under the data folder.
@@ -36,8 +36,11 @@ pub async fn start(
         .with_context(|| format!("cannot open the spool {}", spool_path.display()))?;
     let rx = bus.subscribe_lossless("writer", 8192);
     tracing::info!(path = %db_path.display(), "history is kept in {}", db_path.display());
+    let writer = spawn_writer(rx, db, spool, WriterSettings::default())
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot start the history writer: {e}"))?;
     Ok(tokio::spawn(async move {
-        run_writer(rx, db, spool, WriterSettings::default()).await;
+        let _ = writer.done.await;
     }))
 }
 

@@ -9,6 +9,7 @@ pub mod samples;
 pub mod spool;
 pub mod sqlite;
 pub mod writer;
+pub mod writer_actor;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -20,7 +21,8 @@ pub use query::{Cursor, MAX_PAGE, Page, Retention, Time, TimelineQuery};
 pub use samples::{Bucket, Point, Series, SeriesQuery};
 pub use spool::{Drained, Spool};
 pub use sqlite::SqliteStore;
-pub use writer::{EventSink, WriterSettings, run_writer};
+pub use writer::{EventSink, WriterSettings};
+pub use writer_actor::{WriterHandle, WriterMsg, WriterStats, run_writer, spawn_writer};
 
 use crate::events::Event;
 

@@ -1,12 +1,10 @@
-//! The writer: drains the bus's lossless subscription into the store in batches (by size and
-//! time), and never loses an event. When a write fails the batch goes to the disk spool, and
-//! so does everything after it until the spool has drained into the store again, so order is
-//! kept; a retry that rewrites rows already stored is harmless (writes are idempotent by id).
+//! The writer's logic: batches go to the store; while it refuses them they wait in a memory
+//! buffer and, past its cap, in the disk spool, and everything after them waits behind them
+//! until they are written, so order is kept; a retry that rewrites rows already stored is
+//! harmless (writes are idempotent by id). The actor around it is `writer_actor`.
 
 use std::sync::Arc;
 use std::time::Duration;
-
-use tokio::sync::mpsc;
 
 use super::spool::Spool;
 use super::{Retention, Store, StoreError, Time};
@@ -75,98 +73,41 @@ impl Default for WriterSettings {
     }
 }
 
-/// Runs until `rx` closes (the bus is gone), then writes or spools what is left and returns
-/// the spool.
-pub async fn run_writer<S: EventSink>(
-    mut rx: mpsc::Receiver<Arc<Event>>,
-    sink: S,
-    spool: Spool,
-    settings: WriterSettings,
-) -> Spool {
-    let mut w = Writer { sink, spool, buffer: Vec::new(), settings };
-    // Events spooled by an earlier run go first.
-    w.catch_up().await;
-    let mut batch = Vec::with_capacity(settings.batch);
-    let mut pruned: Option<tokio::time::Instant> = None;
-    // When to retry next; set when something first waits. It is a deadline, not a fresh
-    // sleep per turn, so a steady stream of events cannot postpone the retry forever.
-    let mut retry_at: Option<tokio::time::Instant> = None;
-    loop {
-        let open = fill(&mut rx, &mut batch, settings).await;
-        if retry_at.is_some_and(|t| tokio::time::Instant::now() >= t) {
-            w.catch_up().await;
-            retry_at = None;
-        }
-        if !batch.is_empty() {
-            w.write(std::mem::take(&mut batch)).await;
-        }
-        if w.waiting() {
-            retry_at.get_or_insert_with(|| tokio::time::Instant::now() + settings.retry);
-        }
-        if pruned.is_none_or(|t| t.elapsed() >= settings.prune_every) {
-            w.prune().await;
-            pruned = Some(tokio::time::Instant::now());
-        }
-        if !open {
-            break;
-        }
-        if let Some(at) = retry_at {
-            // New events keep queueing behind the ones waiting meanwhile.
-            tokio::select! {
-                _ = tokio::time::sleep_until(at) => {
-                    w.catch_up().await;
-                    retry_at = w.waiting().then(|| tokio::time::Instant::now() + settings.retry);
-                }
-                n = rx.recv_many(&mut batch, settings.batch) => if n == 0 { break },
-            }
-        }
-    }
-    w.catch_up().await;
-    // What the store still refuses goes to disk, behind what is already there.
-    let rest = std::mem::take(&mut w.buffer);
-    spool_append(&mut w.spool, &rest);
-    w.spool
-}
-
-/// Collects up to `batch` events, waiting at most `linger` after the first; `false` when the
-/// channel closed.
-async fn fill(
-    rx: &mut mpsc::Receiver<Arc<Event>>,
-    batch: &mut Vec<Arc<Event>>,
-    s: WriterSettings,
-) -> bool {
-    if batch.is_empty() && rx.recv_many(batch, s.batch).await == 0 {
-        return false;
-    }
-    let deadline = tokio::time::Instant::now() + s.linger;
-    while batch.len() < s.batch {
-        match tokio::time::timeout_at(deadline, rx.recv_many(batch, s.batch - batch.len())).await {
-            Ok(0) => return false,
-            Ok(_) => {}
-            Err(_) => break,
-        }
-    }
-    true
-}
-
 /// The writer's state. Order is kept by construction: what waits on disk is older than what
 /// waits in memory, which is older than a new batch, and they are written in that order.
-struct Writer<S> {
+pub(crate) struct Writer<S> {
     sink: S,
-    spool: Spool,
+    pub(crate) spool: Spool,
     /// Events refused by the store, not yet spooled (oldest first).
     buffer: Vec<Arc<Event>>,
-    settings: WriterSettings,
+    pub(crate) settings: WriterSettings,
 }
 
 impl<S: EventSink> Writer<S> {
+    /// A writer over `sink`, spooling to `spool`.
+    pub(crate) fn new(sink: S, spool: Spool, settings: WriterSettings) -> Self {
+        Self { sink, spool, buffer: Vec::new(), settings }
+    }
+
+    /// Events waiting in memory.
+    pub(crate) fn buffered(&self) -> usize {
+        self.buffer.len()
+    }
+
+    /// Writes what waits, then spools what the store still refuses (shutdown).
+    pub(crate) async fn finish(&mut self) {
+        self.catch_up().await;
+        let rest = std::mem::take(&mut self.buffer);
+        spool_append(&mut self.spool, &rest);
+    }
+
     /// Whether events wait (in memory or on disk) for the store to come back.
-    fn waiting(&self) -> bool {
+    pub(crate) fn waiting(&self) -> bool {
         !self.buffer.is_empty() || !self.spool.is_empty()
     }
 
     /// Writes a batch, or queues it behind what already waits.
-    async fn write(&mut self, batch: Vec<Arc<Event>>) {
+    pub(crate) async fn write(&mut self, batch: Vec<Arc<Event>>) {
         if self.waiting() || !self.insert(&batch).await {
             self.buffer.extend(batch);
             if self.buffer.len() > self.settings.buffer {
@@ -202,7 +143,7 @@ impl<S: EventSink> Writer<S> {
 
     /// Writes what waits (the spool, then the memory buffer), in order, in batches; stops at
     /// the first refusal and keeps the rest.
-    async fn catch_up(&mut self) {
+    pub(crate) async fn catch_up(&mut self) {
         if !self.spool.is_empty() {
             match self.spool.read() {
                 Ok(d) => {
@@ -237,7 +178,7 @@ impl<S: EventSink> Writer<S> {
 
     /// Runs the rollup job, then the retention job, which keeps raw samples not yet rolled
     /// up (a failure is logged and retried at the next run).
-    async fn prune(&self) {
+    pub(crate) async fn prune(&self) {
         let now = chrono::Utc::now();
         match self.sink.rollup(now).await {
             Ok(n) => tracing::debug!(rows = n, "rollups written"),
@@ -264,7 +205,3 @@ fn spool_append(spool: &mut Spool, batch: &[Arc<Event>]) {
         }
     }
 }
-
-#[cfg(test)]
-#[path = "writer_tests.rs"]
-mod tests;

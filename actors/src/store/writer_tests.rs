@@ -8,6 +8,7 @@ use chrono::Utc;
 
 use super::*;
 use crate::events::EventKind;
+use crate::store::writer::{EventSink, WriterSettings};
 use crate::store::{Retention, Store, StoreError, Time};
 
 /// The real SQLite store behind a switch that makes every write fail (a disk gone read-only,
