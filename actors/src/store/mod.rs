@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod migrate;
+pub(crate) mod postgres;
 pub mod query;
 pub mod samples;
 pub mod spool;
