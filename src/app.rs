@@ -24,8 +24,8 @@ pub struct AppOptions {
     pub devices: Vec<DeviceSpec>,
     /// Fleet-wide settings.
     pub fleet: FleetSettings,
-    /// Folder of the history database and the spool; `None` keeps history in memory only.
-    pub data_dir: Option<std::path::PathBuf>,
+    /// Where history is kept; `None` keeps it in memory only (tests).
+    pub history: Option<crate::history::HistoryOptions>,
 }
 
 /// A started server.
@@ -81,8 +81,8 @@ pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
         projection.clone(),
         bus.subscribe_lossless("projection", 4096),
     ));
-    let writer = match &opts.data_dir {
-        Some(dir) => Some(crate::history::start(dir, &bus, &projection).await?),
+    let history = match &opts.history {
+        Some(h) => Some(crate::history::start(h, &bus, &projection).await?),
         None => {
             tracing::warn!(
                 "no data folder: state and the last {} MiB of change events are kept in memory \
@@ -95,7 +95,14 @@ pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
     let args = FleetArgs::new(opts.fleet, bus.clone(), opts.devices);
     let (fleet, _) = Actor::spawn(None, Fleet, args).await.context("starting the fleet")?;
     let (http_stop, stopped) = oneshot::channel::<()>();
-    let handle = FleetHandle::new(fleet.clone(), projection.clone());
+    let (store, writer) = match history {
+        Some(h) => (Some(h.store), Some(h.writer)),
+        None => (None, None),
+    };
+    let mut handle = FleetHandle::new(fleet.clone(), projection.clone());
+    if let Some(store) = store {
+        handle = handle.with_store(store);
+    }
     let routes = crate::http::routes(handle.clone());
     let http = tokio::spawn(async move {
         poem::Server::new_with_acceptor(acceptor)
@@ -144,8 +151,8 @@ impl Running {
 
 /// Runs until SIGINT/SIGTERM, then shuts down gracefully; a second signal exits at once.
 pub async fn serve(opts: AppOptions) -> anyhow::Result<()> {
-    if let Some(dir) = &opts.data_dir {
-        let db = dir.join(crate::history::DATABASE_FILE);
+    if let Some(h) = opts.history.as_ref().filter(|h| h.database_url.is_none()) {
+        let db = h.data_dir.join(crate::history::DATABASE_FILE);
         eprintln!("infrastructor keeps history in {}", db.display());
     }
     let running = start(opts).await?;

@@ -1,7 +1,8 @@
-//! Where history goes: the embedded SQLite database and the writer's spool under the data
-//! folder, fed by the writer on a lossless subscription of the bus.
+//! Where history goes: the store (the embedded SQLite file under the data folder, or
+//! PostgreSQL/TimescaleDB when a database URL is set) and the writer's spool under the data
+//! folder, fed by the writer actor on a lossless subscription of the bus.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -10,50 +11,93 @@ use infrastructor_actors::state::Projection;
 use infrastructor_actors::store::{Spool, Store, WriterSettings, spawn_writer};
 use tokio::task::JoinHandle;
 
+use crate::config::Secret;
+
 /// The database file under the data folder.
 pub const DATABASE_FILE: &str = "infrastructor.db";
 
-/// Opens (creating and migrating) the database and the spool under `dir`, folds the last
-/// known state of every device into `projection` (so an offline device answers after a
-/// restart), and starts the writer on `bus`. The task ends once every publisher is gone and
-/// the rest is written or spooled.
+/// Where history is kept.
+#[derive(Debug, Clone)]
+pub struct HistoryOptions {
+    /// Folder of the SQLite file and the spool.
+    pub data_dir: PathBuf,
+    /// PostgreSQL/TimescaleDB instead of the SQLite file.
+    pub database_url: Option<Secret>,
+}
+
+/// A running history: the store and its writer.
+pub struct History {
+    /// The store (queries).
+    pub store: Store,
+    /// The writer; ends once every publisher is gone and the rest is written or spooled.
+    pub writer: JoinHandle<()>,
+}
+
+/// Opens (creating and migrating) the store.
+pub async fn open(opts: &HistoryOptions) -> anyhow::Result<Store> {
+    match &opts.database_url {
+        Some(url) => open_postgres(url).await,
+        None => {
+            let path = opts.data_dir.join(DATABASE_FILE);
+            Store::open_sqlite(&path)
+                .await
+                .with_context(|| format!("cannot open the history database {}", path.display()))
+        }
+    }
+}
+
+#[allow(clippy::unused_async)]
+async fn open_postgres(_url: &Secret) -> anyhow::Result<Store> {
+    anyhow::bail!("the PostgreSQL engine is not available yet: remove database_url")
+}
+
+/// Opens the store and the spool, folds the last known state of every device into
+/// `projection` (so an offline device answers after a restart), and starts the writer on
+/// `bus`.
 pub async fn start(
-    dir: &Path,
+    opts: &HistoryOptions,
     bus: &Bus,
     projection: &Projection,
-) -> anyhow::Result<JoinHandle<()>> {
-    let db_path = dir.join(DATABASE_FILE);
-    let db = Store::open_sqlite(&db_path)
+) -> anyhow::Result<History> {
+    let store = open(opts).await?;
+    let last: Vec<_> = store
+        .latest_per_kind()
         .await
-        .with_context(|| format!("cannot open the history database {}", db_path.display()))?;
-    let last: Vec<_> = db.latest_per_kind().await?.into_iter().map(std::sync::Arc::new).collect();
+        .context("cannot read the last known state from the history")?
+        .into_iter()
+        .map(std::sync::Arc::new)
+        .collect();
     if !last.is_empty() {
         tracing::info!(events = last.len(), "last known state restored from the history");
         projection.apply_all(&last);
     }
-    let spool_path = dir.join("spool").join("events.spool");
+    let spool_path = spool_path(&opts.data_dir);
     let spool = Spool::open(&spool_path)
         .with_context(|| format!("cannot open the spool {}", spool_path.display()))?;
     let rx = bus.subscribe_lossless("writer", 8192);
-    tracing::info!(path = %db_path.display(), "history is kept in {}", db_path.display());
-    let writer = spawn_writer(rx, db, spool, WriterSettings::default())
+    tracing::info!(engine = store.engine_name(), "history is kept in {}", store.location());
+    let writer = spawn_writer(rx, store.clone(), spool, WriterSettings::default())
         .await
         .map_err(|e| anyhow::anyhow!("cannot start the history writer: {e}"))?;
-    Ok(tokio::spawn(async move {
+    let writer = tokio::spawn(async move {
         let _ = writer.done.await;
-    }))
+    });
+    Ok(History { store, writer })
 }
 
-/// `infrastructor migrate`: creates or migrates the database under `dir` and says where it
-/// is and at which schema version (re-running is a no-op).
-pub async fn migrate(dir: &Path, out: &mut impl std::io::Write) -> anyhow::Result<()> {
-    let db_path = dir.join(DATABASE_FILE);
-    let db = Store::open_sqlite(&db_path)
-        .await
-        .with_context(|| format!("cannot open the history database {}", db_path.display()))?;
-    let version = db.schema_version().await?;
-    let count = db.count().await?;
-    writeln!(out, "{}: schema version {version}, {count} events", db_path.display())?;
+/// The writer's spool under the data folder.
+pub fn spool_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("spool").join("events.spool")
+}
+
+/// `infrastructor migrate`: creates or migrates the store and says where it is and at which
+/// schema version (re-running is a no-op).
+pub async fn migrate(opts: &HistoryOptions, out: &mut impl std::io::Write) -> anyhow::Result<()> {
+    let store = open(opts).await?;
+    let version = store.schema_version().await?;
+    let count = store.count().await?;
+    let (engine, location) = (store.engine_name(), store.location());
+    writeln!(out, "{location} ({engine}): schema version {version}, {count} events")?;
     Ok(())
 }
 

@@ -1,4 +1,4 @@
-//! HTTP routes served today: health, current device state and recent change events (JSON),
+//! HTTP routes served today: health, current device state and the event timeline (JSON),
 //! all through the query facade.
 
 use poem::web::{Data, Json, Query};
@@ -6,8 +6,9 @@ use poem::{EndpointExt, Route, get, handler};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use infrastructor_actors::api::FleetHandle;
+use infrastructor_actors::api::{ApiError, FleetHandle};
 use infrastructor_actors::state::DeviceView;
+use infrastructor_actors::store::{Cursor, TimelineQuery};
 
 /// The app's routes, sharing `handle`.
 pub fn routes(handle: FleetHandle) -> impl poem::Endpoint {
@@ -35,17 +36,76 @@ fn devices(Data(handle): Data<&FleetHandle>) -> Json<Value> {
     Json(Value::Object(views))
 }
 
-/// Query of `/api/events`.
+/// Query of `/api/events`: the event timeline.
 #[derive(Debug, Deserialize)]
 struct EventsQuery {
-    /// Newest events to return (default 100, at most 1000).
+    /// Events per page (default 100, 1..=1000).
     limit: Option<usize>,
-    /// Only events of this device.
+    /// Only these devices (comma-separated).
     device: Option<String>,
+    /// Only these event types (comma-separated), e.g. `ContainerDied,ServiceFailed`.
+    kinds: Option<String>,
+    /// Include sample events (`…Sampled`) when `kinds` is not given.
+    samples: Option<bool>,
+    /// Only events observed at or after this time (RFC 3339).
+    from: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only events observed before this time (RFC 3339).
+    to: Option<chrono::DateTime<chrono::Utc>>,
+    /// The page after this event id (newer).
+    after: Option<uuid::Uuid>,
+    /// The page before this event id (older).
+    before: Option<uuid::Uuid>,
+}
+
+/// A list parameter: comma-separated, blanks dropped.
+fn list(v: Option<&str>) -> Vec<String> {
+    v.unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+}
+
+/// A 400 answer with the error shape every face uses.
+fn bad_request(message: String) -> poem::Response {
+    poem::Response::builder()
+        .status(poem::http::StatusCode::BAD_REQUEST)
+        .content_type("application/json")
+        .body(json!({ "error": "invalid_argument", "message": message }).to_string())
 }
 
 #[handler]
-fn events(Data(handle): Data<&FleetHandle>, Query(q): Query<EventsQuery>) -> Json<Value> {
-    let limit = q.limit.unwrap_or(100).min(1000);
-    Json(json!(handle.newest_events(q.device.as_deref(), limit)))
+async fn events(
+    Data(handle): Data<&FleetHandle>,
+    q: poem::Result<Query<EventsQuery>>,
+) -> poem::Response {
+    use poem::IntoResponse;
+    let Query(q) = match q {
+        Ok(q) => q,
+        Err(e) => return bad_request(e.to_string()),
+    };
+    let cursor = match (q.after, q.before) {
+        (Some(_), Some(_)) => return bad_request("give `after` or `before`, not both".into()),
+        (Some(id), None) => Some(Cursor::After(id)),
+        (None, Some(id)) => Some(Cursor::Before(id)),
+        (None, None) => None,
+    };
+    let query = TimelineQuery {
+        devices: list(q.device.as_deref()),
+        kinds: list(q.kinds.as_deref()),
+        samples: q.samples.unwrap_or(false),
+        from: q.from,
+        to: q.to,
+        cursor,
+        limit: q.limit.unwrap_or(100),
+    };
+    match handle.timeline(&query).await {
+        Ok(page) => Json(json!({
+            "events": page.events,
+            "older": page.older,
+            "newer": page.newer,
+        }))
+        .into_response(),
+        Err(ApiError::Invalid(m)) => bad_request(m),
+        Err(e) => poem::Response::builder()
+            .status(poem::http::StatusCode::SERVICE_UNAVAILABLE)
+            .content_type("application/json")
+            .body(json!({ "error": "unavailable", "message": e.to_string() }).to_string()),
+    }
 }

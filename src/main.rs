@@ -75,17 +75,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for w in &cfg.warnings {
                 tracing::warn!("{w}");
             }
-            if cfg.database_url.is_some() {
-                tracing::warn!(
-                    "the PostgreSQL engine is not available yet: ignoring database_url; \
-                     history goes to the SQLite file in data_dir"
-                );
-            }
             let opts = app::AppOptions {
                 listen: cfg.listen,
                 devices: cfg.devices,
                 fleet: cfg.fleet,
-                data_dir: Some(cfg.data_dir),
+                history: Some(history::HistoryOptions {
+                    data_dir: cfg.data_dir,
+                    database_url: cfg.database_url,
+                }),
             };
             app::serve(opts).await?;
         }
@@ -98,7 +95,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Migrate => {
             let cfg = config::load(explicit, env)?;
-            history::migrate(&cfg.data_dir, &mut std::io::stdout()).await?;
+            let opts =
+                history::HistoryOptions { data_dir: cfg.data_dir, database_url: cfg.database_url };
+            history::migrate(&opts, &mut std::io::stdout()).await?;
         }
         Command::Config(ConfigCommand::Validate) => {
             config::validate::run_validate(explicit, env, &mut std::io::stdout())?;

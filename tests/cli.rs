@@ -63,6 +63,20 @@ async fn serve_on_defaults_monitors_this_host_and_stops_on_sigterm() {
     .await;
     let health = get(&addr, "/health").await.unwrap();
     assert!(health.starts_with("HTTP/1.1 200") && health.contains("ok"), "{health}");
+    // The timeline comes from the store: the sample just seen is there (written within the
+    // writer's linger), and a bad argument is a 400 that says what is wrong.
+    harness::wait_until(Duration::from_secs(10), "the metrics sample stored", || {
+        let addr = addr.clone();
+        async move {
+            let body = get(&addr, "/api/events?kinds=MetricsSampled&limit=5").await;
+            body.is_some_and(|b| b.starts_with("HTTP/1.1 200") && b.contains("\"MetricsSampled\""))
+        }
+    })
+    .await;
+    let bad = get(&addr, "/api/events?limit=0").await.unwrap();
+    assert!(bad.starts_with("HTTP/1.1 400") && bad.contains("limit must be between"), "{bad}");
+    let bad = get(&addr, "/api/events?kinds=Bogus").await.unwrap();
+    assert!(bad.starts_with("HTTP/1.1 400") && bad.contains("unknown event type"), "{bad}");
 
     let stopped = Instant::now();
     let kill = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
@@ -78,9 +92,9 @@ async fn serve_on_defaults_monitors_this_host_and_stops_on_sigterm() {
     // `migrate` on the same folder: nothing to do, and it says so.
     let out = Command::new(BIN).arg("migrate").current_dir(dir.path()).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    let version = infrastructor_actors::store::migrate::SQLITE.last().map_or(0, |m| m.version);
-    let want = format!("schema version {version},");
-    assert!(out.status.success() && text.contains(&want), "{text}");
+    let latest = infrastructor_actors::store::migrate::SQLITE.last().unwrap().version;
+    let said = format!("(sqlite): schema version {latest}");
+    assert!(out.status.success() && text.contains(&said), "{text}");
     // What it saw was written to the history database before it exited.
     let db = dir.path().join("data/infrastructor.db");
     let stored = Store::open_sqlite(&db).await.unwrap().events_after(None, 10_000).await.unwrap();
@@ -205,7 +219,7 @@ async fn start_binds_before_contacting_devices() {
         listen: taken.local_addr().unwrap(),
         devices: vec![spec],
         fleet: FleetSettings::default(),
-        data_dir: None,
+        history: None,
     };
     let err = format!("{:#}", start(opts).await.err().expect("the port is taken"));
     assert!(err.to_lowercase().contains("address already in use"), "{err}");

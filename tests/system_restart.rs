@@ -9,6 +9,7 @@ use std::time::Duration;
 use harness::server::{every, fast_settings};
 use harness::{SimDevice, wait_until};
 use infrastructor::app::{self, AppOptions};
+use infrastructor::history::HistoryOptions;
 use infrastructor_actors::device::Probes;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -21,7 +22,7 @@ async fn a_restarted_server_answers_with_the_last_known_state() {
         listen: "127.0.0.1:0".parse().unwrap(),
         devices: vec![spec.clone()],
         fleet: fast_settings(),
-        data_dir: Some(data.path().to_path_buf()),
+        history: Some(HistoryOptions { data_dir: data.path().to_path_buf(), database_url: None }),
     };
     let first = app::start(opts()).await.unwrap();
     wait_until(Duration::from_secs(20), "containers sampled", || {

@@ -72,8 +72,7 @@ pub async fn serve(devices: Vec<DeviceSpec>) -> TestServer {
 
 /// Starts the server on a free port with `fleet` settings.
 pub async fn serve_with(devices: Vec<DeviceSpec>, fleet: FleetSettings) -> TestServer {
-    let opts =
-        AppOptions { listen: "127.0.0.1:0".parse().unwrap(), devices, fleet, data_dir: None };
+    let opts = AppOptions { listen: "127.0.0.1:0".parse().unwrap(), devices, fleet, history: None };
     let bus = Bus::new();
     let mut rx = bus.subscribe_lossless("test-recorder", 65_536);
     let recorded = Arc::new(Mutex::new(Vec::new()));

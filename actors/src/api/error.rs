@@ -38,6 +38,17 @@ impl ApiError {
     }
 }
 
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        if e.is_invalid() {
+            Self::Invalid(e.to_string())
+        } else {
+            tracing::warn!(error = %e, "history store failed");
+            Self::Unavailable(format!("the history store failed: {e}"))
+        }
+    }
+}
+
 impl From<QueryError> for ApiError {
     fn from(e: QueryError) -> Self {
         match e {

@@ -19,6 +19,7 @@ use crate::events::Event;
 use crate::fleet::FleetMsg;
 use crate::ondemand::{ContainerLogsQuery, JournalQuery, JournalResult, LogsResult, Network};
 use crate::state::{DeviceState, Projection, Snapshot};
+use crate::store::{Page, Store, TimelineQuery};
 
 /// Deadline of registry changes (add, edit, remove: a removal waits for the device's pollers).
 const REGISTRY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -34,14 +35,58 @@ const POLL_TIMEOUT: Duration = Duration::from_secs(300);
 pub struct FleetHandle {
     /// The root supervisor; requests are routed through it. Stopped by the app, not here.
     fleet: ActorRef<FleetMsg>,
-    /// Current state and recent change events, fed from the bus.
+    /// Current state and recent change events, fed from the bus: the cache in front of
+    /// the store.
     projection: Arc<Projection>,
+    /// The history; `None` when the server keeps none (memory only).
+    store: Option<Store>,
 }
 
 impl FleetHandle {
     /// A handle over a running fleet and the projection fed from its bus.
     pub fn new(fleet: ActorRef<FleetMsg>, projection: Arc<Projection>) -> Self {
-        Self { fleet, projection }
+        Self { fleet, projection, store: None }
+    }
+
+    /// The same handle answering history questions from `store`.
+    pub fn with_store(self, store: Store) -> Self {
+        Self { store: Some(store), ..self }
+    }
+
+    /// The history store, when one is kept.
+    pub fn store(&self) -> Result<&Store, ApiError> {
+        self.store.as_ref().ok_or_else(|| {
+            ApiError::Unavailable("no history is kept (the server runs without a store)".into())
+        })
+    }
+
+    /// One page of the event timeline (filters, cursor both ways), from the store.
+    pub async fn timeline(&self, q: &TimelineQuery) -> Result<Page, ApiError> {
+        Ok(self.store()?.timeline(q).await?)
+    }
+
+    /// Change events after `after` (oldest first), optionally of one device, at most `limit`:
+    /// from memory while it still holds `after`, from the store beyond (an id the store
+    /// does not hold either is `Invalid`).
+    pub async fn changes_after(
+        &self,
+        after: Option<Uuid>,
+        device: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Arc<Event>>, ApiError> {
+        let (Some(id), Some(store)) = (after, &self.store) else {
+            return Ok(self.projection.events_after(after, device, limit));
+        };
+        if self.projection.holds(id) {
+            return Ok(self.projection.events_after(after, device, limit));
+        }
+        let q = TimelineQuery {
+            devices: device.map(|d| vec![d.to_string()]).unwrap_or_default(),
+            cursor: Some(crate::store::Cursor::After(id)),
+            limit: limit.clamp(1, crate::store::MAX_PAGE),
+            ..Default::default()
+        };
+        Ok(store.timeline(&q).await?.events.into_iter().map(Arc::new).collect())
     }
 
     /// Every device's current state (one snapshot: consistent across devices).

@@ -133,6 +133,12 @@ impl Projection {
             .collect()
     }
 
+    /// Whether the change history in memory still holds the event `id`.
+    pub fn holds(&self, id: Uuid) -> bool {
+        let history = self.history.lock().unwrap_or_else(|e| e.into_inner());
+        history.events.iter().rev().any(|(e, _)| e.id == id)
+    }
+
     /// The newest `limit` change events, optionally of one device, oldest first.
     pub fn newest(&self, device: Option<&str>, limit: usize) -> Vec<Arc<Event>> {
         let history = self.history.lock().unwrap_or_else(|e| e.into_inner());
