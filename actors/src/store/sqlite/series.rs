@@ -159,7 +159,9 @@ pub fn series(conn: &Connection, q: &SeriesQuery) -> Result<Vec<Series>, StoreEr
     let metric = catalog::metric(&q.metric)
         .ok_or_else(|| StoreError::Invalid(format!("unknown metric {:?}", q.metric)))?;
     let spec = (q.from, q.to, q.resolution());
-    read(conn, Some(&q.device), metric, q.instance.as_deref(), spec)
+    // One read transaction: the boundary and the tables it divides are one snapshot.
+    let tx = conn.unchecked_transaction()?;
+    read(&tx, Some(&q.device), metric, q.instance.as_deref(), spec)
 }
 
 /// Capacity-planning inputs: the `catalog::CAPACITY` series of one device or of all.
@@ -168,11 +170,12 @@ pub fn capacity(
     device: Option<&str>,
     (from, to, bucket): (Time, Time, Bucket),
 ) -> Result<Vec<Series>, StoreError> {
+    let tx = conn.unchecked_transaction()?;
     let mut out = Vec::new();
     for name in catalog::CAPACITY {
         let metric = catalog::metric(name)
             .ok_or_else(|| StoreError::Invalid(format!("unknown metric {name:?}")))?;
-        out.extend(read(conn, device, metric, None, (from, to, bucket))?);
+        out.extend(read(&tx, device, metric, None, (from, to, bucket))?);
     }
     Ok(out)
 }
