@@ -151,11 +151,11 @@ impl Running {
 
 /// Runs until SIGINT/SIGTERM, then shuts down gracefully; a second signal exits at once.
 pub async fn serve(opts: AppOptions) -> anyhow::Result<()> {
-    if let Some(h) = opts.history.as_ref().filter(|h| h.database_url.is_none()) {
-        let db = h.data_dir.join(crate::history::DATABASE_FILE);
-        eprintln!("infrastructor keeps history in {}", db.display());
-    }
     let running = start(opts).await?;
+    if let Ok(store) = running.handle.store() {
+        let (location, engine) = (store.location(), store.engine_name());
+        eprintln!("infrastructor keeps history in {location} ({engine})");
+    }
     eprintln!("infrastructor serving on http://{} (Ctrl-C to stop)", running.addr);
     shutdown_signal().await;
     tracing::info!("shutting down (send the signal again to exit at once)");

@@ -46,9 +46,10 @@ pub async fn open(opts: &HistoryOptions) -> anyhow::Result<Store> {
     }
 }
 
-#[allow(clippy::unused_async)]
-async fn open_postgres(_url: &Secret) -> anyhow::Result<Store> {
-    anyhow::bail!("the PostgreSQL engine is not available yet: remove database_url")
+/// Connects to PostgreSQL (TimescaleDB when the server has it loaded) and migrates; the
+/// error names the server, never the password.
+async fn open_postgres(url: &Secret) -> anyhow::Result<Store> {
+    Store::connect_postgres(url.expose()).await.context("cannot open the history database")
 }
 
 /// Opens the store and the spool, folds the last known state of every device into

@@ -19,6 +19,12 @@ if [ ! -x /usr/sbin/sshd ]; then
     fi
 fi
 
+# TimescaleDB for the store's engine tests (they skip it, saying so, when it is missing).
+timescale_install=../shared/timescaledb/install.sh
+if [ -f "$timescale_install" ] && is_root; then
+    bash "$timescale_install"
+fi
+
 db_url="${INFRASTRUCTOR_TEST_DATABASE_URL:-}"
 pg_ready() {
     if [ -n "$db_url" ]; then

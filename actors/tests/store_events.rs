@@ -1,6 +1,7 @@
 //! The event store, one test body per case run on every engine: idempotent batches, resume
 //! after an id, the filtered timeline paged both ways, the newest event of each kind,
-//! retention, typed errors for bad arguments.
+//! retention (the newest of each kind surviving it), bus order within a batch, typed errors
+//! for bad arguments.
 
 #[path = "store/engines.rs"]
 mod engines;
@@ -128,7 +129,7 @@ async fn bad_timeline_arguments_are_typed_errors() {
 }
 
 #[tokio::test]
-async fn retention_deletes_what_is_old_and_keeps_the_newest_of_each_kind() {
+async fn retention_deletes_what_is_old_and_the_newest_of_each_kind_survives_it() {
     for e in engines::all().await {
         let db = &e.store;
         let now = Utc::now();
@@ -143,13 +144,68 @@ async fn retention_deletes_what_is_old_and_keeps_the_newest_of_each_kind() {
         let only_of_its_kind = at(24 * 500, EventKind::DeviceOnline { transport: "local".into() });
         let evs = [&old_sample, &new_sample, &old_change, &kept_change, &only_of_its_kind];
         db.insert(&evs.iter().map(|e| Arc::clone(e)).collect::<Vec<_>>()).await.unwrap();
-        assert_eq!(db.prune(now, Retention::default()).await.unwrap(), 2, "{}", e.name);
+        assert_eq!(db.prune(now, Retention::default()).await.unwrap(), 3, "{}", e.name);
         let mut left = ids(&db.events_after(None, 100).await.unwrap());
         left.sort();
-        let mut want = vec![new_sample.id, kept_change.id, only_of_its_kind.id];
+        let mut want = vec![new_sample.id, kept_change.id];
         want.sort();
         assert_eq!(left, want, "{}", e.name);
-        let latest = db.latest_per_kind().await.unwrap();
-        assert_eq!(latest.len(), 3, "{}", e.name);
+        // The last known state outlives retention: the only DeviceOnline is still there.
+        let latest = ids(&db.latest_per_kind().await.unwrap());
+        assert_eq!(latest, [new_sample.id, kept_change.id, only_of_its_kind.id], "{}", e.name);
+        assert_eq!(db.prune(now, Retention::default()).await.unwrap(), 0, "{}", e.name);
+    }
+}
+
+#[tokio::test]
+async fn the_newest_event_of_each_device_and_type_rebuilds_the_state() {
+    for e in engines::all().await {
+        let db = &e.store;
+        let online = |d: &str| {
+            let kind = EventKind::DeviceOnline { transport: "local".into() };
+            Arc::new(Event::new(d, Utc::now(), kind))
+        };
+        let offline = |d: &str| {
+            let kind = EventKind::DeviceOffline { consecutive_failures: 3, reason: "gone".into() };
+            Arc::new(Event::new(d, Utc::now(), kind))
+        };
+        let evs = [online("a"), failed("a", 1), online("b"), offline("a"), failed("a", 2)];
+        // Two batches, the second holding a newer event of a kind the first already had.
+        db.insert(&evs[..3]).await.unwrap();
+        db.insert(&evs[3..]).await.unwrap();
+        // A batch replayed after a lost acknowledgement does not move `latest` back.
+        db.insert(&evs[1..2]).await.unwrap();
+        let last = db.latest_per_kind().await.unwrap();
+        let got: Vec<_> = last.iter().map(|e| (e.device.as_str(), e.type_name())).collect();
+        let want = [
+            ("a", "DeviceOnline"),
+            ("b", "DeviceOnline"),
+            ("a", "DeviceOffline"),
+            ("a", "ProbeFailed"),
+        ];
+        assert_eq!(got, want, "{}: one per (device, type), in the order they happened", e.name);
+        assert_eq!(last[3].id, evs[4].id, "{}: the newest of a kind", e.name);
+    }
+}
+
+#[tokio::test]
+async fn a_batch_keeps_the_bus_order_even_against_observed_time() {
+    for e in engines::all().await {
+        let db = &e.store;
+        // Observed times out of order (a device's clock, a late retry): stored order is the
+        // bus order all the same.
+        let now = Utc::now();
+        let evs: Vec<_> = (0..50)
+            .map(|i| {
+                let at = now - Duration::seconds(((i * 37) % 50) as i64);
+                let kind = EventKind::ProbeFailed { probe: "p".into(), error: format!("{i}") };
+                Arc::new(Event::new("tower", at, kind))
+            })
+            .collect();
+        assert_eq!(db.insert(&evs).await.unwrap(), 50, "{}", e.name);
+        let back = ids(&db.events_after(None, 100).await.unwrap());
+        assert_eq!(back, evs.iter().map(|e| e.id).collect::<Vec<_>>(), "{}", e.name);
+        assert_eq!(db.insert(&[]).await.unwrap(), 0, "{}", e.name);
+        db.ping().await.unwrap();
     }
 }

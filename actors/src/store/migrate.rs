@@ -1,6 +1,7 @@
 //! Forward-only, numbered schema migrations (`schema/<engine>/NNNN_name.sql`), recorded in a
 //! `schema_migrations` table; re-running is a no-op and a database newer than this binary is
-//! refused.
+//! refused. SQLite runs them on its connection; PostgreSQL under an advisory lock, so two
+//! servers starting at once do not race.
 
 /// One migration: its number, file name and SQL.
 pub struct Migration {
@@ -12,8 +13,7 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-/// The SQLite migrations, in order (numbers may skip one reserved by a branch not yet
-/// merged: each migration runs when its number is above the highest applied).
+/// The SQLite migrations, in order.
 pub const SQLITE: &[Migration] = &[
     Migration {
         version: 1,
@@ -21,11 +21,52 @@ pub const SQLITE: &[Migration] = &[
         sql: include_str!("../../../schema/sqlite/0001_events.sql"),
     },
     Migration {
+        version: 2,
+        name: "0002_latest.sql",
+        sql: include_str!("../../../schema/sqlite/0002_latest.sql"),
+    },
+    Migration {
         version: 3,
         name: "0003_samples.sql",
         sql: include_str!("../../../schema/sqlite/0003_samples.sql"),
     },
 ];
+
+/// The PostgreSQL migrations, in order (the same numbers as SQLite's).
+pub const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_events.sql",
+        sql: include_str!("../../../schema/postgres/0001_events.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_latest.sql",
+        sql: include_str!("../../../schema/postgres/0002_latest.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "0003_samples.sql",
+        sql: include_str!("../../../schema/postgres/0003_samples.sql"),
+    },
+];
+
+/// The TimescaleDB-only migrations, applied after `POSTGRES` when the extension is loaded
+/// and recorded apart, in `timescale_migrations` (see `postgres::timescale`).
+pub const TIMESCALE: &[Migration] = &[Migration {
+    version: 1,
+    name: "timescale/0001_hypertables.sql",
+    sql: include_str!("../../../schema/postgres/timescale/0001_hypertables.sql"),
+}];
+
+/// The bookkeeping table of the main PostgreSQL (and SQLite) migrations.
+pub const PG_TABLE: &str = "schema_migrations";
+
+/// The bookkeeping table of the TimescaleDB-only migrations.
+pub const TIMESCALE_TABLE: &str = "timescale_migrations";
+
+/// The advisory lock key PostgreSQL migrations run under (any constant; "infra" in ASCII).
+const PG_LOCK: i64 = 0x0069_6e66_7261;
 
 /// Why migrating failed.
 #[derive(Debug, thiserror::Error)]
@@ -92,5 +133,49 @@ pub fn sqlite(
         tx.commit().map_err(engine(m.name))?;
         ran += 1;
     }
+    Ok(ran)
+}
+
+/// Applies the `migrations` not yet recorded in `table` (`PG_TABLE` or `TIMESCALE_TABLE`),
+/// all in one transaction holding a transaction-level advisory lock (released by commit or
+/// rollback, whatever happens, so a pooled connection never keeps it): a second server
+/// starting at the same time waits, then finds them applied. Returns how many ran.
+pub async fn postgres(
+    client: &mut tokio_postgres::Client,
+    table: &'static str,
+    migrations: &[Migration],
+) -> Result<usize, MigrateError> {
+    let engine = |name| {
+        move |e: tokio_postgres::Error| MigrateError::Engine {
+            name,
+            detail: super::postgres::describe(&e),
+        }
+    };
+    let tx = client.transaction().await.map_err(engine(table))?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&PG_LOCK]).await.map_err(engine(table))?;
+    tx.batch_execute(&format!(
+        "CREATE TABLE IF NOT EXISTS {table} (
+             version bigint PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)"
+    ))
+    .await
+    .map_err(engine(table))?;
+    let found: i64 = tx
+        .query_one(&format!("SELECT COALESCE(MAX(version), 0)::bigint FROM {table}"), &[])
+        .await
+        .map_err(engine(table))?
+        .get(0);
+    let known = migrations.last().map_or(0, |m| m.version);
+    if found > known {
+        return Err(MigrateError::Newer { found, known });
+    }
+    let mut ran = 0;
+    for m in migrations.iter().filter(|m| m.version > found) {
+        tx.batch_execute(m.sql).await.map_err(engine(m.name))?;
+        let record =
+            format!("INSERT INTO {table} (version, name, applied_at) VALUES ($1, $2, now())");
+        tx.execute(&record, &[&m.version, &m.name]).await.map_err(engine(m.name))?;
+        ran += 1;
+    }
+    tx.commit().await.map_err(engine(table))?;
     Ok(ran)
 }

@@ -1,10 +1,10 @@
 //! The event store: one async API (`Store`) over two engines, embedded SQLite and
-//! PostgreSQL/TimescaleDB; its migrations, the writer that feeds it from the bus, and the
+//! PostgreSQL/TimescaleDB (`postgres`); its migrations, the writer that feeds it from the bus, and the
 //! writer's disk spool.
 
 pub mod error;
 pub mod migrate;
-pub(crate) mod postgres;
+pub mod postgres;
 pub mod query;
 pub mod samples;
 pub mod spool;
@@ -18,6 +18,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 pub use error::StoreError;
+pub use postgres::PgStore;
 pub use query::{Cursor, MAX_PAGE, Page, Retention, Time, TimelineQuery};
 pub use samples::{Bucket, Point, Series, SeriesQuery};
 pub use spool::{Drained, Spool};
@@ -39,6 +40,8 @@ pub struct Store {
 enum Engine {
     /// Embedded SQLite, run on tokio's blocking threads.
     Sqlite(Arc<SqliteStore>),
+    /// PostgreSQL (or TimescaleDB) through a connection pool.
+    Postgres(Arc<PgStore>),
 }
 
 impl std::fmt::Debug for Store {
@@ -73,19 +76,40 @@ impl Store {
         Ok(Self { engine: Engine::Sqlite(Arc::new(SqliteStore::in_memory()?)) })
     }
 
+    /// Connects to PostgreSQL at `url` (`postgres://user:pw@host:port/db` or libpq
+    /// `key=value`), sets TimescaleDB up when the server has it loaded, and migrates. Errors
+    /// never carry the password.
+    pub async fn connect_postgres(url: &str) -> Result<Self, StoreError> {
+        Ok(Self { engine: Engine::Postgres(Arc::new(PgStore::connect(url).await?)) })
+    }
+
     /// `sqlite`, `postgresql` or `timescaledb`.
     pub fn engine_name(&self) -> &'static str {
         match &self.engine {
             Engine::Sqlite(_) => "sqlite",
+            Engine::Postgres(db) if db.is_timescale() => "timescaledb",
+            Engine::Postgres(_) => "postgresql",
         }
     }
 
-    /// Where the data is, for start-up messages (a file path; never a password).
+    /// Where the data is, for start-up messages (a file path, or `user@host:port/db`; never
+    /// a password).
     pub fn location(&self) -> String {
         match &self.engine {
             Engine::Sqlite(db) => {
                 db.path().map_or_else(|| "memory".to_string(), |p| p.display().to_string())
             }
+            Engine::Postgres(db) => db.location().to_string(),
+        }
+    }
+
+    /// Checks the database answers (cheap; for readiness probes).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match &self.engine {
+            Engine::Sqlite(db) => {
+                blocking(db, |db| db.read(|c| Ok(c.query_row("SELECT 1", [], |_| Ok(()))?))).await
+            }
+            Engine::Postgres(db) => db.ping().await,
         }
     }
 
@@ -96,6 +120,7 @@ impl Store {
                 let events = events.to_vec();
                 blocking(db, move |db| db.insert(&events)).await
             }
+            Engine::Postgres(db) => postgres::events::insert(db, events).await,
         }
     }
 
@@ -110,6 +135,7 @@ impl Store {
             Engine::Sqlite(db) => {
                 blocking(db, move |db| db.read(|c| sqlite::events::after(c, after, limit))).await
             }
+            Engine::Postgres(db) => postgres::events::after(db, after, limit).await,
         }
     }
 
@@ -121,6 +147,7 @@ impl Store {
                 let q = q.clone();
                 blocking(db, move |db| db.read(|c| sqlite::events::timeline(c, &q))).await
             }
+            Engine::Postgres(db) => postgres::events::timeline(db, q).await,
         }
     }
 
@@ -128,12 +155,13 @@ impl Store {
     pub async fn latest_per_kind(&self) -> Result<Vec<Event>, StoreError> {
         match &self.engine {
             Engine::Sqlite(db) => blocking(db, |db| db.read(sqlite::events::latest_per_kind)).await,
+            Engine::Postgres(db) => postgres::events::latest_per_kind(db).await,
         }
     }
 
     /// Runs retention as of `now` on events and sample tables; returns how many rows went.
-    /// The newest event of each (device, type) is always kept, and so are raw samples not
-    /// yet rolled up (run `rollup` first).
+    /// The newest event of each (device, type) stays in `latest_per_kind` whatever its age;
+    /// raw samples not yet rolled up are kept (run `rollup` first).
     pub async fn prune(&self, now: Time, keep: Retention) -> Result<usize, StoreError> {
         let samples = Retention::cutoff(now, keep.sample_events);
         let changes = Retention::cutoff(now, keep.change_events);
@@ -150,6 +178,10 @@ impl Store {
                 })
                 .await
             }
+            Engine::Postgres(db) => {
+                let events = postgres::events::prune(db, samples, changes).await?;
+                Ok(events + postgres::samples::run_prune(db, raw, health, rollups).await?)
+            }
         }
     }
 
@@ -160,6 +192,7 @@ impl Store {
             Engine::Sqlite(db) => {
                 blocking(db, move |db| db.write(|c| sqlite::series::rollup(c, now))).await
             }
+            Engine::Postgres(db) => postgres::samples::run_rollup(db, now).await,
         }
     }
 
@@ -173,6 +206,7 @@ impl Store {
                 let q = q.clone();
                 blocking(db, move |db| db.read(|c| sqlite::series::series(c, &q))).await
             }
+            Engine::Postgres(db) => postgres::samples::query_series(db, q).await,
         }
     }
 
@@ -194,13 +228,16 @@ impl Store {
                 samples::query::MAX_NAME
             )));
         }
-        let device = device.map(str::to_string);
         match &self.engine {
             Engine::Sqlite(db) => {
+                let device = device.map(str::to_string);
                 blocking(db, move |db| {
                     db.read(|c| sqlite::series::capacity(c, device.as_deref(), (from, to, bucket)))
                 })
                 .await
+            }
+            Engine::Postgres(db) => {
+                postgres::samples::query_capacity(db, device, (from, to, bucket)).await
             }
         }
     }
@@ -209,6 +246,7 @@ impl Store {
     pub async fn sample_count(&self) -> Result<u64, StoreError> {
         match &self.engine {
             Engine::Sqlite(db) => blocking(db, |db| db.read(sqlite::samples::count)).await,
+            Engine::Postgres(db) => postgres::samples::sample_count(db).await,
         }
     }
 
@@ -216,6 +254,7 @@ impl Store {
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
         match &self.engine {
             Engine::Sqlite(db) => blocking(db, |db| db.read(sqlite::events::schema_version)).await,
+            Engine::Postgres(db) => postgres::events::schema_version(db).await,
         }
     }
 
@@ -223,6 +262,7 @@ impl Store {
     pub async fn count(&self) -> Result<u64, StoreError> {
         match &self.engine {
             Engine::Sqlite(db) => blocking(db, |db| db.read(sqlite::events::count)).await,
+            Engine::Postgres(db) => postgres::events::count(db).await,
         }
     }
 }

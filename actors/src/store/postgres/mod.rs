@@ -1,15 +1,219 @@
-//! The server engine (PostgreSQL). On this branch only its sample-table functions; the
-//! engine itself (`PgStore`, pool, events) comes from the `pg` branch, whose `mod.rs`
-//! replaces this one on merge (keep its `mod samples` line).
+//! The server engine: PostgreSQL (TimescaleDB when the server has it loaded) through a
+//! deadpool connection pool. Async, so the `Store` facade awaits it directly. Connecting
+//! migrates the database; no message ever carries the URL's password.
 
-// Wired into `PgStore`'s insert transaction and the `Store` arms when the `pg` branch merges.
-#[allow(dead_code)]
+pub(crate) mod events;
 pub(crate) mod samples;
+pub(crate) mod timescale;
+
+use std::time::Duration;
+
+use deadpool_postgres::{Hook, HookError, Manager, ManagerConfig, Object, Pool, RecyclingMethod};
+use tokio_postgres::NoTls;
+use tokio_postgres::config::Host;
 
 use super::error::StoreError;
+use super::migrate;
+
+/// Connections kept in the pool.
+const POOL_SIZE: usize = 8;
+
+/// One PostgreSQL database.
+pub struct PgStore {
+    /// The connections; each has its own `staging` and `sample_staging` temp tables (see
+    /// `events::insert`, `samples::write`).
+    pool: Pool,
+    /// `user@host:port/dbname`, without the password.
+    location: String,
+    /// Whether TimescaleDB is loaded and the database is set up for it.
+    timescale: bool,
+}
+
+impl PgStore {
+    /// Connects to the database at `url` (a `postgres://` URL or a libpq `key=value`
+    /// string), sets TimescaleDB up when the server has it loaded, and migrates. An error
+    /// names the server (never the password) and says what failed.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let secrets = secrets_of(url);
+        let redact = |msg: String| redact(msg, &secrets);
+        let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
+            StoreError::Postgres(redact(format!(
+                "the database URL is invalid: {}",
+                with_causes(&e)
+            )))
+        })?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(10));
+        }
+        // A server that vanishes without a reset (a cut cable, a paused VM) must fail the
+        // write, not hang it: keepalives find an idle dead link, and the kernel gives up on
+        // unacknowledged data after 30 s.
+        config.keepalives(true).keepalives_idle(Duration::from_secs(30));
+        #[cfg(target_os = "linux")]
+        config.tcp_user_timeout(Duration::from_secs(30));
+        let location = location_of(&config);
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            // `Fast` keeps the session (and its temp table); `Clean` would DISCARD ALL.
+            ManagerConfig { recycling_method: RecyclingMethod::Fast },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .create_timeout(Some(Duration::from_secs(15)))
+            .wait_timeout(Some(Duration::from_secs(30)))
+            .post_create(Hook::async_fn(|client, _| {
+                Box::pin(async move {
+                    let staging = format!("{}; {}", events::STAGING, samples::STAGING);
+                    client.batch_execute(&staging).await.map_err(HookError::Backend)
+                })
+            }))
+            .build()
+            .map_err(|e| StoreError::Postgres(format!("cannot create a pool: {e}")))?;
+        let unreachable =
+            |e: String| StoreError::Postgres(redact(format!("cannot connect to {location}: {e}")));
+        let mut client = pool.get().await.map_err(|e| unreachable(pool_error(e)))?;
+        migrate::postgres(&mut client, migrate::PG_TABLE, migrate::POSTGRES).await?;
+        let timescale = timescale::detect(&client).await?;
+        if timescale {
+            timescale::setup(&mut client).await?;
+        }
+        drop(client);
+        Ok(Self { pool, location, timescale })
+    }
+
+    /// `user@host:port/dbname` (never the password).
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    /// Whether TimescaleDB is in use (hypertable, compression and retention policies).
+    pub fn is_timescale(&self) -> bool {
+        self.timescale
+    }
+
+    /// A pooled connection; an unreachable server is a `Postgres` error naming it.
+    pub(crate) async fn client(&self) -> Result<Object, StoreError> {
+        self.pool.get().await.map_err(|e| {
+            StoreError::Postgres(format!("no connection to {}: {}", self.location, pool_error(e)))
+        })
+    }
+
+    /// Checks the server answers (a round trip on a pooled connection).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.client().await?.simple_query("SELECT 1").await?;
+        Ok(())
+    }
+}
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
-        StoreError::Postgres(e.to_string())
+        StoreError::Postgres(describe(&e))
+    }
+}
+
+/// A PostgreSQL error as one line: the server's message, detail and hint when it sent one.
+pub(crate) fn describe(e: &tokio_postgres::Error) -> String {
+    let Some(db) = e.as_db_error() else {
+        return with_causes(e);
+    };
+    let mut s = format!("{} ({})", db.message(), db.code().code());
+    if let Some(detail) = db.detail() {
+        s.push_str(&format!("; {detail}"));
+    }
+    if let Some(hint) = db.hint() {
+        s.push_str(&format!("; hint: {hint}"));
+    }
+    s
+}
+
+/// `e` followed by its causes (`error connecting to server: Connection refused …`).
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !s.contains(&more) {
+            s.push_str(&format!(": {more}"));
+        }
+        cause = c.source();
+    }
+    s
+}
+
+/// A pool error as one line (the PostgreSQL error inside when there is one).
+fn pool_error(e: deadpool_postgres::PoolError) -> String {
+    match e {
+        deadpool_postgres::PoolError::Backend(e) => describe(&e),
+        e => e.to_string(),
+    }
+}
+
+/// `user@host:port/dbname` of `config`.
+fn location_of(config: &tokio_postgres::Config) -> String {
+    let host = match config.get_hosts().first() {
+        Some(Host::Tcp(h)) => h.clone(),
+        Some(Host::Unix(p)) => p.display().to_string(),
+        None => "localhost".to_string(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let user = config.get_user().map(|u| format!("{u}@")).unwrap_or_default();
+    format!("{user}{host}:{port}/{}", config.get_dbname().unwrap_or(""))
+}
+
+/// The passwords `url` may hold: the parsed one, else whatever sits where a password would
+/// (`scheme://user:PASSWORD@`, `password=PASSWORD`), so even an unparseable URL is redacted.
+fn secrets_of(url: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    if let Ok(config) = url.parse::<tokio_postgres::Config>()
+        && let Some(pw) = config.get_password()
+    {
+        found.push(String::from_utf8_lossy(pw).into_owned());
+    }
+    if let Some((_, rest)) = url.split_once("://")
+        && let Some((userinfo, _)) = rest.rsplit_once('@')
+        && let Some((_, pw)) = userinfo.split_once(':')
+    {
+        found.push(pw.to_string());
+    }
+    if let Some((_, rest)) = url.split_once("password=") {
+        let rest = rest.trim_start_matches('\'');
+        let end = rest.find(['\'', ' ', '&']).unwrap_or(rest.len());
+        found.push(rest[..end].to_string());
+    }
+    found.retain(|s| !s.is_empty());
+    found
+}
+
+/// `msg` with every one of `secrets` replaced by `********`.
+fn redact(mut msg: String, secrets: &[String]) -> String {
+    for s in secrets {
+        msg = msg.replace(s.as_str(), "********");
+    }
+    msg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_found_in_every_url_form_and_redacted() {
+        for url in [
+            "postgres://me:s3cret@db:5432/x",
+            "postgres://me:s3cret@db:notaport/x",
+            "host=db user=me password=s3cret dbname=x",
+            "host=db password='s3cret' dbname=x",
+        ] {
+            let msg = redact(format!("bad {url}"), &secrets_of(url));
+            assert!(!msg.contains("s3cret") && msg.contains("********"), "{msg}");
+        }
+    }
+
+    #[test]
+    fn the_location_names_the_server_without_the_password() {
+        let config: tokio_postgres::Config = "postgres://me:s3cret@db:6543/x".parse().unwrap();
+        assert_eq!(location_of(&config), "me@db:6543/x");
     }
 }

@@ -9,6 +9,7 @@ use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{GenericClient, Transaction};
 
+use super::PgStore;
 use crate::store::error::StoreError;
 use crate::store::query::Time;
 use crate::store::samples::SampleRow;
@@ -18,8 +19,8 @@ use crate::store::samples::query::{Bucket, Point, Series, SeriesQuery, aligned, 
 const HOUR: i64 = 3600;
 const DAY: i64 = 86_400;
 
-/// The per-connection staging table of sample rows (its rows go at commit). Created by
-/// `write` if missing; a pool may also create it once per connection.
+/// The per-connection staging table of sample rows (its rows go at commit); the pool creates
+/// it on every new connection, before `write` is used on it.
 pub(crate) const STAGING: &str = "CREATE TEMP TABLE IF NOT EXISTS sample_staging (
         device text NOT NULL, metric text NOT NULL, instance text NOT NULL,
         ts bigint NOT NULL, value double precision NOT NULL
@@ -65,7 +66,6 @@ pub async fn write(tx: &Transaction<'_>, rows: &[SampleRow]) -> Result<u64, Stor
     if rows.is_empty() {
         return Ok(0);
     }
-    tx.batch_execute(STAGING).await?;
     // Shared lock on the boundary: the rollup job cannot move it while this batch lands.
     let boundary: i64 =
         tx.query_one("SELECT hour FROM rollup_state WHERE id = 1 FOR SHARE", &[]).await?.get(0);
@@ -271,6 +271,67 @@ pub async fn prune(
 pub async fn count(c: &impl GenericClient) -> Result<u64, StoreError> {
     let n: i64 = c.query_one("SELECT count(*) FROM samples", &[]).await?.get(0);
     Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// `rollup` in a transaction of its own on a pooled connection.
+pub async fn run_rollup(db: &PgStore, now: Time) -> Result<usize, StoreError> {
+    let mut client = db.client().await?;
+    let tx = client.transaction().await?;
+    let n = rollup(&tx, now).await?;
+    tx.commit().await?;
+    Ok(usize::try_from(n).unwrap_or(usize::MAX))
+}
+
+/// `prune` in a transaction of its own on a pooled connection.
+pub async fn run_prune(
+    db: &PgStore,
+    raw_before: Time,
+    health_before: Time,
+    rollups_before: Time,
+) -> Result<usize, StoreError> {
+    let mut client = db.client().await?;
+    let tx = client.transaction().await?;
+    let n = prune(&tx, raw_before, health_before, rollups_before).await?;
+    tx.commit().await?;
+    Ok(usize::try_from(n).unwrap_or(usize::MAX))
+}
+
+/// Runs a read on one snapshot (the rollup boundary and the tables it divides agree).
+macro_rules! snapshot {
+    ($db:expr, |$tx:ident| $body:expr) => {{
+        let mut client = $db.client().await?;
+        let guard = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await?;
+        let out = {
+            let $tx: &Transaction<'_> = &guard;
+            $body.await?
+        };
+        guard.commit().await?;
+        Ok(out)
+    }};
+}
+
+/// `series` on one snapshot of a pooled connection.
+pub async fn query_series(db: &PgStore, q: &SeriesQuery) -> Result<Vec<Series>, StoreError> {
+    snapshot!(db, |tx| series(tx, q))
+}
+
+/// `capacity` on one snapshot of a pooled connection.
+pub async fn query_capacity(
+    db: &PgStore,
+    device: Option<&str>,
+    spec: (Time, Time, Bucket),
+) -> Result<Vec<Series>, StoreError> {
+    snapshot!(db, |tx| capacity(tx, device, spec))
+}
+
+/// `count` on a pooled connection.
+pub async fn sample_count(db: &PgStore) -> Result<u64, StoreError> {
+    count(&**db.client().await?).await
 }
 
 #[cfg(test)]

@@ -76,6 +76,7 @@ async fn both(pg: &Client, sqlite: &SqliteStore) -> Vec<Vec<Series>> {
 
 async fn body(pg: &mut Client) {
     pg.batch_execute(SCHEMA).await.unwrap();
+    pg.batch_execute(STAGING).await.unwrap();
     let sqlite = SqliteStore::in_memory().unwrap();
     let lite_write = |rows: Vec<SampleRow>| {
         sqlite

@@ -1,6 +1,6 @@
 //! The embedded engine's event table: write batches idempotently (by event id, one
-//! transaction each with a prepared statement, the numbers of sample events in the same
-//! transaction), read after an id, the filtered timeline, the
+//! transaction each with a prepared statement, the `latest` projection upserted and the
+//! numbers of sample events written in it), read after an id, the filtered timeline, the
 //! newest event of each kind, retention.
 
 use std::sync::Arc;
@@ -29,6 +29,11 @@ pub fn insert(
             "INSERT OR IGNORE INTO events (id, device, observed_ms, type, sample, payload)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
+        let mut newest = tx.prepare_cached(
+            "INSERT INTO latest (device, type, seq, payload) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (device, type) DO UPDATE SET seq = excluded.seq, payload = excluded.payload
+             WHERE excluded.seq > latest.seq",
+        )?;
         for ev in events {
             let payload = serde_json::to_string(&**ev).map_err(|e| StoreError::Corrupt {
                 seq: -1,
@@ -42,7 +47,9 @@ pub fn insert(
                 ev.kind.sample_of().is_some(),
                 payload,
             ])?;
-            if new == 1 {
+            if new > 0 {
+                let seq = tx.last_insert_rowid();
+                newest.execute(params![ev.device, ev.type_name(), seq, payload])?;
                 rows.extend(crate::store::samples::rows(ev));
             }
             added += new;
@@ -142,19 +149,16 @@ pub(crate) fn page(events: Vec<Event>, cursor: Option<Cursor>, more: bool) -> Pa
 
 /// The newest event of every (device, type), oldest first: what the current state of each
 /// device is folded from after a restart (its latest sample of each probe, its last
-/// online/offline change, its tools).
+/// online/offline change, its tools). Read from the `latest` projection, which keeps them
+/// whatever retention deleted from `events`.
 pub fn latest_per_kind(conn: &Connection) -> Result<Vec<Event>, StoreError> {
-    let mut stmt = conn.prepare(
-        "SELECT seq, payload FROM events WHERE seq IN
-             (SELECT MAX(seq) FROM events GROUP BY device, type)
-         ORDER BY seq",
-    )?;
+    let mut stmt = conn.prepare_cached("SELECT seq, payload FROM latest ORDER BY seq")?;
     decode(stmt.query_map([], seq_and_payload)?)
 }
 
 /// Deletes sample events observed before `samples_before` and change events observed before
-/// `changes_before` (the retention job); returns how many rows went. The newest event of
-/// each (device, type) is always kept, so the last known state survives any age.
+/// `changes_before` (the retention job); returns how many rows went. The last known state
+/// survives any age in `latest`.
 pub fn prune(
     conn: &mut Connection,
     samples_before: Time,
@@ -162,8 +166,7 @@ pub fn prune(
 ) -> Result<usize, StoreError> {
     let n = conn.execute(
         "DELETE FROM events
-         WHERE ((sample = 1 AND observed_ms < ?1) OR (sample = 0 AND observed_ms < ?2))
-           AND seq NOT IN (SELECT MAX(seq) FROM events GROUP BY device, type)",
+         WHERE (sample = 1 AND observed_ms < ?1) OR (sample = 0 AND observed_ms < ?2)",
         params![samples_before.timestamp_millis(), changes_before.timestamp_millis()],
     )?;
     Ok(n)
