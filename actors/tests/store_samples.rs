@@ -373,6 +373,7 @@ async fn bad_series_arguments_are_typed_errors() {
             (SeriesQuery { from: to - Duration::days(3 * 365), ..ok.clone() }, "more than"),
             (SeriesQuery { instance: Some("x".repeat(1000)), ..ok.clone() }, "instance"),
             (SeriesQuery { device: String::new(), ..ok.clone() }, "device"),
+            (SeriesQuery { instance: Some("a\0b".into()), ..ok.clone() }, "NUL"),
             (
                 SeriesQuery { from: to - Duration::days(30), bucket: Bucket::Raw, ..ok.clone() },
                 "raw",

@@ -222,11 +222,8 @@ impl Store {
         let bucket =
             if to - from < chrono::Duration::days(31) { Bucket::Hour } else { Bucket::Day };
         samples::query::check_range(from, to, bucket)?;
-        if device.is_some_and(|d| d.is_empty() || d.len() > samples::query::MAX_NAME) {
-            return Err(StoreError::Invalid(format!(
-                "device name must be 1 to {} bytes long",
-                samples::query::MAX_NAME
-            )));
+        if let Some(d) = device {
+            samples::query::check_device(d)?;
         }
         match &self.engine {
             Engine::Sqlite(db) => {

@@ -79,11 +79,12 @@ impl SeriesQuery {
         if catalog::metric(&self.metric).is_none() {
             return invalid(format!("unknown metric {:?}", truncate(&self.metric)));
         }
-        if self.device.is_empty() || self.device.len() > MAX_NAME {
-            return invalid(format!("device name must be 1 to {MAX_NAME} bytes long"));
-        }
+        check_device(&self.device)?;
         if self.instance.as_ref().is_some_and(|i| i.len() > MAX_INSTANCE) {
             return invalid(format!("instance must be at most {MAX_INSTANCE} bytes long"));
+        }
+        if self.instance.as_ref().is_some_and(|i| i.contains('\0')) {
+            return invalid("an instance name cannot hold a NUL character".into());
         }
         check_range(self.from, self.to, self.bucket)
     }
@@ -92,6 +93,17 @@ impl SeriesQuery {
     pub fn resolution(&self) -> Bucket {
         self.bucket.resolve(self.from, self.to)
     }
+}
+
+/// Checks a device name: 1 to `MAX_NAME` bytes, no NUL.
+pub fn check_device(device: &str) -> Result<(), StoreError> {
+    if device.is_empty() || device.len() > MAX_NAME {
+        return Err(StoreError::Invalid(format!("device name must be 1 to {MAX_NAME} bytes long")));
+    }
+    if device.contains('\0') {
+        return Err(StoreError::Invalid("a device name cannot hold a NUL character".into()));
+    }
+    Ok(())
 }
 
 /// Checks a series range for a bucket.
