@@ -14,6 +14,9 @@ pub const CONFIG: &str = "INFRASTRUCTOR_CONFIG";
 pub const LISTEN: &str = "INFRASTRUCTOR_LISTEN";
 /// Database URL, overriding `database_url` / `database_url_file`.
 pub const DATABASE_URL: &str = "INFRASTRUCTOR_DATABASE_URL";
+/// File whose first line is the database URL (e.g. a Docker secret), overriding
+/// `database_url` / `database_url_file`; `INFRASTRUCTOR_DATABASE_URL` wins over it.
+pub const DATABASE_URL_FILE: &str = "INFRASTRUCTOR_DATABASE_URL_FILE";
 /// Folder of the embedded database and the spool, overriding `data_dir`.
 pub const DATA_DIR: &str = "INFRASTRUCTOR_DATA_DIR";
 
@@ -57,9 +60,23 @@ pub fn data_dir(env: Env<'_>) -> Option<PathBuf> {
 /// `INFRASTRUCTOR_DATABASE_URL`, if set. Accepts a `postgres://` / `postgresql://` URL or a
 /// libpq key=value string; the value is never echoed in errors.
 pub fn database_url(env: Env<'_>) -> Result<Option<Secret>, ConfigError> {
-    let Some(v) = env(DATABASE_URL) else { return Ok(None) };
+    if let Some(v) = env(DATABASE_URL) {
+        return check_url(DATABASE_URL, &v).map(Some);
+    }
+    let Some(path) = env(DATABASE_URL_FILE).filter(|p| !p.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path.trim()).map_err(|e| ConfigError::Env {
+        var: DATABASE_URL_FILE,
+        message: format!("cannot read {}: {e}", path.trim()),
+    })?;
+    check_url(DATABASE_URL_FILE, text.lines().next().unwrap_or("")).map(Some)
+}
+
+/// Checks a database URL from the variable `var`; the value is never echoed.
+fn check_url(var: &'static str, v: &str) -> Result<Secret, ConfigError> {
     let v = v.trim();
-    let err = |message: &str| ConfigError::Env { var: DATABASE_URL, message: message.to_owned() };
+    let err = |message: &str| ConfigError::Env { var, message: message.to_owned() };
     if v.is_empty() {
         return Err(err("must not be empty"));
     }
@@ -72,7 +89,7 @@ pub fn database_url(env: Env<'_>) -> Result<Option<Secret>, ConfigError> {
             "expected a postgres:// url or key=value connection string (value not shown)",
         ));
     }
-    Ok(Some(Secret::new(v)))
+    Ok(Secret::new(v))
 }
 
 #[cfg(test)]
@@ -99,6 +116,22 @@ mod tests {
             assert!(err.contains(DATABASE_URL), "{err}");
             assert!(!err.contains("hunter2"), "{err}");
         }
+    }
+
+    #[test]
+    fn database_url_file_is_read_and_hidden() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("url");
+        std::fs::write(&good, "postgres://u:pw@db/infra\n").unwrap();
+        let env = from_pairs(&[(DATABASE_URL_FILE, good.to_str().unwrap())]);
+        assert_eq!(database_url(&env).unwrap().unwrap().expose(), "postgres://u:pw@db/infra");
+        let bad = dir.path().join("bad");
+        std::fs::write(&bad, "hunter2\n").unwrap();
+        let env = from_pairs(&[(DATABASE_URL_FILE, bad.to_str().unwrap())]);
+        let err = database_url(&env).unwrap_err().to_string();
+        assert!(err.contains(DATABASE_URL_FILE) && !err.contains("hunter2"), "{err}");
+        let env = from_pairs(&[(DATABASE_URL_FILE, "/nonexistent/url")]);
+        assert!(database_url(&env).unwrap_err().to_string().contains("cannot read"));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! PostgreSQL/TimescaleDB (`postgres`); its migrations, the writer that feeds it from the bus, and the
 //! writer's disk spool.
 
+pub mod blocks;
 pub mod error;
 pub mod migrate;
 pub mod postgres;
