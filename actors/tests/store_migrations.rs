@@ -16,6 +16,11 @@ use infrastructor_actors::store::{Store, StoreError};
 
 const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots/events.json");
 
+/// The schema version a freshly migrated PostgreSQL database is at.
+fn latest() -> i64 {
+    migrate::POSTGRES.last().map_or(0, |m| m.version)
+}
+
 fn newer_refused(err: StoreError, name: &str) {
     let msg = err.to_string();
     assert!(

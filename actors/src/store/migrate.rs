@@ -26,6 +26,11 @@ pub const SQLITE: &[Migration] = &[
         sql: include_str!("../../../schema/sqlite/0002_latest.sql"),
     },
     Migration {
+        version: 3,
+        name: "0003_samples.sql",
+        sql: include_str!("../../../schema/sqlite/0003_samples.sql"),
+    },
+    Migration {
         version: 4,
         name: "0004_devices.sql",
         sql: include_str!("../../../schema/sqlite/0004_devices.sql"),
@@ -43,6 +48,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 2,
         name: "0002_latest.sql",
         sql: include_str!("../../../schema/postgres/0002_latest.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "0003_samples.sql",
+        sql: include_str!("../../../schema/postgres/0003_samples.sql"),
     },
     Migration {
         version: 4,
@@ -92,7 +102,8 @@ pub enum MigrateError {
     },
 }
 
-/// Applies the `migrations` not yet recorded in `conn`; returns how many ran.
+/// Applies the `migrations` not yet recorded in `conn` (in order, gaps allowed); returns how
+/// many ran.
 pub fn sqlite(
     conn: &mut rusqlite::Connection,
     migrations: &[Migration],
@@ -111,8 +122,17 @@ pub fn sqlite(
     if found > known {
         return Err(MigrateError::Newer { found, known });
     }
+    // Every migration not recorded runs, not only those above the highest: a number left
+    // free by one branch and merged later still runs on a database already past it.
+    let applied: std::collections::HashSet<i64> = {
+        let mut stmt = conn
+            .prepare("SELECT version FROM schema_migrations")
+            .map_err(engine("schema_migrations"))?;
+        let rows = stmt.query_map([], |r| r.get(0)).map_err(engine("schema_migrations"))?;
+        rows.collect::<Result<_, _>>().map_err(engine("schema_migrations"))?
+    };
     let mut ran = 0;
-    for m in migrations.iter().filter(|m| m.version > found) {
+    for m in migrations.iter().filter(|m| !applied.contains(&m.version)) {
         let tx = conn.transaction().map_err(engine(m.name))?;
         tx.execute_batch(m.sql).map_err(engine(m.name))?;
         tx.execute(
@@ -158,8 +178,16 @@ pub async fn postgres(
     if found > known {
         return Err(MigrateError::Newer { found, known });
     }
+    // As on SQLite: every migration not recorded runs, gaps in the numbering included.
+    let applied: std::collections::HashSet<i64> = tx
+        .query(&format!("SELECT version FROM {table}"), &[])
+        .await
+        .map_err(engine(table))?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
     let mut ran = 0;
-    for m in migrations.iter().filter(|m| m.version > found) {
+    for m in migrations.iter().filter(|m| !applied.contains(&m.version)) {
         tx.batch_execute(m.sql).await.map_err(engine(m.name))?;
         let record =
             format!("INSERT INTO {table} (version, name, applied_at) VALUES ($1, $2, now())");

@@ -8,6 +8,7 @@ pub mod error;
 pub mod migrate;
 pub mod postgres;
 pub mod query;
+pub mod samples;
 pub mod spool;
 pub mod sqlite;
 pub mod writer;
@@ -22,6 +23,7 @@ pub use devices::{DeviceRecord, SeedReport};
 pub use error::StoreError;
 pub use postgres::PgStore;
 pub use query::{Cursor, MAX_PAGE, Page, Retention, Time, TimelineQuery};
+pub use samples::{Bucket, Point, Series, SeriesQuery};
 pub use spool::{Drained, Spool};
 pub use sqlite::SqliteStore;
 pub use writer::{EventSink, WriterSettings};
@@ -120,7 +122,7 @@ impl Store {
         match &self.engine {
             Engine::Sqlite(db) => {
                 let events = events.to_vec();
-                blocking(db, move |db| db.write(|c| sqlite::events::insert(c, &events))).await
+                blocking(db, move |db| db.insert(&events)).await
             }
             Engine::Postgres(db) => postgres::events::insert(db, events).await,
         }
@@ -161,17 +163,91 @@ impl Store {
         }
     }
 
-    /// Runs retention as of `now`; returns how many events went. The newest event of each
-    /// (device, type) stays in `latest_per_kind` whatever its age.
+    /// Runs retention as of `now` on events and sample tables; returns how many rows went.
+    /// The newest event of each (device, type) stays in `latest_per_kind` whatever its age;
+    /// raw samples not yet rolled up are kept (run `rollup` first).
     pub async fn prune(&self, now: Time, keep: Retention) -> Result<usize, StoreError> {
         let samples = Retention::cutoff(now, keep.sample_events);
         let changes = Retention::cutoff(now, keep.change_events);
+        let raw = Retention::cutoff(now, keep.raw_samples);
+        let health = Retention::cutoff(now, keep.health);
+        let rollups = Retention::cutoff(now, keep.rollups);
         match &self.engine {
             Engine::Sqlite(db) => {
-                blocking(db, move |db| db.write(|c| sqlite::events::prune(c, samples, changes)))
-                    .await
+                blocking(db, move |db| {
+                    db.write(|c| {
+                        let events = sqlite::events::prune(c, samples, changes)?;
+                        Ok(events + sqlite::samples::prune(c, raw, health, rollups)?)
+                    })
+                })
+                .await
             }
-            Engine::Postgres(db) => postgres::events::prune(db, samples, changes).await,
+            Engine::Postgres(db) => {
+                let events = postgres::events::prune(db, samples, changes).await?;
+                Ok(events + postgres::samples::run_prune(db, raw, health, rollups).await?)
+            }
+        }
+    }
+
+    /// Rolls up every whole hour and day closed by `now` since the last run into the hourly
+    /// and daily tables; returns how many rollup rows were written. Idempotent.
+    pub async fn rollup(&self, now: Time) -> Result<usize, StoreError> {
+        match &self.engine {
+            Engine::Sqlite(db) => {
+                blocking(db, move |db| db.write(|c| sqlite::series::rollup(c, now))).await
+            }
+            Engine::Postgres(db) => postgres::samples::run_rollup(db, now).await,
+        }
+    }
+
+    /// One metric of one device over a time range, one series per instance (only the
+    /// instance asked for, if one is): rollups for closed buckets, raw samples for the open
+    /// tail. A metric never stored for the device gives no series.
+    pub async fn series(&self, q: &SeriesQuery) -> Result<Vec<Series>, StoreError> {
+        q.validate()?;
+        match &self.engine {
+            Engine::Sqlite(db) => {
+                let q = q.clone();
+                blocking(db, move |db| db.read(|c| sqlite::series::series(c, &q))).await
+            }
+            Engine::Postgres(db) => postgres::samples::query_series(db, q).await,
+        }
+    }
+
+    /// Capacity-planning inputs: the `fs.used_bytes`, `fs.size_bytes`, `pool.alloc_bytes`
+    /// and `pool.size_bytes` series of `device` (every device when `None`), hourly for a
+    /// range shorter than 31 days, daily otherwise.
+    pub async fn capacity(
+        &self,
+        device: Option<&str>,
+        from: Time,
+        to: Time,
+    ) -> Result<Vec<Series>, StoreError> {
+        let bucket =
+            if to - from < chrono::Duration::days(31) { Bucket::Hour } else { Bucket::Day };
+        samples::query::check_range(from, to, bucket)?;
+        if let Some(d) = device {
+            samples::query::check_device(d)?;
+        }
+        match &self.engine {
+            Engine::Sqlite(db) => {
+                let device = device.map(str::to_string);
+                blocking(db, move |db| {
+                    db.read(|c| sqlite::series::capacity(c, device.as_deref(), (from, to, bucket)))
+                })
+                .await
+            }
+            Engine::Postgres(db) => {
+                postgres::samples::query_capacity(db, device, (from, to, bucket)).await
+            }
+        }
+    }
+
+    /// How many raw samples are stored in the typed sample tables.
+    pub async fn sample_count(&self) -> Result<u64, StoreError> {
+        match &self.engine {
+            Engine::Sqlite(db) => blocking(db, |db| db.read(sqlite::samples::count)).await,
+            Engine::Postgres(db) => postgres::samples::sample_count(db).await,
         }
     }
 

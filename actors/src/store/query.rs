@@ -1,5 +1,6 @@
 //! The store's query arguments and answers, the same on every engine: the event timeline
-//! (filters and an event-id cursor in both directions) and the retention settings.
+//! (filters and an event-id cursor in both directions) and the retention settings (the
+//! time-series query is in `samples::query`).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -87,13 +88,23 @@ pub struct Retention {
     pub sample_events: std::time::Duration,
     /// Change events (default 1 year).
     pub change_events: std::time::Duration,
+    /// Raw samples of load metrics in the typed sample tables (default 30 days).
+    pub raw_samples: std::time::Duration,
+    /// Hourly and daily rollups of every metric (default 1 year).
+    pub rollups: std::time::Duration,
+    /// Raw samples of health metrics, `drive.*` and `pool.*` (default 1 year).
+    pub health: std::time::Duration,
 }
 
 impl Default for Retention {
     fn default() -> Self {
+        const DAY: u64 = 24 * 3600;
         Self {
             sample_events: std::time::Duration::from_secs(48 * 3600),
-            change_events: std::time::Duration::from_secs(365 * 24 * 3600),
+            change_events: std::time::Duration::from_secs(365 * DAY),
+            raw_samples: std::time::Duration::from_secs(30 * DAY),
+            rollups: std::time::Duration::from_secs(365 * DAY),
+            health: std::time::Duration::from_secs(365 * DAY),
         }
     }
 }

@@ -18,6 +18,12 @@ pub trait EventSink: Send + Sync + 'static {
 
     /// Runs retention as of `now`; returns how many rows went.
     async fn prune(&self, now: Time, keep: Retention) -> Result<usize, StoreError>;
+
+    /// Rolls up the sample tables' closed hours and days as of `now`; returns how many
+    /// rollup rows were written (nothing to do by default).
+    async fn rollup(&self, _now: Time) -> Result<usize, StoreError> {
+        Ok(0)
+    }
 }
 
 #[async_trait::async_trait]
@@ -28,6 +34,10 @@ impl EventSink for Store {
 
     async fn prune(&self, now: Time, keep: Retention) -> Result<usize, StoreError> {
         Store::prune(self, now, keep).await
+    }
+
+    async fn rollup(&self, now: Time) -> Result<usize, StoreError> {
+        Store::rollup(self, now).await
     }
 }
 
@@ -45,7 +55,8 @@ pub struct WriterSettings {
     pub buffer: usize,
     /// How long each kind of data is kept.
     pub retention: Retention,
-    /// Time between two runs of the retention job (default 1 h; the first runs at start).
+    /// Time between two runs of the rollup and retention jobs (default 1 h; the first runs
+    /// at start).
     pub prune_every: Duration,
 }
 
@@ -165,9 +176,15 @@ impl<S: EventSink> Writer<S> {
         metrics::gauge!("infrastructor_store_buffer_events").set(self.buffer.len() as f64);
     }
 
-    /// Runs the retention job (a failure is logged and retried at the next run).
+    /// Runs the rollup job, then the retention job, which keeps raw samples not yet rolled
+    /// up (a failure is logged and retried at the next run).
     pub(crate) async fn prune(&self) {
-        match self.sink.prune(chrono::Utc::now(), self.settings.retention).await {
+        let now = chrono::Utc::now();
+        match self.sink.rollup(now).await {
+            Ok(n) => tracing::debug!(rows = n, "rollups written"),
+            Err(e) => tracing::warn!(error = %e, "rollup job failed; retried at the next run"),
+        }
+        match self.sink.prune(now, self.settings.retention).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(rows = n, "retention: old data deleted"),
             Err(e) => tracing::warn!(error = %e, "retention job failed; retried at the next run"),

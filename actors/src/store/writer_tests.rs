@@ -21,6 +21,8 @@ struct Switchable {
     written: Arc<std::sync::atomic::AtomicUsize>,
     /// Writes refused while down.
     refused: Arc<std::sync::atomic::AtomicUsize>,
+    /// The maintenance jobs run, in order, with the rows each touched.
+    jobs: Arc<std::sync::Mutex<Vec<(&'static str, usize)>>>,
 }
 
 #[async_trait::async_trait]
@@ -36,7 +38,15 @@ impl EventSink for Switchable {
     }
 
     async fn prune(&self, now: Time, keep: Retention) -> Result<usize, StoreError> {
-        self.db.prune(now, keep).await
+        let n = self.db.prune(now, keep).await?;
+        self.jobs.lock().unwrap().push(("prune", n));
+        Ok(n)
+    }
+
+    async fn rollup(&self, now: Time) -> Result<usize, StoreError> {
+        let n = self.db.rollup(now).await?;
+        self.jobs.lock().unwrap().push(("rollup", n));
+        Ok(n)
     }
 }
 
@@ -47,6 +57,7 @@ impl Switchable {
             down: Arc::new(AtomicBool::new(down)),
             written: Default::default(),
             refused: Default::default(),
+            jobs: Default::default(),
         }
     }
 
@@ -185,6 +196,11 @@ async fn the_retention_job_runs_in_the_writer() {
     drop(tx);
     writer.await.unwrap();
     assert_eq!(sink.ids().await, [new.id], "the 100 h old sample is past its 48 h window");
+    // The rollup job runs first each time, so retention never meets raw samples it has not
+    // rolled up.
+    let jobs = sink.jobs.lock().unwrap().clone();
+    let names: Vec<_> = jobs.iter().map(|j| j.0).collect();
+    assert!(names.len() >= 2 && names.chunks(2).all(|c| c == ["rollup", "prune"]), "{jobs:?}");
     let _ = std::fs::remove_file(&path);
 }
 

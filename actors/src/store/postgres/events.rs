@@ -30,12 +30,12 @@ const COPY_TYPES: [Type; 7] =
 
 /// Moves the staged rows into `events` in staging order (so `seq` follows the bus), skipping
 /// ids already stored, and raises `latest` for each (device, type) the batch holds a newer
-/// event of. Answers how many rows were new.
+/// event of. Answers the ids that were new.
 const MOVE: &str = "WITH added AS (
         INSERT INTO events (id, device, observed_at, type, sample, payload)
         SELECT id, device, observed_at, type, sample, payload::jsonb FROM staging ORDER BY ord
         ON CONFLICT (id, observed_at) DO NOTHING
-        RETURNING seq, device, type, payload
+        RETURNING seq, id, device, type, payload
     ), newest AS (
         INSERT INTO latest (device, type, seq, payload)
         SELECT DISTINCT ON (device, type) device, type, seq, payload
@@ -43,10 +43,11 @@ const MOVE: &str = "WITH added AS (
         ON CONFLICT (device, type) DO UPDATE SET seq = EXCLUDED.seq, payload = EXCLUDED.payload
         WHERE latest.seq < EXCLUDED.seq
     )
-    SELECT count(*) FROM added";
+    SELECT id FROM added";
 
-/// Writes `events` in one transaction; an id already stored is skipped. Returns how many
-/// were new.
+/// Writes `events` in one transaction, with the sample rows of the new ones (see
+/// `samples::write`); an id already stored is skipped, and so are its samples. Returns how
+/// many were new.
 pub async fn insert(db: &PgStore, events: &[Arc<Event>]) -> Result<usize, StoreError> {
     if events.is_empty() {
         return Ok(0);
@@ -67,9 +68,17 @@ pub async fn insert(db: &PgStore, events: &[Arc<Event>]) -> Result<usize, StoreE
         writer.as_mut().write(&row).await?;
     }
     writer.finish().await?;
-    let added: i64 = tx.query_one(MOVE, &[]).await?.get(0);
+    let added: std::collections::HashSet<Uuid> =
+        tx.query(MOVE, &[]).await?.iter().map(|r| r.get(0)).collect();
+    // The numbers of the new sample events, in the same transaction.
+    let rows: Vec<_> = events
+        .iter()
+        .filter(|ev| added.contains(&ev.id))
+        .flat_map(|ev| crate::store::samples::rows(ev))
+        .collect();
+    super::samples::write(&tx, &rows).await?;
     tx.commit().await?;
-    Ok(usize::try_from(added).unwrap_or(0))
+    Ok(added.len())
 }
 
 /// The event's public JSON, storable as `jsonb`: `jsonb` refuses the escape `\u0000`, so a NUL

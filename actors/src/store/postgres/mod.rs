@@ -4,6 +4,7 @@
 
 pub(crate) mod devices;
 pub(crate) mod events;
+pub(crate) mod samples;
 pub(crate) mod timescale;
 
 use std::time::Duration;
@@ -20,7 +21,8 @@ const POOL_SIZE: usize = 8;
 
 /// One PostgreSQL database.
 pub struct PgStore {
-    /// The connections; each has its own `staging` temp table (see `events::insert`).
+    /// The connections; each has its own `staging` and `sample_staging` temp tables (see
+    /// `events::insert`, `samples::write`).
     pool: Pool,
     /// `user@host:port/dbname`, without the password.
     location: String,
@@ -64,7 +66,8 @@ impl PgStore {
             .wait_timeout(Some(Duration::from_secs(30)))
             .post_create(Hook::async_fn(|client, _| {
                 Box::pin(async move {
-                    client.batch_execute(events::STAGING).await.map_err(HookError::Backend)
+                    let staging = format!("{}; {}", events::STAGING, samples::STAGING);
+                    client.batch_execute(&staging).await.map_err(HookError::Backend)
                 })
             }))
             .build()

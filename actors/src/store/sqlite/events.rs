@@ -1,6 +1,7 @@
 //! The embedded engine's event table: write batches idempotently (by event id, one
-//! transaction each with a prepared statement, the `latest` projection upserted in it), read
-//! after an id, the filtered timeline, the newest event of each kind, retention.
+//! transaction each with a prepared statement, the `latest` projection upserted and the
+//! numbers of sample events written in it), read after an id, the filtered timeline, the
+//! newest event of each kind, retention.
 
 use std::sync::Arc;
 
@@ -12,11 +13,17 @@ use crate::events::Event;
 use crate::store::error::StoreError;
 use crate::store::query::{Cursor, Page, Time, TimelineQuery};
 
-/// Writes `events` in one transaction; an id already stored is skipped. Returns how many
-/// were new.
-pub fn insert(conn: &mut Connection, events: &[Arc<Event>]) -> Result<usize, StoreError> {
+/// Writes `events` in one transaction, with the sample rows of the new ones (see
+/// `samples::write`); an id already stored is skipped, and so are its samples. Returns how
+/// many were new.
+pub fn insert(
+    conn: &mut Connection,
+    events: &[Arc<Event>],
+    ids: &super::samples::SeriesIds,
+) -> Result<usize, StoreError> {
     let tx = conn.transaction()?;
     let mut added = 0;
+    let mut rows = Vec::new();
     {
         let mut stmt = tx.prepare_cached(
             "INSERT OR IGNORE INTO events (id, device, observed_ms, type, sample, payload)
@@ -43,11 +50,14 @@ pub fn insert(conn: &mut Connection, events: &[Arc<Event>]) -> Result<usize, Sto
             if new > 0 {
                 let seq = tx.last_insert_rowid();
                 newest.execute(params![ev.device, ev.type_name(), seq, payload])?;
+                rows.extend(crate::store::samples::rows(ev));
             }
             added += new;
         }
     }
+    let fresh = super::samples::write(&tx, rows, ids)?;
     tx.commit()?;
+    ids.remember(fresh);
     Ok(added)
 }
 

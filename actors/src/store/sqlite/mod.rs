@@ -4,6 +4,8 @@
 
 pub(crate) mod devices;
 pub(crate) mod events;
+pub(crate) mod samples;
+pub(crate) mod series;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -25,6 +27,8 @@ pub struct SqliteStore {
     readers: Mutex<Vec<Connection>>,
     /// The file, `None` in memory.
     path: Option<PathBuf>,
+    /// Ids of the sample series already stored.
+    series: samples::SeriesIds,
 }
 
 impl SqliteStore {
@@ -45,6 +49,7 @@ impl SqliteStore {
             writer: Mutex::new(conn),
             readers: Mutex::new(Vec::new()),
             path: Some(path.to_path_buf()),
+            series: samples::SeriesIds::default(),
         })
     }
 
@@ -53,12 +58,26 @@ impl SqliteStore {
         let mut conn = Connection::open_in_memory()?;
         setup(&mut conn)?;
         migrate::sqlite(&mut conn, migrate::SQLITE)?;
-        Ok(Self { writer: Mutex::new(conn), readers: Mutex::new(Vec::new()), path: None })
+        Ok(Self {
+            writer: Mutex::new(conn),
+            readers: Mutex::new(Vec::new()),
+            path: None,
+            series: samples::SeriesIds::default(),
+        })
     }
 
     /// The database file, `None` in memory.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+
+    /// Writes `events` and the numbers of the new sample events among them in one
+    /// transaction (see `events::insert`); returns how many events were new.
+    pub fn insert(
+        &self,
+        events: &[std::sync::Arc<crate::events::Event>],
+    ) -> Result<usize, StoreError> {
+        self.write(|c| events::insert(c, events, &self.series))
     }
 
     /// Runs `f` on the writer connection (blocking).

@@ -1,0 +1,339 @@
+//! The server engine's sample tables, the same semantics as `sqlite::samples` and
+//! `sqlite::series`: rows written by binary COPY into a staging table then moved with
+//! `ON CONFLICT DO NOTHING` (late samples merged into the rollups they belong to), the
+//! rollup job, the series and capacity queries, retention. Every function runs in the
+//! caller's transaction (or on any client, for reads).
+
+use futures::pin_mut;
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::{GenericClient, Transaction};
+
+use super::PgStore;
+use crate::store::error::StoreError;
+use crate::store::query::Time;
+use crate::store::samples::SampleRow;
+use crate::store::samples::catalog::{self, RawClass};
+use crate::store::samples::query::{Bucket, Point, Series, SeriesQuery, aligned, time_of};
+
+const HOUR: i64 = 3600;
+const DAY: i64 = 86_400;
+
+/// The per-connection staging table of sample rows (its rows go at commit); the pool creates
+/// it on every new connection, before `write` is used on it.
+pub(crate) const STAGING: &str = "CREATE TEMP TABLE IF NOT EXISTS sample_staging (
+        device text NOT NULL, metric text NOT NULL, instance text NOT NULL,
+        ts bigint NOT NULL, value double precision NOT NULL
+    ) ON COMMIT DELETE ROWS";
+
+const COPY: &str = "COPY sample_staging (device, metric, instance, ts, value) FROM STDIN BINARY";
+const COPY_TYPES: [Type; 5] = [Type::TEXT, Type::TEXT, Type::TEXT, Type::INT8, Type::FLOAT8];
+
+/// Creates the series the staged rows name.
+const NEW_SERIES: &str = "INSERT INTO series (device, metric, instance)
+    SELECT DISTINCT device, metric, instance FROM sample_staging
+    ON CONFLICT (device, metric, instance) DO NOTHING";
+
+/// Moves the staged rows into `samples` (a sample already stored, same series and second, is
+/// skipped) and merges the new ones older than the rollup boundary `$1` into the hourly and,
+/// for closed days, daily rollups. Answers how many samples were new.
+const MOVE: &str = "WITH added AS (
+        INSERT INTO samples (series, ts, value)
+        SELECT s.id, st.ts, st.value FROM sample_staging st
+        JOIN series s ON s.device = st.device AND s.metric = st.metric AND s.instance = st.instance
+        ON CONFLICT (series, ts) DO NOTHING
+        RETURNING series, ts, value
+    ), late_hours AS (
+        INSERT INTO rollup_hour AS r (series, bucket, min, max, sum, count)
+        SELECT series, (ts / 3600) * 3600, min(value), max(value), sum(value), count(*)
+        FROM added WHERE ts < $1 GROUP BY 1, 2
+        ON CONFLICT (series, bucket) DO UPDATE SET
+            min = LEAST(r.min, EXCLUDED.min), max = GREATEST(r.max, EXCLUDED.max),
+            sum = r.sum + EXCLUDED.sum, count = r.count + EXCLUDED.count
+    ), late_days AS (
+        INSERT INTO rollup_day AS r (series, bucket, min, max, sum, count)
+        SELECT series, (ts / 86400) * 86400, min(value), max(value), sum(value), count(*)
+        FROM added WHERE (ts / 86400) * 86400 + 86400 <= $1 GROUP BY 1, 2
+        ON CONFLICT (series, bucket) DO UPDATE SET
+            min = LEAST(r.min, EXCLUDED.min), max = GREATEST(r.max, EXCLUDED.max),
+            sum = r.sum + EXCLUDED.sum, count = r.count + EXCLUDED.count
+    )
+    SELECT count(*) FROM added";
+
+/// Writes `rows` in the caller's transaction (the one that writes their events); returns how
+/// many samples were new.
+pub async fn write(tx: &Transaction<'_>, rows: &[SampleRow]) -> Result<u64, StoreError> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    // Shared lock on the boundary: the rollup job cannot move it while this batch lands.
+    let boundary: i64 =
+        tx.query_one("SELECT hour FROM rollup_state WHERE id = 1 FOR SHARE", &[]).await?.get(0);
+    let sink = tx.copy_in(COPY).await?;
+    let writer = BinaryCopyInWriter::new(sink, &COPY_TYPES);
+    pin_mut!(writer);
+    for r in rows {
+        // PostgreSQL text refuses NUL; device text is stored with U+FFFD instead.
+        let device = r.device.replace('\0', "\u{FFFD}");
+        let instance = r.instance.replace('\0', "\u{FFFD}");
+        let ts = r.at.timestamp();
+        let row: [&(dyn ToSql + Sync); 5] = [&device, &r.metric, &instance, &ts, &r.value];
+        writer.as_mut().write(&row).await?;
+    }
+    writer.finish().await?;
+    tx.execute(NEW_SERIES, &[]).await?;
+    let added: i64 = tx.query_one(MOVE, &[&boundary]).await?.get(0);
+    Ok(u64::try_from(added).unwrap_or(0))
+}
+
+/// Rolls up every whole hour (and day) closed by `now` since the last run, in the caller's
+/// transaction (commit it after); returns how many rollup rows were written.
+pub async fn rollup(tx: &Transaction<'_>, now: Time) -> Result<u64, StoreError> {
+    let old: i64 =
+        tx.query_one("SELECT hour FROM rollup_state WHERE id = 1 FOR UPDATE", &[]).await?.get(0);
+    let new = now.timestamp().div_euclid(HOUR) * HOUR;
+    if new <= old {
+        return Ok(0);
+    }
+    let mut written = tx
+        .execute(
+            "INSERT INTO rollup_hour AS r (series, bucket, min, max, sum, count)
+             SELECT series, (ts / 3600) * 3600, min(value), max(value), sum(value), count(*)
+             FROM samples WHERE ts >= $1 AND ts < $2 GROUP BY 1, 2
+             ON CONFLICT (series, bucket) DO UPDATE SET min = EXCLUDED.min,
+                 max = EXCLUDED.max, sum = EXCLUDED.sum, count = EXCLUDED.count",
+            &[&old, &new],
+        )
+        .await?;
+    let (day_from, day_to) = (old.div_euclid(DAY) * DAY, new.div_euclid(DAY) * DAY);
+    if day_to > day_from {
+        written += tx
+            .execute(
+                "INSERT INTO rollup_day AS r (series, bucket, min, max, sum, count)
+                 SELECT series, (bucket / 86400) * 86400, min(min), max(max), sum(sum),
+                        sum(count)::bigint
+                 FROM rollup_hour WHERE bucket >= $1 AND bucket < $2 GROUP BY 1, 2
+                 ON CONFLICT (series, bucket) DO UPDATE SET min = EXCLUDED.min,
+                     max = EXCLUDED.max, sum = EXCLUDED.sum, count = EXCLUDED.count",
+                &[&day_from, &day_to],
+            )
+            .await?;
+    }
+    tx.execute("UPDATE rollup_state SET hour = $1 WHERE id = 1", &[&new]).await?;
+    Ok(written)
+}
+
+/// The points of one series over `[from, to)` (unix seconds, bucket-aligned): as
+/// `sqlite::series::points`.
+async fn points(
+    c: &impl GenericClient,
+    id: i64,
+    bucket: Bucket,
+    (from, to): (i64, i64),
+    boundary: i64,
+) -> Result<Vec<Point>, StoreError> {
+    let Some(width) = bucket.seconds() else {
+        let rows = c
+            .query(
+                "SELECT ts, value FROM samples WHERE series = $1 AND ts >= $2 AND ts < $3
+                 ORDER BY ts",
+                &[&id, &from, &to],
+            )
+            .await?;
+        return Ok(rows
+            .iter()
+            .map(|r| {
+                let v: f64 = r.get(1);
+                Point { at: time_of(r.get(0)), min: v, avg: v, max: v, count: 1 }
+            })
+            .collect());
+    };
+    let days_end =
+        if bucket == Bucket::Day { (boundary.div_euclid(DAY) * DAY).clamp(from, to) } else { from };
+    let hours_end = boundary.clamp(days_end, to);
+    let rows = c
+        .query(
+            "SELECT b, min(mn), max(mx), sum(s), sum(c)::bigint FROM (
+                 SELECT bucket AS b, min AS mn, max AS mx, sum AS s, count AS c
+                 FROM rollup_day WHERE series = $1 AND bucket >= $2 AND bucket < $3
+                 UNION ALL
+                 SELECT (bucket / $6) * $6, min, max, sum, count
+                 FROM rollup_hour WHERE series = $1 AND bucket >= $3 AND bucket < $4
+                 UNION ALL
+                 SELECT (ts / $6) * $6, value, value, value, 1
+                 FROM samples WHERE series = $1 AND ts >= $4 AND ts < $5
+             ) AS parts GROUP BY b ORDER BY b",
+            &[&id, &from, &days_end, &hours_end, &to, &width],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let (sum, count): (f64, i64) = (r.get(3), r.get(4));
+            let count = u64::try_from(count).unwrap_or(0);
+            let avg = if count > 0 { sum / count as f64 } else { f64::NAN };
+            Point { at: time_of(r.get(0)), min: r.get(1), avg, max: r.get(2), count }
+        })
+        .collect())
+}
+
+/// Every matching series of `metric` over `from..to` at `bucket` (already resolved).
+async fn read(
+    c: &impl GenericClient,
+    device: Option<&str>,
+    metric: &'static catalog::Metric,
+    instance: Option<&str>,
+    (from, to, bucket): (Time, Time, Bucket),
+) -> Result<Vec<Series>, StoreError> {
+    let boundary: i64 =
+        c.query_one("SELECT hour FROM rollup_state WHERE id = 1", &[]).await?.get(0);
+    let range = aligned(from, to, bucket);
+    let found = c
+        .query(
+            "SELECT id, device, instance FROM series WHERE metric = $1
+                 AND ($2::text IS NULL OR device = $2) AND ($3::text IS NULL OR instance = $3)
+             ORDER BY device, instance",
+            &[&metric.name, &device, &instance],
+        )
+        .await?;
+    let mut out = Vec::new();
+    for row in found {
+        let instance: String = row.get(2);
+        out.push(Series {
+            metric: metric.name.to_string(),
+            device: row.get(1),
+            instance: (!instance.is_empty()).then_some(instance),
+            resolution: bucket,
+            unit: metric.unit.to_string(),
+            points: points(c, row.get(0), bucket, range, boundary).await?,
+        });
+    }
+    Ok(out)
+}
+
+/// The answer to a series query (see `Store::series`).
+pub async fn series(c: &impl GenericClient, q: &SeriesQuery) -> Result<Vec<Series>, StoreError> {
+    q.validate()?;
+    let metric = catalog::metric(&q.metric)
+        .ok_or_else(|| StoreError::Invalid(format!("unknown metric {:?}", q.metric)))?;
+    read(c, Some(&q.device), metric, q.instance.as_deref(), (q.from, q.to, q.resolution())).await
+}
+
+/// Capacity-planning inputs (see `Store::capacity`); the arguments are already checked.
+pub async fn capacity(
+    c: &impl GenericClient,
+    device: Option<&str>,
+    spec: (Time, Time, Bucket),
+) -> Result<Vec<Series>, StoreError> {
+    let mut out = Vec::new();
+    for name in catalog::CAPACITY {
+        let metric = catalog::metric(name)
+            .ok_or_else(|| StoreError::Invalid(format!("unknown metric {name:?}")))?;
+        out.extend(read(c, device, metric, None, spec).await?);
+    }
+    Ok(out)
+}
+
+/// Retention of the sample tables, as `sqlite::samples::prune`, in the caller's
+/// transaction; returns how many rows went.
+pub async fn prune(
+    tx: &Transaction<'_>,
+    raw_before: Time,
+    health_before: Time,
+    rollups_before: Time,
+) -> Result<u64, StoreError> {
+    let boundary: i64 =
+        tx.query_one("SELECT hour FROM rollup_state WHERE id = 1", &[]).await?.get(0);
+    let health: Vec<&str> = catalog::names_of(RawClass::Health).collect();
+    let raw = raw_before.timestamp().min(boundary);
+    let kept = health_before.timestamp().min(boundary);
+    let rollups = rollups_before.timestamp();
+    let mut gone = tx
+        .execute(
+            "DELETE FROM samples WHERE ts < $1
+                 AND series IN (SELECT id FROM series WHERE metric <> ALL($2))",
+            &[&raw, &health],
+        )
+        .await?;
+    gone += tx
+        .execute(
+            "DELETE FROM samples WHERE ts < $1
+                 AND series IN (SELECT id FROM series WHERE metric = ANY($2))",
+            &[&kept, &health],
+        )
+        .await?;
+    gone += tx.execute("DELETE FROM rollup_hour WHERE bucket < $1", &[&rollups]).await?;
+    gone += tx.execute("DELETE FROM rollup_day WHERE bucket < $1", &[&rollups]).await?;
+    Ok(gone)
+}
+
+/// How many raw samples are stored.
+pub async fn count(c: &impl GenericClient) -> Result<u64, StoreError> {
+    let n: i64 = c.query_one("SELECT count(*) FROM samples", &[]).await?.get(0);
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// `rollup` in a transaction of its own on a pooled connection.
+pub async fn run_rollup(db: &PgStore, now: Time) -> Result<usize, StoreError> {
+    let mut client = db.client().await?;
+    let tx = client.transaction().await?;
+    let n = rollup(&tx, now).await?;
+    tx.commit().await?;
+    Ok(usize::try_from(n).unwrap_or(usize::MAX))
+}
+
+/// `prune` in a transaction of its own on a pooled connection.
+pub async fn run_prune(
+    db: &PgStore,
+    raw_before: Time,
+    health_before: Time,
+    rollups_before: Time,
+) -> Result<usize, StoreError> {
+    let mut client = db.client().await?;
+    let tx = client.transaction().await?;
+    let n = prune(&tx, raw_before, health_before, rollups_before).await?;
+    tx.commit().await?;
+    Ok(usize::try_from(n).unwrap_or(usize::MAX))
+}
+
+/// Runs a read on one snapshot (the rollup boundary and the tables it divides agree).
+macro_rules! snapshot {
+    ($db:expr, |$tx:ident| $body:expr) => {{
+        let mut client = $db.client().await?;
+        let guard = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await?;
+        let out = {
+            let $tx: &Transaction<'_> = &guard;
+            $body.await?
+        };
+        guard.commit().await?;
+        Ok(out)
+    }};
+}
+
+/// `series` on one snapshot of a pooled connection.
+pub async fn query_series(db: &PgStore, q: &SeriesQuery) -> Result<Vec<Series>, StoreError> {
+    snapshot!(db, |tx| series(tx, q))
+}
+
+/// `capacity` on one snapshot of a pooled connection.
+pub async fn query_capacity(
+    db: &PgStore,
+    device: Option<&str>,
+    spec: (Time, Time, Bucket),
+) -> Result<Vec<Series>, StoreError> {
+    snapshot!(db, |tx| capacity(tx, device, spec))
+}
+
+/// `count` on a pooled connection.
+pub async fn sample_count(db: &PgStore) -> Result<u64, StoreError> {
+    count(&**db.client().await?).await
+}
+
+#[cfg(test)]
+#[path = "samples_tests.rs"]
+mod tests;
