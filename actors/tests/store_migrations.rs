@@ -16,11 +16,6 @@ use infrastructor_actors::store::{Store, StoreError};
 
 const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots/events.json");
 
-/// The schema version a freshly migrated PostgreSQL database is at.
-fn latest() -> i64 {
-    migrate::POSTGRES.last().map_or(0, |m| m.version)
-}
-
 fn newer_refused(err: StoreError, name: &str) {
     let msg = err.to_string();
     assert!(
@@ -214,8 +209,7 @@ async fn connection_errors_name_the_server_but_never_the_password() {
     store.ping().await.unwrap();
 }
 
-/// The newest migration's version, the same on both engines (numbers may have gaps: each
-/// helper reserved its own).
+/// The newest migration's version, the same on both engines.
 fn latest() -> i64 {
     let sqlite = migrate::SQLITE.last().map_or(0, |m| m.version);
     assert_eq!(Some(sqlite), migrate::POSTGRES.last().map(|m| m.version), "same numbers");
