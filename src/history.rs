@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use infrastructor_actors::bus::Bus;
 use infrastructor_actors::device::{DeviceSource, DeviceSpec};
 use infrastructor_actors::state::Projection;
-use infrastructor_actors::store::{Spool, Store, WriterSettings, spawn_writer};
+use infrastructor_actors::store::{Retention, Spool, Store, WriterSettings, spawn_writer};
 use tokio::task::JoinHandle;
 
 use crate::config::Secret;
@@ -24,6 +24,16 @@ pub struct HistoryOptions {
     pub data_dir: PathBuf,
     /// PostgreSQL/TimescaleDB instead of the SQLite file.
     pub database_url: Option<Secret>,
+    /// How long each kind of data is kept.
+    pub retention: Retention,
+}
+
+impl HistoryOptions {
+    /// History under `data_dir` (SQLite, or PostgreSQL when `database_url` is set) with the
+    /// default retention.
+    pub fn new(data_dir: impl Into<PathBuf>, database_url: Option<Secret>) -> Self {
+        Self { data_dir: data_dir.into(), database_url, retention: Retention::default() }
+    }
 }
 
 /// A running history: the store and its writer.
@@ -77,8 +87,9 @@ pub async fn start(
     let spool = Spool::open(&spool_path)
         .with_context(|| format!("cannot open the spool {}", spool_path.display()))?;
     let rx = bus.subscribe_lossless("writer", 8192);
+    let settings = WriterSettings { retention: opts.retention, ..WriterSettings::default() };
     tracing::info!(engine = store.engine_name(), "history is kept in {}", store.location());
-    let writer = spawn_writer(rx, store.clone(), spool, WriterSettings::default())
+    let writer = spawn_writer(rx, store.clone(), spool, settings)
         .await
         .map_err(|e| anyhow::anyhow!("cannot start the history writer: {e}"))?;
     let writer = tokio::spawn(async move {

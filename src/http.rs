@@ -1,5 +1,5 @@
-//! HTTP routes served today: health, current device state and the event timeline (JSON),
-//! all through the query facade.
+//! HTTP routes served today: health, current device state, the event timeline and metric
+//! history (JSON), all through the query facade.
 
 use poem::web::{Data, Json, Query};
 use poem::{EndpointExt, Route, get, handler};
@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use infrastructor_actors::api::{ApiError, FleetHandle};
 use infrastructor_actors::state::DeviceView;
-use infrastructor_actors::store::{Cursor, TimelineQuery};
+use infrastructor_actors::store::{Bucket, Cursor, SeriesQuery, TimelineQuery};
 
 /// The app's routes, sharing `handle`.
 pub fn routes(handle: FleetHandle) -> impl poem::Endpoint {
@@ -16,6 +16,7 @@ pub fn routes(handle: FleetHandle) -> impl poem::Endpoint {
         .at("/health", get(health))
         .at("/api/devices", get(devices))
         .at("/api/events", get(events))
+        .at("/api/metrics", get(metrics))
         .data(handle)
 }
 
@@ -55,6 +56,62 @@ struct EventsQuery {
     after: Option<uuid::Uuid>,
     /// The page before this event id (older).
     before: Option<uuid::Uuid>,
+}
+
+/// Query of `/api/metrics`: one metric's history.
+#[derive(Debug, Deserialize)]
+struct MetricsQuery {
+    /// The device.
+    device: String,
+    /// A catalogued metric, e.g. `host.cpu_percent`, `fs.used_bytes`.
+    metric: String,
+    /// One instance (mount point, interface, container…); default every instance.
+    instance: Option<String>,
+    /// Start (RFC 3339; default 24 h before `to`).
+    from: Option<chrono::DateTime<chrono::Utc>>,
+    /// End (RFC 3339; default now).
+    to: Option<chrono::DateTime<chrono::Utc>>,
+    /// `auto` (default), `raw`, `hour` or `day`.
+    bucket: Option<Bucket>,
+}
+
+#[handler]
+async fn metrics(
+    Data(handle): Data<&FleetHandle>,
+    q: poem::Result<Query<MetricsQuery>>,
+) -> poem::Response {
+    use poem::IntoResponse;
+    let Query(q) = match q {
+        Ok(q) => q,
+        Err(e) => return bad_request(e.to_string()),
+    };
+    let to = q.to.unwrap_or_else(chrono::Utc::now);
+    let query = SeriesQuery {
+        device: q.device,
+        metric: q.metric,
+        instance: q.instance,
+        from: q.from.unwrap_or(to - chrono::Duration::hours(24)),
+        to,
+        bucket: q.bucket.unwrap_or(Bucket::Auto),
+    };
+    match handle.series(&query).await {
+        Ok(series) => Json(json!({ "series": series })).into_response(),
+        Err(e) => failure(&e),
+    }
+}
+
+/// The error answer of a facade failure.
+fn failure(e: &ApiError) -> poem::Response {
+    use poem::http::StatusCode;
+    let (status, code) = match e {
+        ApiError::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_argument"),
+        ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+    };
+    poem::Response::builder()
+        .status(status)
+        .content_type("application/json")
+        .body(json!({ "error": code, "message": e.to_string() }).to_string())
 }
 
 /// A list parameter: comma-separated, blanks dropped.
@@ -102,10 +159,6 @@ async fn events(
             "newer": page.newer,
         }))
         .into_response(),
-        Err(ApiError::Invalid(m)) => bad_request(m),
-        Err(e) => poem::Response::builder()
-            .status(poem::http::StatusCode::SERVICE_UNAVAILABLE)
-            .content_type("application/json")
-            .body(json!({ "error": "unavailable", "message": e.to_string() }).to_string()),
+        Err(e) => failure(&e),
     }
 }

@@ -82,6 +82,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 history: Some(history::HistoryOptions {
                     data_dir: cfg.data_dir,
                     database_url: cfg.database_url,
+                    retention: cfg.retention,
                 }),
             };
             app::serve(opts).await?;
@@ -95,8 +96,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Migrate => {
             let cfg = config::load(explicit, env)?;
-            let opts =
-                history::HistoryOptions { data_dir: cfg.data_dir, database_url: cfg.database_url };
+            let opts = history::HistoryOptions::new(cfg.data_dir, cfg.database_url);
             history::migrate(&opts, &mut std::io::stdout()).await?;
         }
         Command::Config(ConfigCommand::Validate) => {

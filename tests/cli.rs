@@ -73,6 +73,21 @@ async fn serve_on_defaults_monitors_this_host_and_stops_on_sigterm() {
         }
     })
     .await;
+    // Its numbers are in the typed sample tables, answerable as a series.
+    let name = infrastructor::config::local_device_name();
+    let series = format!("/api/metrics?device={name}&metric=host.mem_used_bytes&bucket=raw");
+    harness::wait_until(Duration::from_secs(10), "the memory series", || {
+        let (addr, series) = (addr.clone(), series.clone());
+        async move {
+            let body = get(&addr, &series).await.unwrap_or_default();
+            body.starts_with("HTTP/1.1 200") && body.contains("\"points\":[{")
+        }
+    })
+    .await;
+    let bad = get(&addr, &format!("/api/metrics?device={name}&metric=nope")).await.unwrap();
+    assert!(bad.starts_with("HTTP/1.1 400") && bad.contains("unknown metric"), "{bad}");
+    let bad = get(&addr, "/api/metrics?device=ghost&metric=host.cpu_percent").await.unwrap();
+    assert!(bad.starts_with("HTTP/1.1 404"), "{bad}");
     let bad = get(&addr, "/api/events?limit=0").await.unwrap();
     assert!(bad.starts_with("HTTP/1.1 400") && bad.contains("limit must be between"), "{bad}");
     let bad = get(&addr, "/api/events?kinds=Bogus").await.unwrap();

@@ -19,6 +19,11 @@ fn duration_fields() -> Vec<(String, &'static str, bounds::Span, String)> {
         ("[fleet.restart]".to_owned(), "window", bounds::RESTART_WINDOW),
         ("[fleet.restart]".to_owned(), "backoff_min", bounds::RESTART_BACKOFF),
         ("[fleet.restart]".to_owned(), "backoff_max", bounds::RESTART_BACKOFF),
+        ("[retention]".to_owned(), "sample_events", bounds::RETENTION_SAMPLE_EVENTS),
+        ("[retention]".to_owned(), "change_events", bounds::RETENTION),
+        ("[retention]".to_owned(), "raw_samples", bounds::RETENTION),
+        ("[retention]".to_owned(), "rollups", bounds::RETENTION),
+        ("[retention]".to_owned(), "health", bounds::RETENTION),
     ];
     for probe in ["containers", "metrics", "drives", "zfs", "arrays", "vms", "services", "updates"]
     {
@@ -170,4 +175,15 @@ fn example_config_documents_every_bound() {
     for (lo, hi) in [bounds::OFFLINE_AFTER, bounds::MAX_CHANNELS, bounds::MAX_RESTARTS] {
         assert!(example.contains(&format!("{lo}..{hi}")), "{lo}..{hi} not documented");
     }
+}
+
+#[test]
+fn retention_settings_reach_the_config_and_default_when_absent() {
+    let cfg = accept("[retention]\nraw_samples = \"10d\"\nsample_events = \"6h\"\n");
+    assert_eq!(cfg.retention.raw_samples, Duration::from_secs(10 * 86_400));
+    assert_eq!(cfg.retention.sample_events, Duration::from_secs(6 * 3600));
+    let d = infrastructor_actors::store::Retention::default();
+    assert_eq!(cfg.retention.rollups, d.rollups);
+    assert_eq!(accept("").retention, d);
+    check("[retention]\nforever = \"1d\"\n", "unknown field `forever`");
 }

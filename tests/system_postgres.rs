@@ -25,10 +25,7 @@ async fn history_on_postgresql_survives_a_restart() {
         listen: "127.0.0.1:0".parse().unwrap(),
         devices: vec![spec.clone()],
         fleet: fast_settings(),
-        history: Some(HistoryOptions {
-            data_dir: data.path().to_path_buf(),
-            database_url: Some(Secret::new(db.url())),
-        }),
+        history: Some(HistoryOptions::new(data.path(), Some(Secret::new(db.url())))),
     };
     let first = app::start(opts()).await.unwrap();
     let store = first.handle.store().unwrap().clone();

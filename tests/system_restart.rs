@@ -22,7 +22,7 @@ async fn a_restarted_server_answers_with_the_last_known_state() {
         listen: "127.0.0.1:0".parse().unwrap(),
         devices: vec![spec.clone()],
         fleet: fast_settings(),
-        history: Some(HistoryOptions { data_dir: data.path().to_path_buf(), database_url: None }),
+        history: Some(HistoryOptions::new(data.path(), None)),
     };
     let first = app::start(opts()).await.unwrap();
     wait_until(Duration::from_secs(20), "containers sampled", || {

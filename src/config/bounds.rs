@@ -23,6 +23,11 @@ const fn secs(min: u64, max: u64) -> Span {
 const HOUR: u64 = 3600;
 const DAY: u64 = 86_400;
 
+/// `retention.sample_events`: 1 h to 30 d.
+pub const RETENTION_SAMPLE_EVENTS: Span = secs(HOUR, 30 * DAY);
+/// `retention.change_events`, `raw_samples`, `rollups`, `health`: 1 d to 10 years.
+pub const RETENTION: Span = secs(DAY, 3650 * DAY);
+
 /// `fleet.connect_timeout`: 1 s to 1 h.
 pub const CONNECT_TIMEOUT: Span = secs(1, HOUR);
 /// `fleet.command_timeout`: 1 s to 1 h.

@@ -31,12 +31,31 @@ pub struct FileConfig {
     /// Fleet-wide polling, connection and restart settings.
     #[serde(default)]
     pub fleet: FileFleet,
+    /// How long stored history is kept.
+    #[serde(default)]
+    pub retention: FileRetention,
     /// Defaults applied to every device that does not set the field itself.
     #[serde(default)]
     pub defaults: FileDefaults,
     /// The monitored devices.
     #[serde(default)]
     pub devices: Vec<FileDevice>,
+}
+
+/// `[retention]`: how long each kind of stored data is kept (human durations, "30d").
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileRetention {
+    /// Sample events in full, the replay window (default "48h").
+    pub sample_events: Option<Spanned<String>>,
+    /// Change events (default "365d").
+    pub change_events: Option<Spanned<String>>,
+    /// Raw samples of load metrics: CPU, memory, filesystems, rates, containers (default "30d").
+    pub raw_samples: Option<Spanned<String>>,
+    /// Hourly and daily rollups (default "365d").
+    pub rollups: Option<Spanned<String>>,
+    /// Raw samples of drive and pool health (default "365d").
+    pub health: Option<Spanned<String>>,
 }
 
 /// `[fleet]`: durations are human strings ("30s", "5m").

@@ -71,6 +71,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Fleet-wide polling, connection and restart settings.
     pub fleet: FleetSettings,
+    /// How long stored history is kept.
+    pub retention: infrastructor_actors::store::Retention,
     /// Devices to monitor, in file order, names unique.
     pub devices: Vec<DeviceSpec>,
     /// The file this came from; `None` for built-in defaults.
@@ -107,6 +109,7 @@ impl fmt::Debug for Config {
             .field("listen", &self.listen)
             .field("database_url", &self.database_url)
             .field("data_dir", &self.data_dir)
+            .field("retention", &self.retention)
             .field("fleet", &self.fleet)
             .field("devices", &devices)
             .field("source", &self.source)
@@ -157,6 +160,7 @@ pub fn parse_str(text: &str, origin: &Path, env: Env<'_>) -> Result<Config, Conf
         database_url: env::database_url(env)?.or(resolved.database_url),
         data_dir: env::data_dir(env).unwrap_or(resolved.data_dir),
         fleet: resolved.fleet,
+        retention: resolved.retention,
         devices: resolved.devices,
         source: Some(origin.to_path_buf()),
         warnings,
@@ -188,6 +192,7 @@ fn builtin(env: Env<'_>) -> Result<Config, ConfigError> {
         database_url: env::database_url(env)?,
         data_dir: env::data_dir(env).unwrap_or_else(|| PathBuf::from(file::DEFAULT_DATA_DIR)),
         fleet: FleetSettings::default(),
+        retention: Default::default(),
         devices: vec![device],
         source: None,
         warnings: Vec::new(),

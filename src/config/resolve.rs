@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use infrastructor_actors::device::{DeviceSpec, FleetSettings};
+use infrastructor_actors::store::Retention;
 use toml::Spanned;
 
 use super::bounds::{self, Span};
@@ -35,6 +36,8 @@ pub struct Resolved {
     pub data_dir: PathBuf,
     /// Fleet settings.
     pub fleet: FleetSettings,
+    /// How long stored history is kept.
+    pub retention: Retention,
     /// Devices in file order.
     pub devices: Vec<DeviceSpec>,
     /// Files the devices need (identity files, known_hosts), checked by `Config::check_files`.
@@ -56,6 +59,35 @@ impl Resolver<'_> {
     }
 
     /// A duration field: human string inside `bounds`.
+    /// `[retention]`, each field within its bounds.
+    fn retention(&self, r: &super::file::FileRetention) -> Result<Retention, ConfigError> {
+        let d = Retention::default();
+        let all = bounds::RETENTION;
+        let field = |name: &str| format!("retention.{name}");
+        Ok(Retention {
+            sample_events: self.duration(
+                &r.sample_events,
+                &field("sample_events"),
+                d.sample_events,
+                bounds::RETENTION_SAMPLE_EVENTS,
+            )?,
+            change_events: self.duration(
+                &r.change_events,
+                &field("change_events"),
+                d.change_events,
+                all,
+            )?,
+            raw_samples: self.duration(
+                &r.raw_samples,
+                &field("raw_samples"),
+                d.raw_samples,
+                all,
+            )?,
+            rollups: self.duration(&r.rollups, &field("rollups"), d.rollups, all)?,
+            health: self.duration(&r.health, &field("health"), d.health, all)?,
+        })
+    }
+
     pub(super) fn duration(
         &self,
         value: &Option<Spanned<String>>,
@@ -161,6 +193,7 @@ impl Resolver<'_> {
             (None, None) => None,
         };
         let fleet = self.fleet(cfg)?;
+        let retention = self.retention(&cfg.retention)?;
         let dp = &cfg.defaults.probes;
         for (name, probe) in dp.entries() {
             let field = format!("defaults.probes.{name}.interval");
@@ -207,7 +240,7 @@ impl Resolver<'_> {
             Some(d) => self.path(d.get_ref()),
             None => PathBuf::from(file::DEFAULT_DATA_DIR),
         };
-        Ok(Resolved { listen, database_url, data_dir, fleet, devices, files })
+        Ok(Resolved { listen, database_url, data_dir, fleet, retention, devices, files })
     }
 }
 

@@ -91,9 +91,9 @@ pub fn engines(
     data_dir: &std::path::Path,
     db: &super::TestDb,
 ) -> [(&'static str, HistoryOptions); 2] {
-    let sqlite = HistoryOptions { data_dir: data_dir.join("sqlite"), database_url: None };
+    let sqlite = HistoryOptions::new(data_dir.join("sqlite"), None);
     let url = Some(infrastructor::config::Secret::new(db.url()));
-    let postgres = HistoryOptions { data_dir: data_dir.join("postgres"), database_url: url };
+    let postgres = HistoryOptions::new(data_dir.join("postgres"), url);
     [("sqlite", sqlite), ("postgresql", postgres)]
 }
 

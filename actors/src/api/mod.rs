@@ -21,7 +21,7 @@ use crate::events::Event;
 use crate::fleet::FleetMsg;
 use crate::ondemand::{ContainerLogsQuery, JournalQuery, JournalResult, LogsResult, Network};
 use crate::state::{DeviceState, Projection, Snapshot};
-use crate::store::{Page, Store, TimelineQuery};
+use crate::store::{Page, Series, SeriesQuery, Store, Time, TimelineQuery};
 
 /// Deadline of registry changes (add, edit, remove: a removal waits for the device's pollers).
 pub(crate) const REGISTRY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -75,6 +75,35 @@ impl FleetHandle {
     /// One page of the event timeline (filters, cursor both ways), from the store.
     pub async fn timeline(&self, q: &TimelineQuery) -> Result<Page, ApiError> {
         Ok(self.store()?.timeline(q).await?)
+    }
+
+    /// Time series of one metric of one device (one per instance unless one is asked for),
+    /// raw or rolled up by the query's bucket, from the store. An unknown device is
+    /// `NotFound` (a device removed long ago still answers from its history if the store
+    /// holds it).
+    pub async fn series(&self, q: &SeriesQuery) -> Result<Vec<Series>, ApiError> {
+        let store = self.store()?;
+        let series = store.series(q).await?;
+        if series.is_empty() && !self.snapshot().devices.contains_key(&q.device) {
+            return Err(ApiError::no_device(&q.device));
+        }
+        Ok(series)
+    }
+
+    /// Capacity inputs: the usage series of filesystems and pools of one device or all,
+    /// hourly for ranges under 31 days, daily beyond.
+    pub async fn capacity(
+        &self,
+        device: Option<&str>,
+        from: Time,
+        to: Time,
+    ) -> Result<Vec<Series>, ApiError> {
+        if let Some(d) = device
+            && !self.snapshot().devices.contains_key(d)
+        {
+            return Err(ApiError::no_device(d));
+        }
+        Ok(self.store()?.capacity(device, from, to).await?)
     }
 
     /// Change events after `after` (oldest first), optionally of one device, at most `limit`:
