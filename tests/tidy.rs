@@ -47,3 +47,12 @@ fn no_rust_file_is_huge() {
         .collect();
     assert!(huge.is_empty(), "files over 600 lines, split them by responsibility: {huge:#?}");
 }
+
+#[test]
+fn the_readme_lists_every_stored_metric() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for m in infrastructor_actors::store::samples::METRICS {
+        assert!(readme.contains(&format!("`{}`", m.name)), "README.md does not list {}", m.name);
+    }
+}

@@ -1,7 +1,5 @@
 //! Why a store operation failed, the same type on every engine.
 
-use super::migrate::MigrateError;
-
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -35,4 +33,57 @@ impl StoreError {
     pub fn is_invalid(&self) -> bool {
         matches!(self, Self::Invalid(_) | Self::UnknownCursor(_))
     }
+}
+
+/// Why migrating failed.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    /// The database was migrated by a newer infrastructor.
+    #[error(
+        "the database schema is at version {found}, newer than this binary's {known}: \
+         upgrade infrastructor (or point it at another database)"
+    )]
+    Newer {
+        /// Highest version recorded in the database.
+        found: i64,
+        /// Highest version this binary knows.
+        known: i64,
+    },
+    /// The engine failed.
+    #[error("migration {name}: {detail}")]
+    Engine {
+        /// Migration file, or `schema_migrations` for the bookkeeping.
+        name: &'static str,
+        /// The engine's message.
+        detail: String,
+    },
+}
+
+/// A PostgreSQL error as one line: the server's message, detail and hint when it sent one.
+pub(crate) fn describe(e: &tokio_postgres::Error) -> String {
+    let Some(db) = e.as_db_error() else {
+        return with_causes(e);
+    };
+    let mut s = format!("{} ({})", db.message(), db.code().code());
+    if let Some(detail) = db.detail() {
+        s.push_str(&format!("; {detail}"));
+    }
+    if let Some(hint) = db.hint() {
+        s.push_str(&format!("; hint: {hint}"));
+    }
+    s
+}
+
+/// `e` followed by its causes (`error connecting to server: Connection refused …`).
+pub(crate) fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !s.contains(&more) {
+            s.push_str(&format!(": {more}"));
+        }
+        cause = c.source();
+    }
+    s
 }

@@ -3,6 +3,8 @@
 //! refused. SQLite runs them on its connection; PostgreSQL under an advisory lock, so two
 //! servers starting at once do not race.
 
+pub use super::error::MigrateError;
+
 /// One migration: its number, file name and SQL.
 pub struct Migration {
     /// Version, from the file name's number; strictly increasing.
@@ -78,30 +80,6 @@ pub const TIMESCALE_TABLE: &str = "timescale_migrations";
 /// The advisory lock key PostgreSQL migrations run under (any constant; "infra" in ASCII).
 const PG_LOCK: i64 = 0x0069_6e66_7261;
 
-/// Why migrating failed.
-#[derive(Debug, thiserror::Error)]
-pub enum MigrateError {
-    /// The database was migrated by a newer infrastructor.
-    #[error(
-        "the database schema is at version {found}, newer than this binary's {known}: \
-         upgrade infrastructor (or point it at another database)"
-    )]
-    Newer {
-        /// Highest version recorded in the database.
-        found: i64,
-        /// Highest version this binary knows.
-        known: i64,
-    },
-    /// The engine failed.
-    #[error("migration {name}: {detail}")]
-    Engine {
-        /// Migration file, or `schema_migrations` for the bookkeeping.
-        name: &'static str,
-        /// The engine's message.
-        detail: String,
-    },
-}
-
 /// Applies the `migrations` not yet recorded in `conn` (in order, gaps allowed); returns how
 /// many ran.
 pub fn sqlite(
@@ -158,7 +136,7 @@ pub async fn postgres(
     let engine = |name| {
         move |e: tokio_postgres::Error| MigrateError::Engine {
             name,
-            detail: super::postgres::describe(&e),
+            detail: super::error::describe(&e),
         }
     };
     let tx = client.transaction().await.map_err(engine(table))?;

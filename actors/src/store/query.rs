@@ -81,6 +81,22 @@ pub struct Page {
     pub newer: Option<Uuid>,
 }
 
+impl Page {
+    /// Builds a page from its events (oldest first) and whether more lay beyond its far end.
+    pub(crate) fn build(events: Vec<Event>, cursor: Option<Cursor>, more: bool) -> Page {
+        let (first, last) = (events.first().map(|e| e.id), events.last().map(|e| e.id));
+        let (older, newer) = match cursor {
+            // Read backwards from the newest (or from a `Before` cursor): `more` is about older
+            // events; newer ones exist only past a `Before` cursor.
+            None => (first.filter(|_| more), None),
+            Some(Cursor::Before(id)) => (first.filter(|_| more), last.or(Some(id))),
+            // Read forwards from an `After` cursor: `more` is about newer events.
+            Some(Cursor::After(id)) => (first.or(Some(id)), last.filter(|_| more)),
+        };
+        Page { events, older, newer }
+    }
+}
+
 /// How long each kind of stored data is kept.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Retention {

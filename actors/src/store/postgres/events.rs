@@ -14,7 +14,6 @@ use super::PgStore;
 use crate::events::Event;
 use crate::store::error::StoreError;
 use crate::store::query::{Cursor, Page, Time, TimelineQuery};
-use crate::store::sqlite::events::page;
 
 /// The staging table every pooled connection creates once (its rows go at commit).
 pub(crate) const STAGING: &str = "CREATE TEMP TABLE IF NOT EXISTS staging (
@@ -186,7 +185,7 @@ pub async fn timeline(db: &PgStore, q: &TimelineQuery) -> Result<Page, StoreErro
     if newest_first {
         rows.reverse();
     }
-    Ok(page(rows, q.cursor, more))
+    Ok(Page::build(rows, q.cursor, more))
 }
 
 /// The newest event of every (device, type), oldest first, from the `latest` projection

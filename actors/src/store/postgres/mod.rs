@@ -13,7 +13,7 @@ use deadpool_postgres::{Hook, HookError, Manager, ManagerConfig, Object, Pool, R
 use tokio_postgres::NoTls;
 use tokio_postgres::config::Host;
 
-use super::error::StoreError;
+use super::error::{StoreError, describe};
 use super::migrate;
 
 /// Connections kept in the pool.
@@ -40,7 +40,7 @@ impl PgStore {
         let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
             StoreError::Postgres(redact(format!(
                 "the database URL is invalid: {}",
-                with_causes(&e)
+                super::error::with_causes(&e)
             )))
         })?;
         if config.get_connect_timeout().is_none() {
@@ -112,35 +112,6 @@ impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> Self {
         StoreError::Postgres(describe(&e))
     }
-}
-
-/// A PostgreSQL error as one line: the server's message, detail and hint when it sent one.
-pub(crate) fn describe(e: &tokio_postgres::Error) -> String {
-    let Some(db) = e.as_db_error() else {
-        return with_causes(e);
-    };
-    let mut s = format!("{} ({})", db.message(), db.code().code());
-    if let Some(detail) = db.detail() {
-        s.push_str(&format!("; {detail}"));
-    }
-    if let Some(hint) = db.hint() {
-        s.push_str(&format!("; hint: {hint}"));
-    }
-    s
-}
-
-/// `e` followed by its causes (`error connecting to server: Connection refused …`).
-fn with_causes(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        let more = c.to_string();
-        if !s.contains(&more) {
-            s.push_str(&format!(": {more}"));
-        }
-        cause = c.source();
-    }
-    s
 }
 
 /// A pool error as one line (the PostgreSQL error inside when there is one).

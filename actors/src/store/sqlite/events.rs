@@ -130,21 +130,7 @@ pub fn timeline(conn: &Connection, q: &TimelineQuery) -> Result<Page, StoreError
     if newest_first {
         rows.reverse();
     }
-    Ok(page(rows, q.cursor, more))
-}
-
-/// Builds a page from its events (oldest first) and whether more lay beyond its far end.
-pub(crate) fn page(events: Vec<Event>, cursor: Option<Cursor>, more: bool) -> Page {
-    let (first, last) = (events.first().map(|e| e.id), events.last().map(|e| e.id));
-    let (older, newer) = match cursor {
-        // Read backwards from the newest (or from a `Before` cursor): `more` is about older
-        // events; newer ones exist only past a `Before` cursor.
-        None => (first.filter(|_| more), None),
-        Some(Cursor::Before(id)) => (first.filter(|_| more), last.or(Some(id))),
-        // Read forwards from an `After` cursor: `more` is about newer events.
-        Some(Cursor::After(id)) => (first.or(Some(id)), last.filter(|_| more)),
-    };
-    Page { events, older, newer }
+    Ok(Page::build(rows, q.cursor, more))
 }
 
 /// The newest event of every (device, type), oldest first: what the current state of each
