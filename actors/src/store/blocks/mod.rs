@@ -115,7 +115,10 @@ pub fn decode(label: &str, start: i64, data: &[u8]) -> Result<Vec<(i64, f64)>, S
 fn corrupt(label: &str, start: i64, e: codec::CorruptBlock) -> StoreError {
     let hour = chrono::DateTime::from_timestamp(start, 0)
         .map_or_else(|| start.to_string(), |t| t.format("%Y-%m-%d %H:00 UTC").to_string());
-    StoreError::Corrupt { seq: -1, detail: format!("sample block of series {label}, hour {hour}: {e}") }
+    StoreError::Corrupt {
+        seq: -1,
+        detail: format!("sample block of series {label}, hour {hour}: {e}"),
+    }
 }
 
 /// A series' name for messages: `device/metric[/instance]`.
@@ -154,6 +157,9 @@ mod tests {
     fn a_corrupt_block_names_its_series_and_hour() {
         let e = pack("tower/host.cpu_percent", 7200, Some(&[9, 9]), vec![], 0.01);
         let msg = e.err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(msg.contains("tower/host.cpu_percent") && msg.contains("1970-01-01 02:00"), "{msg}");
+        assert!(
+            msg.contains("tower/host.cpu_percent") && msg.contains("1970-01-01 02:00"),
+            "{msg}"
+        );
     }
 }

@@ -22,9 +22,8 @@ pub async fn compact(db: &PgStore, now: Time) -> Result<usize, StoreError> {
     let boundary: i64 =
         client.query_one("SELECT hour FROM rollup_state WHERE id = 1", &[]).await?.get(0);
     let Some(limit) = blocks::limit(now, Some(boundary)) else { return Ok(0) };
-    let series = client
-        .query("SELECT id, device, metric, instance FROM series ORDER BY id", &[])
-        .await?;
+    let series =
+        client.query("SELECT id, device, metric, instance FROM series ORDER BY id", &[]).await?;
     let (mut written, mut failed) = (0, None);
     for row in series {
         let (id, metric): (i64, String) = (row.get(0), row.get(2));
@@ -56,9 +55,10 @@ async fn compact_series(
 ) -> Result<usize, StoreError> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK]).await?;
     let gone = tx
-        .query("DELETE FROM samples WHERE series = $1 AND ts < $2 RETURNING ts, value", &[
-            &id, &limit,
-        ])
+        .query(
+            "DELETE FROM samples WHERE series = $1 AND ts < $2 RETURNING ts, value",
+            &[&id, &limit],
+        )
         .await?;
     if gone.is_empty() {
         return Ok(0);

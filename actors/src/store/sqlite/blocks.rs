@@ -97,11 +97,10 @@ pub(crate) fn raw_points(
 /// Raw rows, blocks and block points stored.
 pub fn stats(conn: &Connection) -> Result<StorageStats, StoreError> {
     let raw: i64 = conn.query_row("SELECT COUNT(*) FROM samples", [], |r| r.get(0))?;
-    let (blocks, points): (i64, i64) = conn.query_row(
-        "SELECT COUNT(*), COALESCE(SUM(n), 0) FROM sample_blocks",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    let (blocks, points): (i64, i64) =
+        conn.query_row("SELECT COUNT(*), COALESCE(SUM(n), 0) FROM sample_blocks", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
     let u = |v: i64| u64::try_from(v).unwrap_or(0);
     Ok(StorageStats { raw_rows: u(raw), blocks: u(blocks), block_points: u(points) })
 }
