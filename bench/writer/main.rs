@@ -6,6 +6,7 @@
 //! `cargo bench --bench writer -- [--quick]` (PostgreSQL from `INFRASTRUCTOR_TEST_DATABASE_URL`
 //! or `postgres://postgres@127.0.0.1:5432/postgres`; a throwaway database is made and dropped).
 
+mod disk;
 #[allow(dead_code)]
 #[path = "../fleet/measure.rs"]
 mod measure;
@@ -64,6 +65,8 @@ async fn main() {
         }
         Err(why) => eprintln!("PostgreSQL rows skipped: {why}"),
     }
+    rows.push(disk::sqlite(sqlite_dir.path()).await);
+    rows.extend(disk::postgres().await);
     println!("| measure | engine | result | target |");
     println!("|---|---|---:|---|");
     for r in rows {

@@ -37,6 +37,11 @@ pub const SQLITE: &[Migration] = &[
         name: "0004_devices.sql",
         sql: include_str!("../../../schema/sqlite/0004_devices.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_blocks.sql",
+        sql: include_str!("../../../schema/sqlite/0005_blocks.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, in order (the same numbers as SQLite's).
@@ -60,6 +65,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 4,
         name: "0004_devices.sql",
         sql: include_str!("../../../schema/postgres/0004_devices.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "0005_blocks.sql",
+        sql: include_str!("../../../schema/postgres/0005_blocks.sql"),
     },
 ];
 

@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
+pub use blocks::StorageStats;
 pub use devices::{DeviceRecord, SeedReport};
 pub use error::StoreError;
 pub use postgres::PgStore;
@@ -200,6 +201,27 @@ impl Store {
         }
     }
 
+    /// Compacts every whole hour of raw samples that ended two hours before `now` and is
+    /// rolled up into one block per (series, hour), merging late samples into blocks already
+    /// there (see `store::blocks`); returns how many blocks were written. Idempotent. Not run
+    /// on TimescaleDB, which compresses its sample tables natively. A corrupt block is
+    /// `Corrupt` naming the series and hour (that series is left as it was).
+    pub async fn compact(&self, now: Time) -> Result<usize, StoreError> {
+        match &self.engine {
+            Engine::Sqlite(db) => blocking(db, move |db| db.compact(now)).await,
+            Engine::Postgres(db) if db.is_timescale() => Ok(0),
+            Engine::Postgres(db) => postgres::blocks::compact(db, now).await,
+        }
+    }
+
+    /// Where the sample tables' storage stands: raw rows, blocks and the points in them.
+    pub async fn storage_stats(&self) -> Result<StorageStats, StoreError> {
+        match &self.engine {
+            Engine::Sqlite(db) => blocking(db, |db| db.read(sqlite::blocks::stats)).await,
+            Engine::Postgres(db) => postgres::blocks::storage_stats(db).await,
+        }
+    }
+
     /// One metric of one device over a time range, one series per instance (only the
     /// instance asked for, if one is): rollups for closed buckets, raw samples for the open
     /// tail. A metric never stored for the device gives no series.
@@ -243,7 +265,8 @@ impl Store {
         }
     }
 
-    /// How many raw samples are stored in the typed sample tables.
+    /// How many raw samples are stored in the typed sample tables, compacted into blocks or
+    /// not.
     pub async fn sample_count(&self) -> Result<u64, StoreError> {
         match &self.engine {
             Engine::Sqlite(db) => blocking(db, |db| db.read(sqlite::samples::count)).await,

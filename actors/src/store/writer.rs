@@ -24,6 +24,12 @@ pub trait EventSink: Send + Sync + 'static {
     async fn rollup(&self, _now: Time) -> Result<usize, StoreError> {
         Ok(0)
     }
+
+    /// Compacts closed, rolled-up hours of raw samples into blocks as of `now`; returns how
+    /// many blocks were written (nothing to do by default).
+    async fn compact(&self, _now: Time) -> Result<usize, StoreError> {
+        Ok(0)
+    }
 }
 
 #[async_trait::async_trait]
@@ -38,6 +44,10 @@ impl EventSink for Store {
 
     async fn rollup(&self, now: Time) -> Result<usize, StoreError> {
         Store::rollup(self, now).await
+    }
+
+    async fn compact(&self, now: Time) -> Result<usize, StoreError> {
+        Store::compact(self, now).await
     }
 }
 
@@ -176,13 +186,17 @@ impl<S: EventSink> Writer<S> {
         metrics::gauge!("infrastructor_store_buffer_events").set(self.buffer.len() as f64);
     }
 
-    /// Runs the rollup job, then the retention job, which keeps raw samples not yet rolled
-    /// up (a failure is logged and retried at the next run).
+    /// Runs the rollup job, then compaction of rolled-up hours into blocks, then the
+    /// retention job, which keeps raw samples not yet rolled up (a failure is logged and retried at the next run).
     pub(crate) async fn prune(&self) {
         let now = chrono::Utc::now();
         match self.sink.rollup(now).await {
             Ok(n) => tracing::debug!(rows = n, "rollups written"),
             Err(e) => tracing::warn!(error = %e, "rollup job failed; retried at the next run"),
+        }
+        match self.sink.compact(now).await {
+            Ok(n) => tracing::debug!(blocks = n, "raw samples compacted"),
+            Err(e) => tracing::warn!(error = %e, "compaction failed; retried at the next run"),
         }
         match self.sink.prune(now, self.settings.retention).await {
             Ok(0) => {}

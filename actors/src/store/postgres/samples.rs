@@ -127,25 +127,16 @@ pub async fn rollup(tx: &Transaction<'_>, now: Time) -> Result<u64, StoreError> 
 /// `sqlite::series::points`.
 async fn points(
     c: &impl GenericClient,
-    id: i64,
+    (id, label): (i64, &str),
     bucket: Bucket,
     (from, to): (i64, i64),
     boundary: i64,
 ) -> Result<Vec<Point>, StoreError> {
     let Some(width) = bucket.seconds() else {
-        let rows = c
-            .query(
-                "SELECT ts, value FROM samples WHERE series = $1 AND ts >= $2 AND ts < $3
-                 ORDER BY ts",
-                &[&id, &from, &to],
-            )
-            .await?;
-        return Ok(rows
-            .iter()
-            .map(|r| {
-                let v: f64 = r.get(1);
-                Point { at: time_of(r.get(0)), min: v, avg: v, max: v, count: 1 }
-            })
+        let raw = super::blocks::raw_points(c, id, label, (from, to)).await?;
+        return Ok(raw
+            .into_iter()
+            .map(|(ts, v)| Point { at: time_of(ts), min: v, avg: v, max: v, count: 1 })
             .collect());
     };
     let days_end =
@@ -198,14 +189,16 @@ async fn read(
         .await?;
     let mut out = Vec::new();
     for row in found {
-        let instance: String = row.get(2);
+        let (device, instance): (String, String) = (row.get(1), row.get(2));
+        let label = crate::store::blocks::label(&device, metric.name, &instance);
+        let points = points(c, (row.get(0), &label), bucket, range, boundary).await?;
         out.push(Series {
             metric: metric.name.to_string(),
-            device: row.get(1),
+            device,
             instance: (!instance.is_empty()).then_some(instance),
             resolution: bucket,
             unit: metric.unit.to_string(),
-            points: points(c, row.get(0), bucket, range, boundary).await?,
+            points,
         });
     }
     Ok(out)
@@ -262,15 +255,19 @@ pub async fn prune(
             &[&kept, &health],
         )
         .await?;
+    for (cutoff, health_too) in [(raw, false), (kept, true)] {
+        let blocks = "DELETE FROM sample_blocks WHERE end_ts < $1 AND series IN
+            (SELECT id FROM series WHERE (metric = ANY($2)) = $3)";
+        gone += tx.execute(blocks, &[&cutoff, &health, &health_too]).await?;
+    }
     gone += tx.execute("DELETE FROM rollup_hour WHERE bucket < $1", &[&rollups]).await?;
     gone += tx.execute("DELETE FROM rollup_day WHERE bucket < $1", &[&rollups]).await?;
     Ok(gone)
 }
 
-/// How many raw samples are stored.
+/// How many raw samples are stored, compacted or not.
 pub async fn count(c: &impl GenericClient) -> Result<u64, StoreError> {
-    let n: i64 = c.query_one("SELECT count(*) FROM samples", &[]).await?.get(0);
-    Ok(u64::try_from(n).unwrap_or(0))
+    Ok(super::blocks::stats(c).await?.points())
 }
 
 /// `rollup` in a transaction of its own on a pooled connection.

@@ -12,12 +12,18 @@ pub enum RawClass {
 }
 
 /// One metric of the catalogue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Metric {
     /// Dotted name, e.g. `fs.used_bytes`.
     pub name: &'static str,
     /// Unit: `percent`, `bytes`, `bytes/s`, `celsius`, `count`, `bool` (1 or 0), `load`.
     pub unit: &'static str,
+    /// The resolution the store promises once raw samples are compacted into blocks
+    /// (`store::blocks`): values are kept as multiples of it (rounded to the nearest), so a
+    /// value read back differs from the one observed by at most half of it. `0.01` for
+    /// percentages and load averages, `0.1` for temperatures, `1` for bytes, byte rates,
+    /// counts and booleans. Values that are not finite or too large for it are kept exactly.
+    pub quantum: f64,
     /// What the instance names (`""`: the metric is device-wide and has no instance).
     pub instance: &'static str,
     /// Raw retention class.
@@ -29,11 +35,12 @@ pub struct Metric {
 const fn m(
     name: &'static str,
     unit: &'static str,
+    quantum: f64,
     instance: &'static str,
     class: RawClass,
     about: &'static str,
 ) -> Metric {
-    Metric { name, unit, instance, class, about }
+    Metric { name, unit, quantum, instance, class, about }
 }
 
 use RawClass::{Health, Load};
@@ -41,43 +48,43 @@ use RawClass::{Health, Load};
 /// Every metric, grouped by the event it comes from.
 pub const METRICS: &[Metric] = &[
     // MetricsSampled
-    m("host.cpu_percent", "percent", "", Load, "busy CPU time, percent of all CPUs"),
-    m("host.mem_used_bytes", "bytes", "", Load, "MemTotal - MemAvailable"),
-    m("host.mem_used_percent", "percent", "", Load, "used memory, percent of MemTotal"),
-    m("host.swap_used_bytes", "bytes", "", Load, "SwapTotal - SwapFree"),
-    m("host.load1", "load", "", Load, "1-minute load average"),
-    m("host.load5", "load", "", Load, "5-minute load average"),
-    m("host.load15", "load", "", Load, "15-minute load average"),
-    m("host.process_count", "count", "", Load, "processes"),
-    m("fs.used_bytes", "bytes", "mount point", Load, "used bytes of a filesystem"),
-    m("fs.size_bytes", "bytes", "mount point", Load, "size of a filesystem"),
-    m("fs.used_percent", "percent", "mount point", Load, "used, percent of used + available"),
-    m("net.rx_bytes_per_sec", "bytes/s", "interface", Load, "bytes received per second"),
-    m("net.tx_bytes_per_sec", "bytes/s", "interface", Load, "bytes sent per second"),
-    m("disk.read_bytes_per_sec", "bytes/s", "disk", Load, "bytes read per second"),
-    m("disk.write_bytes_per_sec", "bytes/s", "disk", Load, "bytes written per second"),
-    m("temp.celsius", "celsius", "chip/label", Load, "a plausible sensor reading"),
+    m("host.cpu_percent", "percent", 0.01, "", Load, "busy CPU time, percent of all CPUs"),
+    m("host.mem_used_bytes", "bytes", 1.0, "", Load, "MemTotal - MemAvailable"),
+    m("host.mem_used_percent", "percent", 0.01, "", Load, "used memory, percent of MemTotal"),
+    m("host.swap_used_bytes", "bytes", 1.0, "", Load, "SwapTotal - SwapFree"),
+    m("host.load1", "load", 0.01, "", Load, "1-minute load average"),
+    m("host.load5", "load", 0.01, "", Load, "5-minute load average"),
+    m("host.load15", "load", 0.01, "", Load, "15-minute load average"),
+    m("host.process_count", "count", 1.0, "", Load, "processes"),
+    m("fs.used_bytes", "bytes", 1.0, "mount point", Load, "used bytes of a filesystem"),
+    m("fs.size_bytes", "bytes", 1.0, "mount point", Load, "size of a filesystem"),
+    m("fs.used_percent", "percent", 0.01, "mount point", Load, "used, percent of used + available"),
+    m("net.rx_bytes_per_sec", "bytes/s", 1.0, "interface", Load, "bytes received per second"),
+    m("net.tx_bytes_per_sec", "bytes/s", 1.0, "interface", Load, "bytes sent per second"),
+    m("disk.read_bytes_per_sec", "bytes/s", 1.0, "disk", Load, "bytes read per second"),
+    m("disk.write_bytes_per_sec", "bytes/s", 1.0, "disk", Load, "bytes written per second"),
+    m("temp.celsius", "celsius", 0.1, "chip/label", Load, "a plausible sensor reading"),
     // ContainerStatsSampled
-    m("container.cpu_percent", "percent", "container name", Load, "percent of one core"),
-    m("container.mem_bytes", "bytes", "container name", Load, "memory in use"),
-    m("container.net_rx_bytes", "bytes", "container name", Load, "received since start"),
-    m("container.net_tx_bytes", "bytes", "container name", Load, "sent since start"),
-    m("container.block_read_bytes", "bytes", "container name", Load, "read since start"),
-    m("container.block_write_bytes", "bytes", "container name", Load, "written since start"),
-    m("container.pids", "count", "container name", Load, "processes and threads"),
+    m("container.cpu_percent", "percent", 0.01, "container name", Load, "percent of one core"),
+    m("container.mem_bytes", "bytes", 1.0, "container name", Load, "memory in use"),
+    m("container.net_rx_bytes", "bytes", 1.0, "container name", Load, "received since start"),
+    m("container.net_tx_bytes", "bytes", 1.0, "container name", Load, "sent since start"),
+    m("container.block_read_bytes", "bytes", 1.0, "container name", Load, "read since start"),
+    m("container.block_write_bytes", "bytes", 1.0, "container name", Load, "written since start"),
+    m("container.pids", "count", 1.0, "container name", Load, "processes and threads"),
     // DriveHealthSampled
-    m("drive.temperature_celsius", "celsius", DRIVE, Health, "drive temperature"),
-    m("drive.reallocated_sectors", "count", DRIVE, Health, "ATA 5 raw"),
-    m("drive.pending_sectors", "count", DRIVE, Health, "ATA 197 raw"),
-    m("drive.healthy", "bool", DRIVE, Health, "SMART overall self-assessment passed"),
-    m("drive.nvme_percentage_used", "percent", DRIVE, Health, "NVMe life used estimate"),
-    m("drive.nvme_available_spare", "percent", DRIVE, Health, "NVMe spare capacity left"),
-    m("drive.nvme_media_errors", "count", DRIVE, Health, "NVMe media errors"),
+    m("drive.temperature_celsius", "celsius", 0.1, DRIVE, Health, "drive temperature"),
+    m("drive.reallocated_sectors", "count", 1.0, DRIVE, Health, "ATA 5 raw"),
+    m("drive.pending_sectors", "count", 1.0, DRIVE, Health, "ATA 197 raw"),
+    m("drive.healthy", "bool", 1.0, DRIVE, Health, "SMART overall self-assessment passed"),
+    m("drive.nvme_percentage_used", "percent", 0.01, DRIVE, Health, "NVMe life used estimate"),
+    m("drive.nvme_available_spare", "percent", 0.01, DRIVE, Health, "NVMe spare capacity left"),
+    m("drive.nvme_media_errors", "count", 1.0, DRIVE, Health, "NVMe media errors"),
     // PoolStatusSampled
-    m("pool.size_bytes", "bytes", "pool name", Health, "pool size"),
-    m("pool.alloc_bytes", "bytes", "pool name", Health, "allocated bytes"),
-    m("pool.capacity_percent", "percent", "pool name", Health, "allocated, percent of size"),
-    m("pool.healthy", "bool", "pool name", Health, "health is ONLINE"),
+    m("pool.size_bytes", "bytes", 1.0, "pool name", Health, "pool size"),
+    m("pool.alloc_bytes", "bytes", 1.0, "pool name", Health, "allocated bytes"),
+    m("pool.capacity_percent", "percent", 0.01, "pool name", Health, "allocated, percent of size"),
+    m("pool.healthy", "bool", 1.0, "pool name", Health, "health is ONLINE"),
 ];
 
 /// What a drive's instance is.
@@ -112,5 +119,13 @@ mod tests {
             assert_eq!(m.class == RawClass::Health, health, "{}", m.name);
         }
         assert!(CAPACITY.iter().all(|c| metric(c).is_some()));
+        for m in METRICS {
+            let expected = match m.unit {
+                "percent" | "load" => 0.01,
+                "celsius" => 0.1,
+                _ => 1.0,
+            };
+            assert_eq!(m.quantum, expected, "{}", m.name);
+        }
     }
 }

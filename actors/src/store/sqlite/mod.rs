@@ -2,6 +2,7 @@
 //! connection and a small pool of reader connections. Blocking: the `Store` facade calls it
 //! on tokio's blocking threads.
 
+pub(crate) mod blocks;
 pub(crate) mod devices;
 pub(crate) mod events;
 pub(crate) mod samples;
@@ -78,6 +79,26 @@ impl SqliteStore {
         events: &[std::sync::Arc<crate::events::Event>],
     ) -> Result<usize, StoreError> {
         self.write(|c| events::insert(c, events, &self.series))
+    }
+
+    /// Compacts every closed, rolled-up hour of raw samples into blocks (see
+    /// `store::blocks`), one transaction per series, releasing the writer between series so
+    /// writes go on; returns how many blocks were written. A series that fails (a corrupt
+    /// block) is left as it was and the others are still compacted; the first error is
+    /// returned.
+    pub fn compact(&self, now: super::query::Time) -> Result<usize, StoreError> {
+        let (targets, limit) = self.write(|c| blocks::plan(c, now))?;
+        let (mut written, mut failed) = (0, None);
+        for t in &targets {
+            match self.write(|c| blocks::compact_series(c, t, limit)) {
+                Ok(n) => written += n,
+                Err(e) => {
+                    tracing::warn!(series = %t.1, error = %e, "compaction of a series failed");
+                    failed.get_or_insert(e);
+                }
+            }
+        }
+        failed.map_or(Ok(written), Err)
     }
 
     /// Runs `f` on the writer connection (blocking).

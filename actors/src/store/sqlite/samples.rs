@@ -111,8 +111,8 @@ fn merge_late(
     Ok(())
 }
 
-/// Retention of the sample tables: raw samples older than `raw_before` (`health_before` for
-/// drive and pool metrics) and rollups older than `rollups_before` go. Raw samples not yet
+/// Retention of the sample tables: raw samples (and blocks whose last point is) older than
+/// `raw_before` (`health_before` for drive and pool metrics) and rollups older than `rollups_before` go. Raw samples not yet
 /// rolled up are kept whatever their age. Returns how many rows went.
 pub(crate) fn prune(
     conn: &mut Connection,
@@ -135,6 +135,8 @@ pub(crate) fn prune(
             tx.prepare_cached("DELETE FROM rollup_hour WHERE series = ?1 AND bucket < ?2")?;
         let mut days =
             tx.prepare_cached("DELETE FROM rollup_day WHERE series = ?1 AND bucket < ?2")?;
+        let mut blocks =
+            tx.prepare_cached("DELETE FROM sample_blocks WHERE series = ?1 AND end_ts < ?2")?;
         for (id, metric) in series {
             let class = catalog::metric(&metric).map_or(RawClass::Load, |m| m.class);
             let cutoff = match class {
@@ -142,6 +144,7 @@ pub(crate) fn prune(
                 RawClass::Health => health_before,
             };
             gone += raw.execute(params![id, cutoff.timestamp().min(boundary)])?;
+            gone += blocks.execute(params![id, cutoff.timestamp().min(boundary)])?;
             gone += hours.execute(params![id, rollups])?;
             gone += days.execute(params![id, rollups])?;
         }
@@ -150,7 +153,7 @@ pub(crate) fn prune(
     Ok(gone)
 }
 
-/// How many raw samples are stored (tests, diagnostics).
+/// How many raw samples are stored, compacted or not (tests, diagnostics).
 pub fn count(conn: &Connection) -> Result<u64, StoreError> {
-    Ok(conn.query_row("SELECT COUNT(*) FROM samples", [], |r| r.get::<_, i64>(0))? as u64)
+    Ok(super::blocks::stats(conn)?.points())
 }

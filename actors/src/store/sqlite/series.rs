@@ -83,23 +83,20 @@ fn matching(
 }
 
 /// The points of one series over `[from, to)` (unix seconds, bucket-aligned) at `bucket`;
-/// `boundary` is where the rollups reach.
+/// `boundary` is where the rollups reach. Raw points come from blocks and raw rows alike.
 fn points(
     conn: &Connection,
-    id: i64,
+    (id, label): (i64, &str),
     bucket: Bucket,
     (from, to): (i64, i64),
     boundary: i64,
 ) -> Result<Vec<Point>, StoreError> {
     let Some(width) = bucket.seconds() else {
-        let mut stmt = conn.prepare_cached(
-            "SELECT ts, value FROM samples WHERE series = ?1 AND ts >= ?2 AND ts < ?3 ORDER BY ts",
-        )?;
-        let rows = stmt.query_map(params![id, from, to], |r| {
-            let (ts, v): (i64, f64) = (r.get(0)?, r.get(1)?);
-            Ok(Point { at: time_of(ts), min: v, avg: v, max: v, count: 1 })
-        })?;
-        return Ok(rows.collect::<Result<_, _>>()?);
+        let raw = super::blocks::raw_points(conn, id, label, (from, to))?;
+        return Ok(raw
+            .into_iter()
+            .map(|(ts, v)| Point { at: time_of(ts), min: v, avg: v, max: v, count: 1 })
+            .collect());
     };
     // Closed days from `rollup_day` (daily only), then hours from `rollup_hour` up to the
     // boundary, then the open tail from raw samples.
@@ -140,13 +137,15 @@ pub(crate) fn read(
     let range = aligned(from, to, bucket);
     let mut out = Vec::new();
     for (id, device, instance) in matching(conn, device, metric.name, instance)? {
+        let label = crate::store::blocks::label(&device, metric.name, &instance);
+        let points = points(conn, (id, &label), bucket, range, boundary)?;
         out.push(Series {
             metric: metric.name.to_string(),
             device,
             instance: (!instance.is_empty()).then_some(instance),
             resolution: bucket,
             unit: metric.unit.to_string(),
-            points: points(conn, id, bucket, range, boundary)?,
+            points,
         });
     }
     Ok(out)
