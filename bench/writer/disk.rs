@@ -14,98 +14,118 @@ use crate::{Row, pg, synth};
 const TARGET: f64 = 2.0 * GIB;
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
-/// Hosts and 30 s polls of the measured workload, and its start (hour-aligned, in the past).
-fn shape() -> (usize, usize, DateTime<Utc>) {
-    let polls = if crate::quick() { 360 } else { 720 };
-    let now = Utc::now().timestamp();
-    let start = DateTime::from_timestamp((now / 3600 - 48) * 3600, 0).unwrap_or_default();
-    (5, polls, start)
+/// The measured workload: 5 hosts of 30 containers, polled every 30 s (metrics every 10th
+/// poll) from an hour-aligned start 48 h ago, in stages.
+struct Workload {
+    hosts: Vec<synth::Host>,
+    start: DateTime<Utc>,
+    polls: usize,
 }
 
-/// Writes the workload, rolls up, compacts and drops the sample events (their numbers stay
-/// in the typed tables); the time to pass as `now` to the jobs.
-async fn fill(store: &Store) -> DateTime<Utc> {
-    let (hosts, polls, start) = shape();
-    let mut hs: Vec<_> = (0..hosts).map(|i| synth::Host::new(i, 30)).collect();
-    let mut batch = Vec::new();
-    for p in 0..polls {
-        let at = start + Duration::seconds(30 * p as i64);
-        for h in &mut hs {
-            batch.push(h.containers(at));
-            if p % 10 == 0 {
-                batch.push(h.metrics(at));
+const HOSTS: usize = 5;
+
+impl Workload {
+    fn new() -> Self {
+        let now = Utc::now().timestamp();
+        let start = DateTime::from_timestamp((now / 3600 - 48) * 3600, 0).unwrap_or_default();
+        Self { hosts: (0..HOSTS).map(|i| synth::Host::new(i, 30)).collect(), start, polls: 0 }
+    }
+
+    /// Polls per stage: 3 h (quick) or 6 h.
+    fn stage() -> usize {
+        if crate::quick() { 360 } else { 720 }
+    }
+
+    /// Writes one more stage, rolls up, compacts and drops the sample events (their numbers
+    /// stay in the typed tables), as the hourly job would.
+    async fn fill(&mut self, store: &Store) {
+        let mut batch = Vec::new();
+        for p in self.polls..self.polls + Self::stage() {
+            let at = self.start + Duration::seconds(30 * p as i64);
+            for h in &mut self.hosts {
+                batch.push(h.containers(at));
+                if p % 10 == 0 {
+                    batch.push(h.metrics(at));
+                }
+            }
+            if batch.len() >= 2_000 {
+                store.insert(&std::mem::take(&mut batch)).await.expect("insert");
             }
         }
-        if batch.len() >= 2_000 {
-            store.insert(&std::mem::take(&mut batch)).await.expect("insert");
-        }
+        store.insert(&batch).await.expect("insert");
+        self.polls += Self::stage();
+        let now = self.start + Duration::seconds(30 * self.polls as i64) + Duration::hours(3);
+        store.rollup(now).await.expect("rollup");
+        store.compact(now).await.expect("compact");
+        let keep = Retention { sample_events: std::time::Duration::ZERO, ..Default::default() };
+        store.prune(now, keep).await.expect("prune");
     }
-    store.insert(&batch).await.expect("insert");
-    let now = start + Duration::seconds(30 * polls as i64) + Duration::hours(3);
-    store.rollup(now).await.expect("rollup");
-    store.compact(now).await.expect("compact");
-    let keep = Retention { sample_events: std::time::Duration::ZERO, ..Default::default() };
-    store.prune(now, keep).await.expect("prune");
-    now
 }
 
-/// The row of one engine: `bytes` over the stored points, and the 30-day projection.
-async fn row(store: &Store, engine: &'static str, bytes: u64, what: &str) -> Row {
-    let stats = store.storage_stats().await.expect("stats");
-    let (hosts, polls, _) = shape();
-    let per_point = bytes as f64 / stats.points().max(1) as f64;
-    // Points per host per 30 s poll (metrics every 10th), then 50 hosts for 30 days.
-    let per_poll = stats.points() as f64 / (hosts * polls) as f64;
-    let projected = per_point * per_poll * 50.0 * 2880.0 * 30.0;
+/// Bytes and points after each of two stages: what a point adds (the marginal cost, which
+/// is what grows over 30 days) and what is paid once per host (series, latest state).
+async fn measure(store: &Store, mut bytes: impl AsyncFnMut() -> u64) -> (f64, f64, u64) {
+    let mut w = Workload::new();
+    w.fill(store).await;
+    let (b1, n1) = (bytes().await, store.storage_stats().await.expect("stats").points());
+    w.fill(store).await;
+    let (b2, n2) = (bytes().await, store.storage_stats().await.expect("stats").points());
+    let marginal = (b2 as f64 - b1 as f64) / (n2 as f64 - n1 as f64).max(1.0);
+    let fixed_per_host = (b1 as f64 - marginal * n1 as f64).max(0.0) / HOSTS as f64;
+    (marginal, fixed_per_host, n2)
+}
+
+/// The row of one engine, with the 30-day projection for 50 hosts.
+fn row(engine: &'static str, what: &str, (marginal, fixed, points): (f64, f64, u64)) -> Row {
+    let polls = 2 * Workload::stage();
+    let per_host_poll = points as f64 / (HOSTS * polls) as f64;
+    let projected = marginal * per_host_poll * 50.0 * 2880.0 * 30.0 + fixed * 50.0;
     Row {
         what: format!(
-            "disk: bytes per sample, {what} ({} points: {} in {} blocks, {} raw)",
-            stats.points(),
-            stats.block_points,
-            stats.blocks,
-            stats.raw_rows
+            "disk: bytes per stored sample, {what} (marginal over {points} points; {:.0} KiB per host once)",
+            fixed / 1024.0
         ),
         engine,
-        value: format!("{per_point:.2} B; 30 d × 50 × 30 → {:.2} GiB", projected / GIB),
+        value: format!("{marginal:.2} B; 30 d × 50 × 30 → {:.2} GiB", projected / GIB),
         target: format!("≤ 2 GiB: {}", if projected <= TARGET { "met" } else { "NOT met" }),
     }
 }
 
-/// SQLite: the file size after `VACUUM` over the points stored.
+/// SQLite: the file size after `VACUUM`.
 pub async fn sqlite(dir: &Path) -> Row {
     let path = dir.join("disk.db");
     let store = Store::open_sqlite(&path).await.expect("sqlite");
-    fill(&store).await;
-    let p = path.clone();
-    tokio::task::spawn_blocking(move || {
-        let c = rusqlite::Connection::open(&p).expect("open");
-        c.execute_batch("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);").expect("vacuum");
-    })
-    .await
-    .expect("vacuum task");
-    let bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
-    row(&store, "sqlite", bytes, "whole file after VACUUM").await
+    let size = async || {
+        let p = path.clone();
+        tokio::task::spawn_blocking(move || {
+            let c = rusqlite::Connection::open(&p).expect("open");
+            c.execute_batch("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);").expect("vacuum");
+        })
+        .await
+        .expect("vacuum task");
+        std::fs::metadata(&path).map_or(0, |m| m.len())
+    };
+    let m = measure(&store, size).await;
+    row("sqlite", "whole file after VACUUM", m)
 }
 
-/// PostgreSQL: `pg_total_relation_size` of the sample tables (after `VACUUM FULL`) over the
-/// points stored; `None` when PostgreSQL is not reachable.
+/// PostgreSQL: `pg_total_relation_size` of the sample tables (after `VACUUM FULL`); `None`
+/// when PostgreSQL is not reachable.
 pub async fn postgres() -> Option<Row> {
     let db = pg::Throwaway::create().await.map_err(|e| eprintln!("disk rows: {e}")).ok()?;
     let store = Store::connect_postgres(&db.url).await.expect("connect");
-    fill(&store).await;
     let client = pg::connect(&db.url).await.expect("connect");
     let tables = ["samples", "sample_blocks", "rollup_hour", "rollup_day", "series"];
-    client.batch_execute(&format!("VACUUM FULL {}", tables.join(", "))).await.expect("vacuum");
-    for t in tables {
-        let q = format!("SELECT pg_total_relation_size('{t}')");
-        let b: i64 = client.query_one(&q, &[]).await.expect("size").get(0);
-        eprintln!("postgresql {t}: {b} bytes");
-    }
-    let sizes = tables.map(|t| format!("pg_total_relation_size('{t}')")).join(" + ");
-    let bytes: i64 =
-        client.query_one(&format!("SELECT ({sizes})::bigint"), &[]).await.expect("sizes").get(0);
+    let size = async || {
+        client.batch_execute(&format!("VACUUM FULL {}", tables.join(", "))).await.expect("vacuum");
+        let sizes = tables.map(|t| format!("pg_total_relation_size('{t}')")).join(" + ");
+        let q = format!("SELECT ({sizes})::bigint");
+        let b: i64 = client.query_one(&q, &[]).await.expect("sizes").get(0);
+        u64::try_from(b).unwrap_or(0)
+    };
+    let m = measure(&store, size).await;
     let engine = if store.engine_name() == "timescaledb" { "timescaledb" } else { "postgresql" };
-    let r = row(&store, engine, u64::try_from(bytes).unwrap_or(0), "sample tables + rollups").await;
+    let r = row(engine, "sample tables + rollups", m);
     drop((store, client));
     db.drop_now().await;
     Some(r)

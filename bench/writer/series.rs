@@ -53,7 +53,7 @@ pub async fn hourly_week(store: &Store, devices: usize, days: i64) -> Row {
     store.prune(now, Retention::default()).await.expect("prune");
     eprintln!("series bench: {} samples written in {:?}", steps * devices as i64, filled.elapsed());
     let q = SeriesQuery {
-        device: "host0007".into(),
+        device: "host0001".into(),
         metric: "host.cpu_percent".into(),
         instance: None,
         from: now - chrono::Duration::days(7),

@@ -1,6 +1,9 @@
 //! Synthetic but realistic sample events for the writer bench: a host's metrics sample
 //! (filesystems, interfaces, disks, sensors) and its containers sample, values drifting like
-//! real ones (random walks), at a given time.
+//! real ones: memory as a random walk, CPU as noise around a per-container level (most
+//! containers of a homelab idle near 0 %, a few busy), network and block counters growing
+//! monotonically at a per-container rate (block I/O in bursts), process counts that rarely
+//! change.
 
 use std::sync::Arc;
 
@@ -11,28 +14,53 @@ use infrastructor_actors::model::metrics::{
     DiskIo, Filesystem, MetricsSample, NetInterface, Temperature,
 };
 
+/// One container's drifting state.
+struct Box {
+    cpu_level: f64,
+    mem: f64,
+    rx: u64,
+    tx: u64,
+    rx_rate: u64,
+    read: u64,
+    write: u64,
+    pids: u64,
+}
+
 /// A device's drifting state, so consecutive samples look like a real host's.
 pub struct Host {
     /// Device name.
     pub name: String,
-    /// Containers on it.
-    pub containers: usize,
     rng: fastrand::Rng,
     cpu: f64,
     mem: f64,
     used: f64,
+    boxes: Vec<Box>,
 }
 
 impl Host {
     /// Host number `i` with `containers` containers.
     pub fn new(i: usize, containers: usize) -> Self {
+        let mut rng = fastrand::Rng::with_seed(i as u64);
+        let boxes = (0..containers)
+            .map(|c| Box {
+                // One container in six is busy; the rest idle.
+                cpu_level: if c % 6 == 0 { 5.0 + rng.f64() * 30.0 } else { rng.f64() * 0.5 },
+                mem: 50e6 + rng.f64() * 500e6,
+                rx: rng.u64(..1 << 30),
+                tx: rng.u64(..1 << 30),
+                rx_rate: if c % 6 == 0 { 100_000 + rng.u64(..1_000_000) } else { rng.u64(..2_000) },
+                read: rng.u64(..1 << 32),
+                write: rng.u64(..1 << 32),
+                pids: 1 + rng.u64(..40),
+            })
+            .collect();
         Self {
             name: format!("host{i:04}"),
-            containers,
-            rng: fastrand::Rng::with_seed(i as u64),
+            rng,
             cpu: 20.0,
             mem: 8e9,
             used: 4e11,
+            boxes,
         }
     }
 
@@ -96,27 +124,44 @@ impl Host {
         Arc::new(Event::new(&self.name, at, EventKind::MetricsSampled { sample }))
     }
 
-    /// The containers sample at `at`.
+    /// The containers sample at `at` (30 s after the previous one).
     pub fn containers(&mut self, at: DateTime<Utc>) -> Arc<Event> {
-        let containers = (0..self.containers)
-            .map(|c| Container {
-                id: format!("{:064x}", c + 1),
-                name: format!("app{c:02}"),
-                image: format!("ghcr.io/example/app{c:02}:latest"),
-                state: "running".into(),
-                status: "Up 3 days".into(),
-                created_at: "2026-11-20 10:00:00 +0000 UTC".into(),
-                usage: Usage {
-                    cpu_percent: Some(self.rng.f64() * 5.0),
-                    mem_usage_bytes: Some(100_000_000 + self.rng.u64(..10_000_000)),
-                    mem_limit_bytes: Some(16_000_000_000),
-                    net_rx_bytes: Some(1_000_000 + self.rng.u64(..1000)),
-                    net_tx_bytes: Some(500_000 + self.rng.u64(..1000)),
-                    block_read_bytes: Some(10_000_000),
-                    block_write_bytes: Some(20_000_000),
-                    pids: Some(12),
-                },
-                ..Default::default()
+        let rng = &mut self.rng;
+        let containers = self
+            .boxes
+            .iter_mut()
+            .enumerate()
+            .map(|(c, b)| {
+                b.mem = (b.mem + (rng.f64() - 0.5) * 2e6).max(10e6);
+                b.rx += b.rx_rate * 30 / 2 + rng.u64(..=b.rx_rate * 30);
+                b.tx += b.rx_rate * 30 / 8 + rng.u64(..=b.rx_rate * 8);
+                if rng.u8(..10) == 0 {
+                    b.read += rng.u64(..1 << 20);
+                    b.write += rng.u64(..1 << 22);
+                }
+                if rng.u8(..50) == 0 {
+                    b.pids = (b.pids + rng.u64(..3)).saturating_sub(1).max(1);
+                }
+                let cpu = (b.cpu_level * (0.5 + rng.f64())).min(100.0);
+                Container {
+                    id: format!("{:064x}", c + 1),
+                    name: format!("app{c:02}"),
+                    image: format!("ghcr.io/example/app{c:02}:latest"),
+                    state: "running".into(),
+                    status: "Up 3 days".into(),
+                    created_at: "2026-11-20 10:00:00 +0000 UTC".into(),
+                    usage: Usage {
+                        cpu_percent: Some(cpu),
+                        mem_usage_bytes: Some(b.mem as u64),
+                        mem_limit_bytes: Some(16_000_000_000),
+                        net_rx_bytes: Some(b.rx),
+                        net_tx_bytes: Some(b.tx),
+                        block_read_bytes: Some(b.read),
+                        block_write_bytes: Some(b.write),
+                        pids: Some(b.pids),
+                    },
+                    ..Default::default()
+                }
             })
             .collect();
         Arc::new(Event::new(&self.name, at, EventKind::ContainerStatsSampled { containers }))

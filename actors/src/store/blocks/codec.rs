@@ -1,50 +1,105 @@
 //! The compact encoding of one series' samples over a span (a "block"): timestamps as
 //! delta-of-delta and values quantized to the metric's resolution as deltas, both as zigzag
-//! varints. A regular 30 s series of a steady value costs about 2 bytes per sample; values
-//! that do not fit the resolution (non-finite, huge) make the block fall back to plain
-//! 8-byte floats, so nothing is ever mangled.
+//! varints in which a run of zeros is written once with its length. A regular 30 s series
+//! of a steady value costs a few bytes per block; a varying value about one varint per
+//! sample. Values that do not fit the resolution (non-finite, huge) make the block fall
+//! back to plain 8-byte floats, so nothing is ever mangled.
 
 /// Why a block could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("sample block is corrupt: {0}")]
 pub struct CorruptBlock(pub &'static str);
 
-/// Format versions (the first byte).
+/// Format versions (the first byte). 1 and 2 (no zero runs) are still read.
 const QUANTIZED: u8 = 1;
 const PLAIN: u8 = 2;
+const QUANTIZED_RUNS: u8 = 3;
+const PLAIN_RUNS: u8 = 4;
+/// Value modes of `QUANTIZED_RUNS` (a byte after the times).
+const DELTA: u8 = 0;
+const DELTA_OF_DELTA: u8 = 1;
 
 /// Encodes `points` (sorted by time, unix seconds) with values rounded to multiples of
 /// `quantum` (e.g. 0.01 for a percentage, 1 for bytes).
 pub fn encode(points: &[(i64, f64)], quantum: f64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(points.len() * 3 + 16);
+    let mut out = Vec::with_capacity(points.len() * 2 + 16);
     let q: Option<Vec<i64>> = (quantum > 0.0 && quantum.is_finite())
         .then(|| points.iter().map(|&(_, v)| quantize(v, quantum)).collect())
         .flatten();
-    out.push(if q.is_some() { QUANTIZED } else { PLAIN });
+    out.push(if q.is_some() { QUANTIZED_RUNS } else { PLAIN_RUNS });
     put_varint(&mut out, points.len() as u64);
     if q.is_some() {
         out.extend_from_slice(&quantum.to_le_bytes());
     }
+    // Times: the first, then delta-of-delta (the first delta against 0).
     let (mut prev_t, mut prev_d) = (0i64, 0i64);
-    for (i, &(t, _)) in points.iter().enumerate() {
-        let d = if i == 0 { t } else { t - prev_t };
-        put_varint(&mut out, zigzag(if i == 0 { d } else { d - prev_d }));
+    let dods = points.iter().enumerate().map(|(i, &(t, _))| {
+        let d = t.wrapping_sub(prev_t);
+        let dod = if i == 0 { t } else { d.wrapping_sub(prev_d) };
         if i > 0 {
             prev_d = d;
         }
         prev_t = t;
-    }
+        dod
+    });
+    put_runs(&mut out, dods);
     match q {
         Some(q) => {
-            let mut prev = 0i64;
-            for v in q {
-                put_varint(&mut out, zigzag(v.wrapping_sub(prev)));
-                prev = v;
-            }
+            // Deltas suit a level that wanders; delta-of-deltas a counter growing at a steady
+            // rate. Both are tried and the shorter kept (a mode byte says which).
+            let (mut by_delta, mut by_dod) = (vec![DELTA], vec![DELTA_OF_DELTA]);
+            put_runs(&mut by_delta, differences(&q));
+            put_runs(&mut by_dod, differences(&differences(&q).collect::<Vec<_>>()));
+            out.extend(if by_dod.len() < by_delta.len() { by_dod } else { by_delta });
         }
         None => points.iter().for_each(|&(_, v)| out.extend_from_slice(&v.to_le_bytes())),
     }
     out
+}
+
+/// Each value minus the one before it (the first minus 0).
+fn differences(values: &[i64]) -> impl Iterator<Item = i64> + '_ {
+    let mut prev = 0i64;
+    values.iter().map(move |&v| {
+        let d = v.wrapping_sub(prev);
+        prev = v;
+        d
+    })
+}
+
+/// The running sum of `values` (undoes `differences`).
+fn sums(values: Vec<i64>) -> Vec<i64> {
+    let mut acc = 0i64;
+    values
+        .into_iter()
+        .map(|v| {
+            acc = acc.wrapping_add(v);
+            acc
+        })
+        .collect()
+}
+
+/// Writes zigzag varints; a zero is followed by how many more zeros follow it.
+fn put_runs(out: &mut Vec<u8>, values: impl Iterator<Item = i64>) {
+    let mut zeros: Option<u64> = None;
+    for v in values {
+        match (v, zeros.as_mut()) {
+            (0, Some(n)) => *n += 1,
+            (0, None) => {
+                put_varint(out, 0);
+                zeros = Some(0);
+            }
+            (v, _) => {
+                if let Some(n) = zeros.take() {
+                    put_varint(out, n);
+                }
+                put_varint(out, zigzag(v));
+            }
+        }
+    }
+    if let Some(n) = zeros {
+        put_varint(out, n);
+    }
 }
 
 /// Decodes a block made by `encode`.
@@ -52,20 +107,25 @@ pub fn decode(block: &[u8]) -> Result<Vec<(i64, f64)>, CorruptBlock> {
     let mut r = Reader { buf: block, at: 0 };
     let version = r.byte()?;
     let n = usize::try_from(r.varint()?).map_err(|_| CorruptBlock("count"))?;
-    if n > block.len() * 8 {
+    let runs = matches!(version, QUANTIZED_RUNS | PLAIN_RUNS);
+    let quantized = matches!(version, QUANTIZED | QUANTIZED_RUNS);
+    if !matches!(version, QUANTIZED | PLAIN | QUANTIZED_RUNS | PLAIN_RUNS) {
+        return Err(CorruptBlock("unknown version"));
+    }
+    // Zero runs make a short block hold many points; still bound what a count may claim.
+    let most = if runs { 1 << 24 } else { block.len() * 8 };
+    if n > most {
         return Err(CorruptBlock("count larger than the block can hold"));
     }
-    let quantum = match version {
-        QUANTIZED => {
-            f64::from_le_bytes(r.take(8)?.try_into().map_err(|_| CorruptBlock("quantum"))?)
-        }
-        PLAIN => 0.0,
-        _ => return Err(CorruptBlock("unknown version")),
+    let quantum = if quantized {
+        f64::from_le_bytes(r.take(8)?.try_into().map_err(|_| CorruptBlock("quantum"))?)
+    } else {
+        0.0
     };
+    let dods = r.values(n, runs)?;
     let mut times = Vec::with_capacity(n);
     let (mut t, mut d) = (0i64, 0i64);
-    for i in 0..n {
-        let v = unzigzag(r.varint()?);
+    for (i, v) in dods.into_iter().enumerate() {
         if i == 0 {
             t = v;
         } else {
@@ -74,17 +134,23 @@ pub fn decode(block: &[u8]) -> Result<Vec<(i64, f64)>, CorruptBlock> {
         }
         times.push(t);
     }
-    let mut out = Vec::with_capacity(n);
-    let mut prev = 0i64;
-    for t in times {
-        let v = if version == QUANTIZED {
-            prev = prev.wrapping_add(unzigzag(r.varint()?));
-            prev as f64 * quantum
-        } else {
-            f64::from_le_bytes(r.take(8)?.try_into().map_err(|_| CorruptBlock("value"))?)
+    let out = if quantized {
+        let mode = if runs { r.byte()? } else { DELTA };
+        let stored = r.values(n, runs)?;
+        let values = match mode {
+            DELTA => sums(stored),
+            DELTA_OF_DELTA => sums(sums(stored)),
+            _ => return Err(CorruptBlock("unknown value mode")),
         };
-        out.push((t, v));
-    }
+        times.into_iter().zip(values).map(|(t, v)| (t, v as f64 * quantum)).collect()
+    } else {
+        let mut out = Vec::with_capacity(n);
+        for t in times {
+            let bytes = r.take(8)?.try_into().map_err(|_| CorruptBlock("value"))?;
+            out.push((t, f64::from_le_bytes(bytes)));
+        }
+        out
+    };
     if r.at != block.len() {
         return Err(CorruptBlock("trailing bytes"));
     }
@@ -133,6 +199,23 @@ impl Reader<'_> {
         Ok(s)
     }
 
+    /// `n` zigzag varints, with zero runs when `runs`.
+    fn values(&mut self, n: usize, runs: bool) -> Result<Vec<i64>, CorruptBlock> {
+        let mut out = Vec::with_capacity(n.min(1 << 16));
+        while out.len() < n {
+            let v = unzigzag(self.varint()?);
+            out.push(v);
+            if runs && v == 0 {
+                let more = usize::try_from(self.varint()?).map_err(|_| CorruptBlock("run"))?;
+                if more > n - out.len() {
+                    return Err(CorruptBlock("a run longer than the block"));
+                }
+                out.resize(out.len() + more, 0);
+            }
+        }
+        Ok(out)
+    }
+
     fn varint(&mut self) -> Result<u64, CorruptBlock> {
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
@@ -151,11 +234,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_regular_steady_series_costs_about_two_bytes_a_sample() {
+    fn a_steady_regular_series_costs_a_few_bytes_a_block() {
         let pts: Vec<_> = (0..120).map(|i| (1_764_000_000 + 30 * i, 42.5)).collect();
         let b = encode(&pts, 0.01);
-        assert!(b.len() <= 2 * pts.len() + 20, "{} bytes", b.len());
+        assert!(b.len() <= 24, "a steady regular series is a few bytes: {} bytes", b.len());
         assert_eq!(decode(&b).unwrap(), pts);
+        // A varying value on a regular clock: about one byte per small step.
+        let walk: Vec<_> = (0..120).map(|i| (1_764_000_000 + 30 * i, (i % 7) as f64)).collect();
+        let b = encode(&walk, 1.0);
+        assert!(b.len() <= 120 + 24, "{} bytes", b.len());
+        assert_eq!(decode(&b).unwrap(), walk);
+        // A counter at a steady rate: delta-of-deltas make it a few bytes too.
+        let counter: Vec<_> =
+            (0..120).map(|i| (1_764_000_000 + 30 * i, 1e9 + 15_000.0 * i as f64)).collect();
+        let b = encode(&counter, 1.0);
+        assert!(b.len() <= 40, "a steady counter is a few bytes: {} bytes", b.len());
+        assert_eq!(decode(&b).unwrap(), counter);
     }
 
     #[test]
@@ -177,6 +271,15 @@ mod tests {
     }
 
     #[test]
+    fn blocks_of_the_first_format_still_decode() {
+        // Version 1: count 2, quantum 1.0, times 100 then dod 30 → delta 30, values 5, +1.
+        let mut v1 = vec![QUANTIZED, 2];
+        v1.extend_from_slice(&1.0f64.to_le_bytes());
+        v1.extend_from_slice(&[200, 1, 60, 10, 2]);
+        assert_eq!(decode(&v1).unwrap(), vec![(100, 5.0), (130, 6.0)]);
+    }
+
+    #[test]
     fn a_damaged_block_is_an_error_never_a_panic() {
         let pts: Vec<_> = (0..50).map(|i| (1000 + 30 * i, i as f64)).collect();
         let b = encode(&pts, 1.0);
@@ -187,6 +290,15 @@ mod tests {
         longer.push(0);
         assert!(decode(&longer).is_err());
         assert!(decode(&[9, 1, 2]).is_err());
+        // A zero run claiming more points than the block has; an unknown value mode.
+        let mut q = vec![QUANTIZED_RUNS, 3];
+        q.extend_from_slice(&1.0f64.to_le_bytes());
+        q.extend_from_slice(&[0, 200]);
+        assert!(decode(&q).is_err());
+        let mut q = vec![QUANTIZED_RUNS, 1];
+        q.extend_from_slice(&1.0f64.to_le_bytes());
+        q.extend_from_slice(&[2, 7, 2]);
+        assert!(decode(&q).is_err());
         assert!(decode(&[1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]).is_err());
     }
 }

@@ -21,8 +21,10 @@ pub struct Metric {
     /// The resolution the store promises once raw samples are compacted into blocks
     /// (`store::blocks`): values are kept as multiples of it (rounded to the nearest), so a
     /// value read back differs from the one observed by at most half of it. `0.01` for
-    /// percentages and load averages, `0.1` for temperatures, `1` for bytes, byte rates,
-    /// counts and booleans. Values that are not finite or too large for it are kept exactly.
+    /// percentages and load averages, `0.1` for temperatures, 4 KiB (`PAGE`) for memory and
+    /// filesystem sizes (the kernel's page and the usual block: finer digits are noise), `1`
+    /// for other bytes (counters), byte rates, counts and booleans. Values that are not finite
+    /// or too large for it are kept exactly.
     pub quantum: f64,
     /// What the instance names (`""`: the metric is device-wide and has no instance).
     pub instance: &'static str,
@@ -45,19 +47,22 @@ const fn m(
 
 use RawClass::{Health, Load};
 
+/// The resolution of memory and filesystem sizes: one 4 KiB page or block.
+pub const PAGE: f64 = 4096.0;
+
 /// Every metric, grouped by the event it comes from.
 pub const METRICS: &[Metric] = &[
     // MetricsSampled
     m("host.cpu_percent", "percent", 0.01, "", Load, "busy CPU time, percent of all CPUs"),
-    m("host.mem_used_bytes", "bytes", 1.0, "", Load, "MemTotal - MemAvailable"),
+    m("host.mem_used_bytes", "bytes", PAGE, "", Load, "MemTotal - MemAvailable"),
     m("host.mem_used_percent", "percent", 0.01, "", Load, "used memory, percent of MemTotal"),
-    m("host.swap_used_bytes", "bytes", 1.0, "", Load, "SwapTotal - SwapFree"),
+    m("host.swap_used_bytes", "bytes", PAGE, "", Load, "SwapTotal - SwapFree"),
     m("host.load1", "load", 0.01, "", Load, "1-minute load average"),
     m("host.load5", "load", 0.01, "", Load, "5-minute load average"),
     m("host.load15", "load", 0.01, "", Load, "15-minute load average"),
     m("host.process_count", "count", 1.0, "", Load, "processes"),
-    m("fs.used_bytes", "bytes", 1.0, "mount point", Load, "used bytes of a filesystem"),
-    m("fs.size_bytes", "bytes", 1.0, "mount point", Load, "size of a filesystem"),
+    m("fs.used_bytes", "bytes", PAGE, "mount point", Load, "used bytes of a filesystem"),
+    m("fs.size_bytes", "bytes", PAGE, "mount point", Load, "size of a filesystem"),
     m("fs.used_percent", "percent", 0.01, "mount point", Load, "used, percent of used + available"),
     m("net.rx_bytes_per_sec", "bytes/s", 1.0, "interface", Load, "bytes received per second"),
     m("net.tx_bytes_per_sec", "bytes/s", 1.0, "interface", Load, "bytes sent per second"),
@@ -66,7 +71,7 @@ pub const METRICS: &[Metric] = &[
     m("temp.celsius", "celsius", 0.1, "chip/label", Load, "a plausible sensor reading"),
     // ContainerStatsSampled
     m("container.cpu_percent", "percent", 0.01, "container name", Load, "percent of one core"),
-    m("container.mem_bytes", "bytes", 1.0, "container name", Load, "memory in use"),
+    m("container.mem_bytes", "bytes", PAGE, "container name", Load, "memory in use"),
     m("container.net_rx_bytes", "bytes", 1.0, "container name", Load, "received since start"),
     m("container.net_tx_bytes", "bytes", 1.0, "container name", Load, "sent since start"),
     m("container.block_read_bytes", "bytes", 1.0, "container name", Load, "read since start"),
@@ -120,9 +125,11 @@ mod tests {
         }
         assert!(CAPACITY.iter().all(|c| metric(c).is_some()));
         for m in METRICS {
+            let sized = ["mem", "swap", "fs."].iter().any(|k| m.name.contains(k));
             let expected = match m.unit {
                 "percent" | "load" => 0.01,
                 "celsius" => 0.1,
+                "bytes" if sized => PAGE,
                 _ => 1.0,
             };
             assert_eq!(m.quantum, expected, "{}", m.name);
