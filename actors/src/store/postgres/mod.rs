@@ -2,6 +2,7 @@
 //! deadpool connection pool. Async, so the `Store` facade awaits it directly. Connecting
 //! migrates the database; no message ever carries the URL's password.
 
+pub(crate) mod caggs;
 pub(crate) mod devices;
 pub(crate) mod events;
 pub(crate) mod samples;
