@@ -83,7 +83,7 @@ async fn compressed_chunks_answer_the_same() {
 
         // A late sample in a compressed chunk, in a closed hour and day, and again (a duplicate).
         let late = cpu(t0() + Duration::minutes(10 * 60 + 2), 5_000.0);
-        assert_eq!(db.insert(&[late.clone()]).await.unwrap(), 1);
+        assert_eq!(db.insert(&[late]).await.unwrap(), 1);
         let again = cpu(t0() + Duration::minutes(10 * 60 + 2), 7.0);
         db.insert(&[again]).await.unwrap();
         assert_eq!(db.sample_count().await.unwrap(), STEPS as u64 + 1, "same series and second");

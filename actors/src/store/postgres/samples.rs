@@ -2,7 +2,8 @@
 //! `sqlite::series`: rows written by binary COPY into a staging table then moved with
 //! `ON CONFLICT DO NOTHING` (late samples merged into the rollups they belong to), the
 //! rollup job, the series and capacity queries, retention. Every function runs in the
-//! caller's transaction (or on any client, for reads).
+//! caller's transaction (or on any client, for reads). On TimescaleDB the rollups are
+//! continuous aggregates that the store refreshes instead of writing (see `caggs`).
 
 use futures::pin_mut;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
