@@ -1,7 +1,7 @@
 //! The store's schema and connection on every engine: migrations apply on an empty database
 //! and re-apply as a no-op (also when two servers start at once), a newer database is
 //! refused, a SQLite file survives a reopen, every event kind round-trips unchanged, the
-//! TimescaleDB setup (hypertable, compression, policies), and connection errors that never
+//! TimescaleDB setup (hypertables, compression, continuous aggregates, policies), and connection errors that never
 //! show the password.
 
 #[path = "store/engines.rs"]
@@ -181,6 +181,81 @@ async fn timescaledb_has_the_hypertable_compression_and_policies() {
             .unwrap()
             .get(0);
         assert_eq!(recorded, migrate::TIMESCALE.len() as i64);
+    }
+}
+
+#[tokio::test]
+async fn timescaledb_has_the_samples_hypertable_and_continuous_aggregates() {
+    for e in engines::all().await {
+        if e.name != "timescaledb" {
+            continue;
+        }
+        let client = e.db.as_ref().unwrap().client().await;
+        let rows = |sql: &'static str| {
+            let client = &client;
+            async move { client.query(sql, &[]).await.unwrap_or_else(|err| panic!("{sql}: {err}")) }
+        };
+        let row = &rows(
+            "SELECT h.compression_enabled, d.column_name, d.integer_interval, d.integer_now_func
+             FROM timescaledb_information.hypertables h
+             JOIN timescaledb_information.dimensions d USING (hypertable_schema, hypertable_name)
+             WHERE h.hypertable_name = 'samples'",
+        )
+        .await[0];
+        assert_eq!(
+            (row.get::<_, bool>(0), row.get::<_, String>(1), row.get::<_, i64>(2)),
+            (true, "ts".into(), 86_400),
+            "samples is a hypertable on ts in 1-day chunks, compression enabled"
+        );
+        assert_eq!(row.get::<_, String>(3), "infra_unix_now");
+        let row = &rows(
+            "SELECT segmentby, orderby FROM timescaledb_information.hypertable_compression_settings
+             WHERE hypertable = 'samples'::regclass",
+        )
+        .await[0];
+        assert_eq!(
+            (row.get::<_, String>(0), row.get::<_, String>(1)),
+            ("series".into(), "ts".into())
+        );
+        let caggs: Vec<(String, bool)> = rows(
+            "SELECT view_name, materialized_only FROM timescaledb_information.continuous_aggregates
+             ORDER BY view_name",
+        )
+        .await
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+        assert_eq!(caggs, [("rollup_day".into(), false), ("rollup_hour".into(), false)]);
+        let plain: i64 =
+            rows("SELECT count(*) FROM pg_tables WHERE tablename IN ('rollup_hour', 'rollup_day')")
+                .await[0]
+                .get(0);
+        assert_eq!(plain, 0, "the plain rollup tables are gone");
+        // The policies of the samples hypertable and of both aggregates (by their views).
+        let jobs: Vec<(String, String, String)> = rows(
+            "SELECT coalesce(c.view_name, j.hypertable_name), j.proc_name,
+                    coalesce(j.config->>'compress_after', j.config->>'drop_after',
+                             (j.config->>'start_offset') || '..' || (j.config->>'end_offset'))
+             FROM timescaledb_information.jobs j
+             LEFT JOIN timescaledb_information.continuous_aggregates c
+                 ON c.materialization_hypertable_name = j.hypertable_name
+             WHERE j.hypertable_name <> 'events' ORDER BY 1, 2",
+        )
+        .await
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+        let job = |on: &str, proc: &str, config: &str| (on.into(), proc.into(), config.into());
+        assert_eq!(
+            jobs,
+            [
+                job("rollup_day", "policy_refresh_continuous_aggregate", "259200..3600"),
+                job("rollup_day", "policy_retention", "31536000"),
+                job("rollup_hour", "policy_refresh_continuous_aggregate", "259200..3600"),
+                job("rollup_hour", "policy_retention", "31536000"),
+                job("samples", "policy_compression", "172800"),
+            ]
+        );
     }
 }
 

@@ -75,11 +75,18 @@ pub const POSTGRES: &[Migration] = &[
 
 /// The TimescaleDB-only migrations, applied after `POSTGRES` when the extension is loaded
 /// and recorded apart, in `timescale_migrations` (see `postgres::timescale`).
-pub const TIMESCALE: &[Migration] = &[Migration {
-    version: 1,
-    name: "timescale/0001_hypertables.sql",
-    sql: include_str!("../../../schema/postgres/timescale/0001_hypertables.sql"),
-}];
+pub const TIMESCALE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "timescale/0001_hypertables.sql",
+        sql: include_str!("../../../schema/postgres/timescale/0001_hypertables.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "timescale/0002_samples.sql",
+        sql: include_str!("../../../schema/postgres/timescale/0002_samples.sql"),
+    },
+];
 
 /// The bookkeeping table of the main PostgreSQL (and SQLite) migrations.
 pub const PG_TABLE: &str = "schema_migrations";

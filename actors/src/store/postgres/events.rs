@@ -75,8 +75,14 @@ pub async fn insert(db: &PgStore, events: &[Arc<Event>]) -> Result<usize, StoreE
         .filter(|ev| added.contains(&ev.id))
         .flat_map(|ev| crate::store::samples::rows(ev))
         .collect();
-    super::samples::write(&tx, &rows).await?;
+    let (_, late) = super::samples::write(&tx, &rows, db.is_timescale()).await?;
     tx.commit().await?;
+    if let Some(late) = late {
+        // The batch is stored: a failed refresh is caught up by the next rollup job.
+        if let Err(e) = super::caggs::refresh_late(&**client, late).await {
+            tracing::warn!(error = %e, "refreshing the rollups of late samples failed");
+        }
+    }
     Ok(added.len())
 }
 

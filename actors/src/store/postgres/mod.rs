@@ -3,6 +3,7 @@
 //! migrates the database; no message ever carries the URL's password.
 
 pub(crate) mod blocks;
+pub(crate) mod caggs;
 pub(crate) mod devices;
 pub(crate) mod events;
 pub(crate) mod samples;

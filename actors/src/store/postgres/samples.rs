@@ -2,7 +2,8 @@
 //! `sqlite::series`: rows written by binary COPY into a staging table then moved with
 //! `ON CONFLICT DO NOTHING` (late samples merged into the rollups they belong to), the
 //! rollup job, the series and capacity queries, retention. Every function runs in the
-//! caller's transaction (or on any client, for reads).
+//! caller's transaction (or on any client, for reads). On TimescaleDB the rollups are
+//! continuous aggregates that the store refreshes instead of writing (see `caggs`).
 
 use futures::pin_mut;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
@@ -10,6 +11,7 @@ use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{GenericClient, Transaction};
 
 use super::PgStore;
+use super::caggs::{self, Late};
 use crate::store::error::StoreError;
 use crate::store::query::Time;
 use crate::store::samples::SampleRow;
@@ -61,14 +63,24 @@ const MOVE: &str = "WITH added AS (
     SELECT count(*) FROM added";
 
 /// Writes `rows` in the caller's transaction (the one that writes their events); returns how
-/// many samples were new.
-pub async fn write(tx: &Transaction<'_>, rows: &[SampleRow]) -> Result<u64, StoreError> {
+/// many samples were new and, on TimescaleDB (`timescale`), the late ones whose rollups need
+/// a refresh once the transaction committed (`caggs::refresh_late`).
+pub async fn write(
+    tx: &Transaction<'_>,
+    rows: &[SampleRow],
+    timescale: bool,
+) -> Result<(u64, Option<Late>), StoreError> {
     if rows.is_empty() {
-        return Ok(0);
+        return Ok((0, None));
     }
     // Shared lock on the boundary: the rollup job cannot move it while this batch lands.
-    let boundary: i64 =
-        tx.query_one("SELECT hour FROM rollup_state WHERE id = 1 FOR SHARE", &[]).await?.get(0);
+    let state = if timescale {
+        "SELECT hour, pruned FROM rollup_state WHERE id = 1 FOR SHARE"
+    } else {
+        "SELECT hour, 0::bigint FROM rollup_state WHERE id = 1 FOR SHARE"
+    };
+    let row = tx.query_one(state, &[]).await?;
+    let (boundary, pruned): (i64, i64) = (row.get(0), row.get(1));
     let sink = tx.copy_in(COPY).await?;
     let writer = BinaryCopyInWriter::new(sink, &COPY_TYPES);
     pin_mut!(writer);
@@ -82,8 +94,16 @@ pub async fn write(tx: &Transaction<'_>, rows: &[SampleRow]) -> Result<u64, Stor
     }
     writer.finish().await?;
     tx.execute(NEW_SERIES, &[]).await?;
-    let added: i64 = tx.query_one(MOVE, &[&boundary]).await?.get(0);
-    Ok(u64::try_from(added).unwrap_or(0))
+    if !timescale {
+        let added: i64 = tx.query_one(MOVE, &[&boundary]).await?.get(0);
+        return Ok((u64::try_from(added).unwrap_or(0), None));
+    }
+    // TimescaleDB: the continuous aggregates roll the samples up; late ones are refreshed.
+    let row = tx.query_one(caggs::MOVE, &[&boundary, &caggs::floor_of(pruned)]).await?;
+    let (added, first, last): (i64, Option<i64>, Option<i64>) =
+        (row.get(0), row.get(1), row.get(2));
+    let late = first.zip(last).map(|(first, last)| Late { first, last, boundary });
+    Ok((u64::try_from(added).unwrap_or(0), late))
 }
 
 /// Rolls up every whole hour (and day) closed by `now` since the last run, in the caller's
@@ -228,12 +248,12 @@ pub async fn capacity(
 }
 
 /// Retention of the sample tables, as `sqlite::samples::prune`, in the caller's
-/// transaction; returns how many rows went.
+/// transaction; returns how many rows went. On TimescaleDB (`timescale`) the rollups are
+/// continuous aggregates: their chunks are dropped (`caggs::prune`).
 pub async fn prune(
     tx: &Transaction<'_>,
-    raw_before: Time,
-    health_before: Time,
-    rollups_before: Time,
+    (raw_before, health_before, rollups_before): (Time, Time, Time),
+    timescale: bool,
 ) -> Result<u64, StoreError> {
     let boundary: i64 =
         tx.query_one("SELECT hour FROM rollup_state WHERE id = 1", &[]).await?.get(0);
@@ -260,6 +280,9 @@ pub async fn prune(
             (SELECT id FROM series WHERE (metric = ANY($2)) = $3)";
         gone += tx.execute(blocks, &[&cutoff, &health, &health_too]).await?;
     }
+    if timescale {
+        return Ok(gone + caggs::prune(tx, raw.max(kept), rollups).await?);
+    }
     gone += tx.execute("DELETE FROM rollup_hour WHERE bucket < $1", &[&rollups]).await?;
     gone += tx.execute("DELETE FROM rollup_day WHERE bucket < $1", &[&rollups]).await?;
     Ok(gone)
@@ -270,8 +293,12 @@ pub async fn count(c: &impl GenericClient) -> Result<u64, StoreError> {
     Ok(super::blocks::stats(c).await?.points())
 }
 
-/// `rollup` in a transaction of its own on a pooled connection.
+/// `rollup` in a transaction of its own on a pooled connection (on TimescaleDB, a refresh of
+/// the continuous aggregates instead: `caggs::rollup`).
 pub async fn run_rollup(db: &PgStore, now: Time) -> Result<usize, StoreError> {
+    if db.is_timescale() {
+        return caggs::rollup(db, now).await;
+    }
     let mut client = db.client().await?;
     let tx = client.transaction().await?;
     let n = rollup(&tx, now).await?;
@@ -288,7 +315,7 @@ pub async fn run_prune(
 ) -> Result<usize, StoreError> {
     let mut client = db.client().await?;
     let tx = client.transaction().await?;
-    let n = prune(&tx, raw_before, health_before, rollups_before).await?;
+    let n = prune(&tx, (raw_before, health_before, rollups_before), db.is_timescale()).await?;
     tx.commit().await?;
     Ok(usize::try_from(n).unwrap_or(usize::MAX))
 }

@@ -92,7 +92,7 @@ async fn body(pg: &mut Client) {
     };
     for _ in 0..2 {
         let tx = pg.transaction().await.unwrap();
-        write(&tx, &rows(0)).await.unwrap();
+        write(&tx, &rows(0), false).await.unwrap();
         tx.commit().await.unwrap();
         lite_write(rows(0));
     }
@@ -109,7 +109,7 @@ async fn body(pg: &mut Client) {
     // Late samples (a minute after each of the first ones) merge into closed hours and days.
     let late: Vec<_> = rows(60).into_iter().take(30).collect();
     let tx = pg.transaction().await.unwrap();
-    assert_eq!(write(&tx, &late).await.unwrap(), 30);
+    assert_eq!(write(&tx, &late, false).await.unwrap(), (30, None));
     tx.commit().await.unwrap();
     lite_write(late);
     let second = both(pg, &sqlite).await;
@@ -120,7 +120,7 @@ async fn body(pg: &mut Client) {
     rollup(&tx, later).await.unwrap();
     let (raw, health, rollups) =
         (later - Duration::days(30), later - Duration::days(365), later - Duration::days(365));
-    let gone = prune(&tx, raw, health, rollups).await.unwrap();
+    let gone = prune(&tx, (raw, health, rollups), false).await.unwrap();
     tx.commit().await.unwrap();
     sqlite.write(|c| lite_series::rollup(c, later)).unwrap();
     let lite_gone = sqlite.write(|c| lite::prune(c, raw, health, rollups)).unwrap();
