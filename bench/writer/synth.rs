@@ -54,14 +54,7 @@ impl Host {
                 pids: 1 + rng.u64(..40),
             })
             .collect();
-        Self {
-            name: format!("host{i:04}"),
-            rng,
-            cpu: 20.0,
-            mem: 8e9,
-            used: 4e11,
-            boxes,
-        }
+        Self { name: format!("host{i:04}"), rng, cpu: 20.0, mem: 8e9, used: 4e11, boxes }
     }
 
     fn walk(&mut self, v: f64, step: f64, lo: f64, hi: f64) -> f64 {
