@@ -61,17 +61,37 @@ impl Throwaway {
     }
 }
 
-/// Binary COPY of `events` (batches of 5,000) into `raw_events`, shaped like the store's
-/// `events` table; returns the time taken.
+/// Binary COPY of the same rows the writer writes — `events` (batches of 5,000) into
+/// `raw_events`, shaped like the store's `events`, and their sample rows (series ids
+/// resolved in memory beforehand) into `raw_samples`, shaped like `samples` — with no
+/// staging, no idempotency and no rollups; returns the time taken.
 pub async fn raw_copy(client: &Client, events: &[Arc<Event>]) -> Duration {
     client
         .batch_execute(
             "DROP TABLE IF EXISTS raw_events;
              CREATE TABLE raw_events (LIKE events INCLUDING DEFAULTS INCLUDING IDENTITY
-                 INCLUDING INDEXES INCLUDING CONSTRAINTS)",
+                 INCLUDING INDEXES INCLUDING CONSTRAINTS);
+             DROP TABLE IF EXISTS raw_samples;
+             CREATE TABLE raw_samples (LIKE samples INCLUDING DEFAULTS INCLUDING INDEXES
+                 INCLUDING CONSTRAINTS)",
         )
         .await
         .expect("raw table");
+    let mut ids = std::collections::HashMap::new();
+    let samples: Vec<Vec<(i64, i64, f64)>> = events
+        .chunks(5_000)
+        .map(|batch| {
+            batch
+                .iter()
+                .flat_map(|e| infrastructor_actors::store::samples::rows(e))
+                .map(|r| {
+                    let next = ids.len() as i64 + 1;
+                    let id = *ids.entry((r.device, r.metric, r.instance)).or_insert(next);
+                    (id, r.at.timestamp(), r.value)
+                })
+                .collect()
+        })
+        .collect();
     let types = [Type::UUID, Type::TEXT, Type::TIMESTAMPTZ, Type::TEXT, Type::BOOL, Type::JSONB];
     let started = Instant::now();
     for batch in events.chunks(5_000) {
@@ -88,6 +108,19 @@ pub async fn raw_copy(client: &Client, events: &[Arc<Event>]) -> Duration {
             let sample = ev.kind.sample_of().is_some();
             let row: [&(dyn ToSql + Sync); 6] =
                 [&ev.id, &ev.device, &ev.observed_at, &ev.type_name(), &sample, &payload];
+            writer.as_mut().write(&row).await.expect("row");
+        }
+        writer.finish().await.expect("finish");
+    }
+    for batch in &samples {
+        let sink = client
+            .copy_in("COPY raw_samples (series, ts, value) FROM STDIN BINARY")
+            .await
+            .expect("copy");
+        let writer = BinaryCopyInWriter::new(sink, &[Type::INT8, Type::INT8, Type::FLOAT8]);
+        pin_mut!(writer);
+        for (series, ts, value) in batch {
+            let row: [&(dyn ToSql + Sync); 3] = [series, ts, value];
             writer.as_mut().write(&row).await.expect("row");
         }
         writer.finish().await.expect("finish");

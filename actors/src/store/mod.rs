@@ -269,7 +269,9 @@ impl Store {
     /// not.
     pub async fn sample_count(&self) -> Result<u64, StoreError> {
         match &self.engine {
-            Engine::Sqlite(db) => blocking(db, |db| db.read(sqlite::samples::count)).await,
+            Engine::Sqlite(db) => {
+                blocking(db, |db| db.read(|c| Ok(sqlite::blocks::stats(c)?.points()))).await
+            }
             Engine::Postgres(db) => postgres::samples::sample_count(db).await,
         }
     }

@@ -152,8 +152,3 @@ pub(crate) fn prune(
     tx.commit()?;
     Ok(gone)
 }
-
-/// How many raw samples are stored, compacted or not (tests, diagnostics).
-pub fn count(conn: &Connection) -> Result<u64, StoreError> {
-    Ok(super::blocks::stats(conn)?.points())
-}
