@@ -24,8 +24,7 @@ const DAY: i64 = 86_400;
 /// older than the boundary `$1` but not below the pruned horizon `$2` (the late ones).
 pub(crate) const MOVE: &str = "WITH added AS (
         INSERT INTO samples (series, ts, value)
-        SELECT s.id, st.ts, st.value FROM sample_staging st
-        JOIN series s ON s.device = st.device AND s.metric = st.metric AND s.instance = st.instance
+        SELECT series, ts, value FROM sample_staging
         ON CONFLICT (series, ts) DO NOTHING
         RETURNING ts
     )

@@ -24,25 +24,29 @@ const DAY: i64 = 86_400;
 /// The per-connection staging table of sample rows (its rows go at commit); the pool creates
 /// it on every new connection, before `write` is used on it.
 pub(crate) const STAGING: &str = "CREATE TEMP TABLE IF NOT EXISTS sample_staging (
-        device text NOT NULL, metric text NOT NULL, instance text NOT NULL,
-        ts bigint NOT NULL, value double precision NOT NULL
+        series bigint NOT NULL, ts bigint NOT NULL, value double precision NOT NULL
     ) ON COMMIT DELETE ROWS";
 
-const COPY: &str = "COPY sample_staging (device, metric, instance, ts, value) FROM STDIN BINARY";
-const COPY_TYPES: [Type; 5] = [Type::TEXT, Type::TEXT, Type::TEXT, Type::INT8, Type::FLOAT8];
+const COPY: &str = "COPY sample_staging (series, ts, value) FROM STDIN BINARY";
+const COPY_TYPES: [Type; 3] = [Type::INT8, Type::INT8, Type::FLOAT8];
 
-/// Creates the series the staged rows name.
+/// Creates the series a batch names (each distinct one once: the batch's rows are resolved
+/// to series ids before they are copied, so no staged row needs a join on three texts).
 const NEW_SERIES: &str = "INSERT INTO series (device, metric, instance)
-    SELECT DISTINCT device, metric, instance FROM sample_staging
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
     ON CONFLICT (device, metric, instance) DO NOTHING";
+
+/// The ids of the series named by the arrays, with their position (1-based).
+const SERIES_IDS: &str = "SELECT s.id, k.ord FROM
+    unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS k(device, metric, instance, ord)
+    JOIN series s ON s.device = k.device AND s.metric = k.metric AND s.instance = k.instance";
 
 /// Moves the staged rows into `samples` (a sample already stored, same series and second, is
 /// skipped) and merges the new ones older than the rollup boundary `$1` into the hourly and,
 /// for closed days, daily rollups. Answers how many samples were new.
 const MOVE: &str = "WITH added AS (
         INSERT INTO samples (series, ts, value)
-        SELECT s.id, st.ts, st.value FROM sample_staging st
-        JOIN series s ON s.device = st.device AND s.metric = st.metric AND s.instance = st.instance
+        SELECT series, ts, value FROM sample_staging
         ON CONFLICT (series, ts) DO NOTHING
         RETURNING series, ts, value
     ), late_hours AS (
@@ -81,19 +85,16 @@ pub async fn write(
     };
     let row = tx.query_one(state, &[]).await?;
     let (boundary, pruned): (i64, i64) = (row.get(0), row.get(1));
+    let ids = series_ids(tx, rows).await?;
     let sink = tx.copy_in(COPY).await?;
     let writer = BinaryCopyInWriter::new(sink, &COPY_TYPES);
     pin_mut!(writer);
-    for r in rows {
-        // PostgreSQL text refuses NUL; device text is stored with U+FFFD instead.
-        let device = r.device.replace('\0', "\u{FFFD}");
-        let instance = r.instance.replace('\0', "\u{FFFD}");
+    for (r, id) in rows.iter().zip(ids) {
         let ts = r.at.timestamp();
-        let row: [&(dyn ToSql + Sync); 5] = [&device, &r.metric, &instance, &ts, &r.value];
+        let row: [&(dyn ToSql + Sync); 3] = [&id, &ts, &r.value];
         writer.as_mut().write(&row).await?;
     }
     writer.finish().await?;
-    tx.execute(NEW_SERIES, &[]).await?;
     if !timescale {
         let added: i64 = tx.query_one(MOVE, &[&boundary]).await?.get(0);
         return Ok((u64::try_from(added).unwrap_or(0), None));
@@ -104,6 +105,44 @@ pub async fn write(
         (row.get(0), row.get(1), row.get(2));
     let late = first.zip(last).map(|(first, last)| Late { first, last, boundary });
     Ok((u64::try_from(added).unwrap_or(0), late))
+}
+
+/// The series id of every row, creating the series not yet stored (in the caller's
+/// transaction, so a rolled-back batch leaves none behind).
+async fn series_ids(tx: &Transaction<'_>, rows: &[SampleRow]) -> Result<Vec<i64>, StoreError> {
+    // PostgreSQL text refuses NUL; names are stored with U+FFFD instead.
+    let clean = |s: &str| s.replace('\0', "\u{FFFD}");
+    let mut index: std::collections::HashMap<(&str, &str, &str), usize> = Default::default();
+    let mut keys: (Vec<String>, Vec<&str>, Vec<String>) = Default::default();
+    let slots: Vec<usize> = rows
+        .iter()
+        .map(|r| {
+            let next = index.len();
+            *index.entry((&r.device, r.metric, &r.instance)).or_insert_with(|| {
+                keys.0.push(clean(&r.device));
+                keys.1.push(r.metric);
+                keys.2.push(clean(&r.instance));
+                next
+            })
+        })
+        .collect();
+    tx.execute(NEW_SERIES, &[&keys.0, &keys.1, &keys.2]).await?;
+    let mut ids = vec![None; keys.0.len()];
+    for row in tx.query(SERIES_IDS, &[&keys.0, &keys.1, &keys.2]).await? {
+        let (id, ord): (i64, i64) = (row.get(0), row.get(1));
+        if let Some(slot) = usize::try_from(ord - 1).ok().and_then(|i| ids.get_mut(i)) {
+            *slot = Some(id);
+        }
+    }
+    slots
+        .into_iter()
+        .map(|i| {
+            ids[i].ok_or_else(|| StoreError::Corrupt {
+                seq: -1,
+                detail: format!("series {}/{}/{} was not created", keys.0[i], keys.1[i], keys.2[i]),
+            })
+        })
+        .collect()
 }
 
 /// Rolls up every whole hour (and day) closed by `now` since the last run, in the caller's
