@@ -232,7 +232,7 @@ impl Store {
                 let q = q.clone();
                 blocking(db, move |db| db.read(|c| sqlite::series::series(c, &q))).await
             }
-            Engine::Postgres(db) => postgres::samples::query_series(db, q).await,
+            Engine::Postgres(db) => postgres::series::query_series(db, q).await,
         }
     }
 
@@ -260,7 +260,7 @@ impl Store {
                 .await
             }
             Engine::Postgres(db) => {
-                postgres::samples::query_capacity(db, device, (from, to, bucket)).await
+                postgres::series::query_capacity(db, device, (from, to, bucket)).await
             }
         }
     }

@@ -7,6 +7,7 @@ pub(crate) mod caggs;
 pub(crate) mod devices;
 pub(crate) mod events;
 pub(crate) mod samples;
+pub(crate) mod series;
 pub(crate) mod timescale;
 
 use std::time::Duration;

@@ -7,6 +7,8 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use tokio_postgres::{Client, NoTls};
 
 use super::*;
+use crate::store::postgres::series::{capacity, series};
+use crate::store::samples::query::{Bucket, Series, SeriesQuery};
 use crate::store::sqlite::{SqliteStore, samples as lite, series as lite_series};
 
 const SERVER: &str = "host=127.0.0.1 port=5432 user=postgres";

@@ -165,6 +165,26 @@ pub struct Series {
     pub points: Vec<Point>,
 }
 
+impl Series {
+    /// The series of `metric` for `device` and `instance` (`""`: none) at `resolution`.
+    pub(crate) fn new(
+        metric: &catalog::Metric,
+        device: String,
+        instance: String,
+        resolution: Bucket,
+        points: Vec<Point>,
+    ) -> Self {
+        Self {
+            metric: metric.name.to_string(),
+            device,
+            instance: (!instance.is_empty()).then_some(instance),
+            resolution,
+            unit: metric.unit.to_string(),
+            points,
+        }
+    }
+}
+
 /// The bucket-aligned bounds (unix seconds) a query reads: `[from, to)` rounded out to whole
 /// buckets, unchanged for raw.
 pub fn aligned(from: Time, to: Time, bucket: Bucket) -> (i64, i64) {

@@ -139,14 +139,7 @@ pub(crate) fn read(
     for (id, device, instance) in matching(conn, device, metric.name, instance)? {
         let label = crate::store::blocks::label(&device, metric.name, &instance);
         let points = points(conn, (id, &label), bucket, range, boundary)?;
-        out.push(Series {
-            metric: metric.name.to_string(),
-            device,
-            instance: (!instance.is_empty()).then_some(instance),
-            resolution: bucket,
-            unit: metric.unit.to_string(),
-            points,
-        });
+        out.push(Series::new(metric, device, instance, bucket, points));
     }
     Ok(out)
 }
