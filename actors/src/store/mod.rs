@@ -28,7 +28,7 @@ pub use samples::{Bucket, Point, Series, SeriesQuery};
 pub use spool::{Drained, Spool};
 pub use sqlite::SqliteStore;
 pub use writer::{EventSink, WriterSettings};
-pub use writer_actor::{WriterHandle, WriterMsg, WriterStats, run_writer, spawn_writer};
+pub use writer_actor::{WriterHandle, WriterMsg, WriterStats, spawn_writer};
 
 use crate::device::DeviceSpec;
 use crate::events::Event;

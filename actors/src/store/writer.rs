@@ -51,6 +51,9 @@ impl EventSink for Store {
     }
 }
 
+/// Longest the last write at shutdown may take before what waits is spooled.
+pub(crate) const FINISH_TRY: Duration = Duration::from_secs(2);
+
 /// Batching, buffering and retry settings.
 #[derive(Debug, Clone, Copy)]
 pub struct WriterSettings {
@@ -104,9 +107,14 @@ impl<S: EventSink> Writer<S> {
         self.buffer.len()
     }
 
-    /// Writes what waits, then spools what the store still refuses (shutdown).
+    /// Shutdown: one last try to write what waits, for at most `FINISH_TRY` (a database that
+    /// hangs must not hold a graceful shutdown past its deadline); what is left goes to the
+    /// spool, drained at the next start. A try cut short is harmless: writes are idempotent,
+    /// and nothing leaves the buffer or the spool before the store took it.
     pub(crate) async fn finish(&mut self) {
-        self.catch_up().await;
+        if tokio::time::timeout(FINISH_TRY, self.catch_up()).await.is_err() {
+            tracing::warn!("the store did not answer at shutdown; what waits goes to the spool");
+        }
         let rest = std::mem::take(&mut self.buffer);
         spool_append(&mut self.spool, &rest);
     }

@@ -153,17 +153,6 @@ pub async fn spawn_writer<S: EventSink>(
     Ok(WriterHandle { actor, done })
 }
 
-/// Runs the writer until `rx` closes and returns the spool (tests, and a simple await).
-pub async fn run_writer<S: EventSink>(
-    rx: mpsc::Receiver<Arc<Event>>,
-    sink: S,
-    spool: Spool,
-    settings: WriterSettings,
-) -> Spool {
-    let handle = spawn_writer(rx, sink, spool, settings).await.expect("the writer actor starts");
-    handle.done.await.ok().flatten().expect("the writer hands its spool back")
-}
-
 /// Collects batches from `rx` and hands each to the actor; asks it to finish at the end.
 async fn pump(
     mut rx: mpsc::Receiver<Arc<Event>>,

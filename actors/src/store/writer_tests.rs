@@ -8,7 +8,7 @@ use chrono::Utc;
 
 use super::*;
 use crate::events::EventKind;
-use crate::store::writer::{EventSink, WriterSettings};
+use crate::store::writer::{EventSink, FINISH_TRY, WriterSettings};
 use crate::store::{Retention, Store, StoreError, Time};
 
 /// The real SQLite store behind a switch that makes every write fail (a disk gone read-only,
@@ -64,6 +64,17 @@ impl Switchable {
     async fn ids(&self) -> Vec<uuid::Uuid> {
         self.db.events_after(None, 100_000).await.unwrap().iter().map(|e| e.id).collect()
     }
+}
+
+/// Runs the writer until `rx` closes and returns the spool.
+async fn run_writer<S: EventSink>(
+    rx: mpsc::Receiver<Arc<Event>>,
+    sink: S,
+    spool: Spool,
+    settings: WriterSettings,
+) -> Spool {
+    let handle = spawn_writer(rx, sink, spool, settings).await.unwrap();
+    handle.done.await.unwrap().expect("the writer hands its spool back")
 }
 
 fn ev(i: usize) -> Arc<Event> {
@@ -138,6 +149,50 @@ async fn a_shutdown_while_the_store_is_down_spools_everything_for_the_next_run()
     drop(tx);
     assert!(writer.await.unwrap().is_empty());
     assert_eq!(sink.ids().await, events.iter().map(|e| e.id).collect::<Vec<_>>());
+    let _ = std::fs::remove_file(&path);
+}
+
+/// A store that refuses its first write and then never answers (a database gone silent).
+#[derive(Clone, Default)]
+struct Silent(Arc<std::sync::atomic::AtomicUsize>);
+
+#[async_trait::async_trait]
+impl EventSink for Silent {
+    async fn insert(&self, _: &[Arc<Event>]) -> Result<usize, StoreError> {
+        if self.0.fetch_add(1, Ordering::SeqCst) == 0 {
+            return Err(StoreError::Postgres("connection refused (test)".into()));
+        }
+        std::future::pending().await
+    }
+
+    async fn prune(&self, _: Time, _: Retention) -> Result<usize, StoreError> {
+        Ok(0)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_shutdown_is_not_held_by_a_store_that_stopped_answering() {
+    let path = spool_path();
+    let sink = Silent::default();
+    let (tx, rx) = mpsc::channel(16);
+    // No retry during the test: the first write is refused, the last try at shutdown hangs.
+    let settings = WriterSettings { retry: Duration::from_secs(3600), ..fast() };
+    let writer = tokio::spawn(run_writer(rx, sink.clone(), Spool::open(&path).unwrap(), settings));
+    tx.send(ev(1)).await.unwrap();
+    let started = tokio::time::Instant::now();
+    while sink.0.load(Ordering::SeqCst) == 0 {
+        assert!(started.elapsed() < Duration::from_secs(5), "the writer never tried");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    drop(tx);
+    let closed = tokio::time::Instant::now();
+    let spool = tokio::time::timeout(Duration::from_secs(30), writer)
+        .await
+        .expect("the shutdown finished although the store hangs")
+        .unwrap();
+    assert!(closed.elapsed() <= FINISH_TRY + Duration::from_secs(1), "{:?}", closed.elapsed());
+    assert_eq!(sink.0.load(Ordering::SeqCst), 2, "one last try at shutdown");
+    assert_eq!(spool.read().unwrap().events.len(), 1, "then the spool");
     let _ = std::fs::remove_file(&path);
 }
 
