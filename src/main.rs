@@ -84,6 +84,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     database_url: cfg.database_url,
                     retention: cfg.retention,
                 }),
+                api: cfg.api,
             };
             app::serve(opts).await?;
         }

@@ -20,6 +20,7 @@ pub mod fleet;
 pub mod model;
 pub mod ondemand;
 pub mod probes;
+pub mod query;
 pub mod state;
 pub mod store;
 #[cfg(test)]

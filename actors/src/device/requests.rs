@@ -55,7 +55,7 @@ pub enum Answer {
 }
 
 /// What a check found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CheckReport {
     /// `ssh user@host:port` or `local`.
     pub transport: String,

@@ -9,7 +9,7 @@ use super::EventKind;
 /// One observation or state change about one device.
 ///
 /// The JSON form is a public contract (stored, streamed, documented): change it only additively.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Event {
     /// UUIDv7 assigned at emission: time-ordered, the WebSocket resume cursor and the writer's
     /// idempotency key.

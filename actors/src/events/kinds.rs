@@ -14,7 +14,7 @@ use crate::model::vms::Vm;
 use crate::model::zfs::ZfsSample;
 
 /// What an [`Event`](super::Event) says. Serialized as `{"type": "<Variant>", "payload": {..}}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", content = "payload")]
 pub enum EventKind {
     /// The device answered after being offline (or for the first time).
