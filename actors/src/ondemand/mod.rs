@@ -181,6 +181,17 @@ pub(crate) async fn journal(
     Ok(JournalResult { entries, truncated })
 }
 
+/// Starts, stops or restarts a container; the answer is docker's first output line.
+pub(crate) async fn container_action(
+    transport: &dyn Transport,
+    verb: command::ondemand::ContainerVerb,
+    container: &str,
+) -> Result<String, QueryError> {
+    let cmd = command::ondemand::docker_action(verb, container)?;
+    let out = run_ok(transport, &cmd).await?;
+    Ok(first_line(&out.stdout))
+}
+
 /// Lists the docker networks of a device.
 pub(crate) async fn docker_networks(transport: &dyn Transport) -> Result<Vec<Network>, QueryError> {
     let cmd = command::ondemand::docker_network_ls();
