@@ -124,6 +124,7 @@ pub(super) fn zfs(pools: Vec<Pool>, snapshot_hours: &[(&str, i64)]) -> EventKind
             dataset: dataset.into(),
             count: 4,
             newest_created_at: Some(now() - Duration::hours(h)),
+            newest_name: Some(format!("auto-{h}h")),
             newest_age_secs: Some(h * 3600),
         })
         .collect();

@@ -32,8 +32,9 @@ pub struct StaleDataset {
     pub status: Staleness,
     /// How many snapshots it has.
     pub snapshot_count: u64,
-    /// Creation time of its newest snapshot. (The ZFS sample keeps the newest snapshot's
-    /// time per dataset, not its name.)
+    /// Name of its newest snapshot (the part after `@`).
+    pub newest_snapshot: Option<String>,
+    /// Creation time of its newest snapshot.
     pub newest_created_at: Option<DateTime<Utc>>,
     /// Age of the newest snapshot now, seconds.
     pub newest_age_seconds: Option<i64>,
@@ -121,6 +122,7 @@ fn stale(
         dataset: name.to_string(),
         status,
         snapshot_count: count,
+        newest_snapshot: summary.and_then(|s| s.newest_name.clone()),
         newest_created_at: newest,
         newest_age_seconds: age,
     })
@@ -141,6 +143,7 @@ mod tests {
             dataset: dataset.into(),
             count,
             newest_created_at: hours.map(|h| now - Duration::hours(h)),
+            newest_name: hours.map(|h| format!("auto-{h}h")),
             newest_age_secs: hours.map(|h| h * 3600),
         };
         ZfsSample {
@@ -197,6 +200,7 @@ mod tests {
         let r = check_snapshot_freshness(&z, observed, now, Duration::hours(48), Some("rpool"))
             .unwrap();
         assert_eq!(r.stale[0].newest_age_seconds, Some(59 * 3600));
+        assert_eq!(r.stale[0].newest_snapshot.as_deref(), Some("auto-49h"));
         // Without a creation time, the age observed plus the time since.
         z.snapshots[3].newest_created_at = None;
         let r = check_snapshot_freshness(&z, observed, now, Duration::hours(48), Some("rpool"))
