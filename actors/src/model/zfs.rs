@@ -118,6 +118,10 @@ pub struct SnapshotSummary {
     pub count: u64,
     /// Creation time of the newest snapshot.
     pub newest_created_at: Option<DateTime<Utc>>,
+    /// Name of the newest snapshot, the part after `@` (e.g. `autosnap_2026-11-23_hourly`);
+    /// `None` when no snapshot has a readable creation time.
+    #[serde(default)]
+    pub newest_name: Option<String>,
     /// Age of the newest snapshot at observation time, seconds.
     pub newest_age_secs: Option<i64>,
 }
