@@ -136,7 +136,8 @@ pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
         handle = handle.with_store(store);
     }
     let streams = tokio_util::sync::CancellationToken::new();
-    let routes = crate::http::routes(handle.clone(), &opts.api, streams.clone());
+    let changes = crate::mcp::resources::change_feed(&bus);
+    let routes = crate::http::routes(handle.clone(), &opts.api, changes, streams.clone());
     let http = tokio::spawn(async move {
         poem::Server::new_with_acceptor(acceptor)
             .run_with_graceful_shutdown(

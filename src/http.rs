@@ -17,11 +17,12 @@ use infrastructor_actors::store::{Bucket, Cursor, SeriesQuery, TimelineQuery};
 pub fn routes(
     handle: FleetHandle,
     api: &ApiSettings,
+    changes: crate::mcp::resources::Changes,
     cancel: tokio_util::sync::CancellationToken,
 ) -> impl poem::Endpoint + use<> {
     use poem::endpoint::TowerCompatExt;
     let tokens = Tokens::new(api.tokens.clone());
-    let mcp = crate::mcp::service(handle.clone(), api, cancel).compat();
+    let mcp = crate::mcp::service(handle.clone(), api, changes, cancel).compat();
     let rest = Route::new()
         .at("/devices", get(devices))
         .at("/events", get(events))

@@ -25,7 +25,10 @@ fn check_snapshot(tools: &[rmcp::model::Tool]) {
         std::fs::write(&path, &actual).unwrap();
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(actual == expected, "{SNAPSHOT} is out of date; rerun with UPDATE_SNAPSHOTS=1 and review");
+    assert!(
+        actual == expected,
+        "{SNAPSHOT} is out of date; rerun with UPDATE_SNAPSHOTS=1 and review"
+    );
 }
 
 fn device() -> SimDevice {
@@ -42,9 +45,15 @@ fn device() -> SimDevice {
 async fn tools_answer_live_then_cached_when_the_device_goes_offline() {
     let data = tempfile::tempdir().unwrap();
     let mut dev = device();
-    let probes =
-        Probes { containers: every(400), metrics: every(400), services: every(400), ..Probes::disabled() };
-    let app = serve_in(vec![harness::device_spec(&dev, probes)], &HistoryOptions::new(data.path(), None)).await;
+    let probes = Probes {
+        containers: every(400),
+        metrics: every(400),
+        services: every(400),
+        ..Probes::disabled()
+    };
+    let app =
+        serve_in(vec![harness::device_spec(&dev, probes)], &HistoryOptions::new(data.path(), None))
+            .await;
     let client = mcp::connect(app.addr, None).await;
 
     let tools = client.list_all_tools().await.unwrap();
@@ -71,23 +80,40 @@ async fn tools_answer_live_then_cached_when_the_device_goes_offline() {
     assert_eq!(v["total"], 13);
     assert_eq!(v["items"].as_array().unwrap().len(), 5);
     let next = v["next_cursor"].as_str().expect("a next page").to_string();
-    let r = call(&client, "list_containers", json!({ "device": "tower", "cursor": next, "limit": 100 })).await;
+    let r = call(
+        &client,
+        "list_containers",
+        json!({ "device": "tower", "cursor": next, "limit": 100 }),
+    )
+    .await;
     assert_eq!(ok(&r)["items"].as_array().unwrap().len(), 8);
     let r = call(&client, "list_containers", json!({ "state": "exited" })).await;
     let v = ok(&r);
     assert!(v["items"].as_array().unwrap().iter().all(|c| c["state"] == "exited"), "{v}");
     assert!(v["total"].as_u64().unwrap() >= 3, "{v}");
 
-    let r = call(&client, "get_container_info", json!({ "device": "tower", "container": "crashloop" })).await;
+    let r =
+        call(&client, "get_container_info", json!({ "device": "tower", "container": "crashloop" }))
+            .await;
     let v = ok(&r);
     assert_eq!(v["container"]["inspect"]["restart_count"], 6);
     assert_eq!(v["container"]["inspect"]["restart_policy"], "on-failure:100");
-    let e = err(&call(&client, "get_container_info", json!({ "device": "tower", "container": "plex" })).await);
+    let e = err(&call(
+        &client,
+        "get_container_info",
+        json!({ "device": "tower", "container": "plex" }),
+    )
+    .await);
     assert!(e.contains("no container 'plex' on 'tower'") && e.contains("crashloop"), "{e}");
 
-    let r = call(&client, "get_service_dependencies", json!({ "device": "tower", "project": "stack" })).await;
+    let r =
+        call(&client, "get_service_dependencies", json!({ "device": "tower", "project": "stack" }))
+            .await;
     let v = ok(&r);
-    assert_eq!(v["edges"], json!([{ "project": "stack", "service": "web", "on": "db", "on_state": "running" }]));
+    assert_eq!(
+        v["edges"],
+        json!([{ "project": "stack", "service": "web", "on": "db", "on_state": "running" }])
+    );
 
     let r = call(&client, "get_system_metrics", json!({ "device": "tower" })).await;
     let v = ok(&r);
@@ -102,7 +128,9 @@ async fn tools_answer_live_then_cached_when_the_device_goes_offline() {
     let v = ok(&r);
     let failed = v["groups"].as_array().unwrap().iter().find(|g| g["kind"] == "ServiceFailed");
     assert_eq!(failed.map(|g| g["count"].clone()), Some(json!(4)), "{v}");
-    let r = call(&client, "get_events", json!({ "devices": ["tower"], "kinds": ["ServiceFailed"] })).await;
+    let r =
+        call(&client, "get_events", json!({ "devices": ["tower"], "kinds": ["ServiceFailed"] }))
+            .await;
     assert_eq!(ok(&r)["events"].as_array().unwrap().len(), 4);
 
     // Mistakes get specific messages; nothing reaches the device.
@@ -114,7 +142,12 @@ async fn tools_answer_live_then_cached_when_the_device_goes_offline() {
     assert!(e.contains("invalid arguments"), "{e}");
     let logs_before = dev.calls("docker logs");
     for bad in ["web; rm -rf /", "$(reboot)", "web\nid", "-f"] {
-        let e = err(&call(&client, "get_container_logs", json!({ "device": "tower", "container": bad })).await);
+        let e = err(&call(
+            &client,
+            "get_container_logs",
+            json!({ "device": "tower", "container": bad }),
+        )
+        .await);
         assert!(e.starts_with("invalid argument"), "{bad}: {e}");
     }
     assert_eq!(dev.calls("docker logs"), logs_before, "an injection attempt reached the device");
@@ -156,15 +189,19 @@ async fn the_stateless_protocol_lists_and_calls_tools() {
     let dev = device();
     let probes = Probes { containers: every(400), ..Probes::disabled() };
     let data = tempfile::tempdir().unwrap();
-    let app = serve_in(vec![harness::device_spec(&dev, probes)], &HistoryOptions::new(data.path(), None)).await;
+    let app =
+        serve_in(vec![harness::device_spec(&dev, probes)], &HistoryOptions::new(data.path(), None))
+            .await;
     let client = mcp::connect_stateless(app.addr, None).await;
-    let names: Vec<String> = client.list_all_tools().await.unwrap().into_iter().map(|t| t.name.to_string()).collect();
+    let names: Vec<String> =
+        client.list_all_tools().await.unwrap().into_iter().map(|t| t.name.to_string()).collect();
     assert!(names.contains(&"list_containers".to_string()), "{names:?}");
     wait_until(Duration::from_secs(20), "containers sampled", || {
         count(&app, "tower", "ContainerStatsSampled") >= 1
     })
     .await;
-    let r = call(&client, "list_containers", json!({ "device": "tower", "max_age_seconds": 3600 })).await;
+    let r = call(&client, "list_containers", json!({ "device": "tower", "max_age_seconds": 3600 }))
+        .await;
     let v: &Value = ok(&r);
     assert_eq!(v["source"], "cached", "a stored answer within max_age_seconds");
     assert_eq!(v["total"], 13);

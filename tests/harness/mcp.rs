@@ -3,8 +3,14 @@
 
 use std::net::SocketAddr;
 
-use rmcp::model::{CallToolRequestParams, CallToolResult, ClientConfig, ContentBlock, ProtocolVersion};
-use rmcp::service::RunningService;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResult, ClientConfig, ContentBlock, ProtocolVersion,
+};
+use std::sync::{Arc, Mutex};
+
+use rmcp::ClientHandler;
+use rmcp::model::{ProgressNotificationParam, ResourceUpdatedNotificationParam};
+use rmcp::service::{NotificationContext, Peer, RunningService};
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::{ClientLifecycleMode, ClientServiceExt, RoleClient, ServiceExt};
@@ -23,20 +29,62 @@ fn config(addr: SocketAddr, token: Option<&str>) -> StreamableHttpClientTranspor
 
 /// Connects with the session protocol (`initialize`, a session id).
 pub async fn connect(addr: SocketAddr, token: Option<&str>) -> Client {
-    ClientConfig::default().serve(StreamableHttpClientTransport::from_config(config(addr, token))).await.expect("mcp client connects")
+    ClientConfig::default()
+        .serve(StreamableHttpClientTransport::from_config(config(addr, token)))
+        .await
+        .expect("mcp client connects")
 }
 
 /// Connects with the stateless 2026-07-28 protocol (`server/discover`, no session).
 pub async fn connect_stateless(addr: SocketAddr, token: Option<&str>) -> Client {
-    let mode = ClientLifecycleMode::Discover { preferred_versions: vec![ProtocolVersion::V_2026_07_28] };
+    let mode =
+        ClientLifecycleMode::Discover { preferred_versions: vec![ProtocolVersion::V_2026_07_28] };
     ClientConfig::default()
         .serve_with_lifecycle(StreamableHttpClientTransport::from_config(config(addr, token)), mode)
         .await
         .expect("stateless mcp client connects")
 }
 
+/// A client that records the notifications it gets.
+#[derive(Clone, Default)]
+pub struct Recorder {
+    /// Progress notifications, in arrival order.
+    pub progress: Arc<Mutex<Vec<ProgressNotificationParam>>>,
+    /// URIs of `notifications/resources/updated`, in arrival order.
+    pub updated: Arc<Mutex<Vec<String>>>,
+}
+
+impl ClientHandler for Recorder {
+    async fn on_progress(
+        &self,
+        params: ProgressNotificationParam,
+        _: NotificationContext<RoleClient>,
+    ) {
+        self.progress.lock().unwrap().push(params);
+    }
+
+    async fn on_resource_updated(
+        &self,
+        params: ResourceUpdatedNotificationParam,
+        _: NotificationContext<RoleClient>,
+    ) {
+        self.updated.lock().unwrap().push(params.uri);
+    }
+}
+
+/// Connects (sessions) with a client that records notifications.
+pub async fn connect_recording(
+    addr: SocketAddr,
+    token: Option<&str>,
+) -> (RunningService<RoleClient, Recorder>, Recorder) {
+    let recorder = Recorder::default();
+    let transport = StreamableHttpClientTransport::from_config(config(addr, token));
+    let client = recorder.clone().serve(transport).await.expect("mcp client connects");
+    (client, recorder)
+}
+
 /// Calls `tool` with `args` (a JSON object); a protocol error fails the test.
-pub async fn call(client: &Client, tool: &str, args: Value) -> CallToolResult {
+pub async fn call(client: &Peer<RoleClient>, tool: &str, args: Value) -> CallToolResult {
     let Value::Object(args) = args else { panic!("arguments must be an object") };
     let params = CallToolRequestParams::new(tool.to_string()).with_arguments(args);
     client.call_tool(params).await.unwrap_or_else(|e| panic!("{tool}: protocol error {e}"))
@@ -63,4 +111,26 @@ pub fn text(r: &CallToolResult) -> String {
             _ => None,
         })
         .unwrap_or_default()
+}
+
+/// A raw HTTP/1.1 request to the server: `(status, headers, body)`.
+pub async fn http(addr: SocketAddr, request: &str) -> (u16, String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(request.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await.unwrap();
+    let text = String::from_utf8_lossy(&buf).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    (status, head.to_lowercase(), body.to_string())
+}
+
+/// A POST of an MCP `initialize` to `/mcp` with extra header lines.
+pub fn initialize(addr: SocketAddr, headers: &str) -> String {
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}"#;
+    format!(
+        "POST /mcp HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: {}\r\nConnection: close\r\n{headers}\r\n{body}",
+        body.len()
+    )
 }

@@ -224,7 +224,9 @@ pub fn cap_on_device(command: Command, bytes: usize) -> Command {
 }
 
 /// What a container action does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ContainerVerb {
     /// `docker start`.

@@ -26,8 +26,8 @@ pub enum DeviceRequest {
     },
     /// Publish an event about this device (a recorded action or setting), then reply.
     Record {
-        /// What to publish.
-        kind: crate::events::EventKind,
+        /// What to publish (boxed: an event is large beside the other requests).
+        kind: Box<crate::events::EventKind>,
         /// Told once it is on the bus.
         reply: RpcReplyPort<()>,
     },

@@ -44,7 +44,7 @@ impl DeviceSupervisorState {
             DeviceRequest::Record { kind, reply } => {
                 let (bus, device) = (self.args.bus.clone(), self.device().to_string());
                 tokio::spawn(async move {
-                    bus.publish(crate::events::Event::new(device, chrono::Utc::now(), kind)).await;
+                    bus.publish(crate::events::Event::new(device, chrono::Utc::now(), *kind)).await;
                     let _ = reply.send(());
                 });
             }

@@ -108,7 +108,7 @@ impl DeviceStatus {
 fn summary(
     d: &RegisteredDevice,
     state: Option<&Arc<DeviceState>>,
-    _now: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> DeviceSummary {
     let empty = Arc::new(DeviceState::default());
     let s = state.unwrap_or(&empty);
@@ -125,7 +125,9 @@ fn summary(
         since: s.since,
         offline_reason: s.offline_reason.clone(),
         last_seen: s.last_seen,
-        problems: usize::from(s.online == Some(false)) + s.failures.len(),
+        problems: crate::analysis::diagnose_device(&d.spec.name, s, now, &Default::default())
+            .problems
+            .len(),
     }
 }
 

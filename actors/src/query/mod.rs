@@ -2,6 +2,8 @@
 //! labelled with where the answer came from (`live` or `cached`), when it was observed and
 //! how old it is. The faces (MCP, REST) only parse arguments and render what this returns.
 
+mod actions;
+mod analysis;
 mod containers;
 mod devices;
 mod fresh;
@@ -11,6 +13,8 @@ mod storage;
 mod system;
 mod topology;
 
+pub use actions::{ActionResult, MaintenanceState};
+pub use analysis::{Diagnosis, SnapshotFreshness};
 pub use containers::{
     ContainerDetail, ContainerFilter, ContainerItem, ContainerList, ContainerStats, Dependency,
     DependencyGraph, NetworkTopology, PortMapping, TopologyNetwork, parse_ports,

@@ -1,5 +1,7 @@
 //! Every MCP tool, one file per area; [`all`] is the table the server lists and calls.
 
+pub mod actions;
+pub mod analysis;
 pub mod containers;
 pub mod devices;
 pub mod history;
@@ -15,5 +17,7 @@ pub fn all() -> Vec<ToolDef> {
     tools.extend(system::tools());
     tools.extend(storage::tools());
     tools.extend(history::tools());
+    tools.extend(analysis::tools());
+    tools.extend(actions::tools());
     tools
 }
