@@ -73,6 +73,8 @@ pub struct ImportArgs {
     /// `true` to add them; `false` (default) only lists what would be added.
     #[serde(default)]
     pub apply: bool,
+    /// known_hosts file that verifies their host keys (default `~/.ssh/known_hosts`).
+    pub known_hosts: Option<String>,
 }
 
 /// What an import found and did.
@@ -166,7 +168,7 @@ async fn import(
             user: d.user.clone(),
             auth: None,
             identity_file: d.identity_file.as_ref().map(|p| p.display().to_string()),
-            known_hosts: None,
+            known_hosts: a.known_hosts.clone(),
             sudo: None,
             tags: vec!["ssh-config".into()],
         };
