@@ -169,6 +169,22 @@ async fn actions_are_confirmed_performed_and_recorded() {
     let bad = json!({ "device": "tower", "container": "web", "action": "kill", "confirm": true });
     assert!(err(&call(&admin, "container_action", bad).await).contains("invalid arguments"));
 
+    // A client that can ask its user: the user is asked, and a "no" does nothing.
+    let (asking, user) =
+        mcp::connect_as(app.addr, Some(ADMIN), mcp::Recorder::answering(false)).await;
+    let args = json!({ "device": "tower", "container": "web", "action": "stop" });
+    let e = err(&call(&asking, "container_action", args.clone()).await);
+    assert!(e.contains("not confirmed, nothing was done"), "{e}");
+    assert!(user.asked.lock().unwrap()[0].contains("stop container 'web' on 'tower'"));
+    assert_eq!(dev.calls("docker stop"), 0);
+    asking.cancel().await.unwrap();
+    let (asking, user) =
+        mcp::connect_as(app.addr, Some(ADMIN), mcp::Recorder::answering(true)).await;
+    let r = call(&asking, "container_action", args).await;
+    assert_eq!(ok(&r)["state_after"], "exited", "{}", mcp::text(&r));
+    assert_eq!((user.asked.lock().unwrap().len(), dev.calls("docker stop web")), (1, 1));
+    asking.cancel().await.unwrap();
+
     let args = json!({ "device": "tower", "on": true, "until": "2h", "reason": "disk swap", "confirm": true });
     let r = call(&admin, "set_maintenance_mode", args).await;
     assert_eq!(ok(&r)["on"], true);

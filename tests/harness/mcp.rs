@@ -52,6 +52,17 @@ pub struct Recorder {
     pub progress: Arc<Mutex<Vec<ProgressNotificationParam>>>,
     /// URIs of `notifications/resources/updated`, in arrival order.
     pub updated: Arc<Mutex<Vec<String>>>,
+    /// How the user answers a confirmation question (`None`: the client cannot be asked).
+    pub answer: Option<bool>,
+    /// The questions asked.
+    pub asked: Arc<Mutex<Vec<String>>>,
+}
+
+impl Recorder {
+    /// A client whose user answers every confirmation question with `answer`.
+    pub fn answering(answer: bool) -> Self {
+        Self { answer: Some(answer), ..Self::default() }
+    }
 }
 
 impl ClientHandler for Recorder {
@@ -70,6 +81,28 @@ impl ClientHandler for Recorder {
     ) {
         self.updated.lock().unwrap().push(params.uri);
     }
+
+    fn get_info(&self) -> ClientConfig {
+        let mut caps = rmcp::model::ClientCapabilities::default();
+        if self.answer.is_some() {
+            caps.elicitation = Some(Default::default());
+        }
+        ClientConfig::new(caps, rmcp::model::Implementation::new("test", "1"))
+    }
+
+    async fn create_elicitation(
+        &self,
+        request: rmcp::model::ElicitRequestParams,
+        _: rmcp::service::RequestContext<RoleClient>,
+    ) -> Result<rmcp::model::ElicitResult, rmcp::ErrorData> {
+        use rmcp::model::{ElicitResult, ElicitationAction};
+        self.asked.lock().unwrap().push(format!("{request:?}"));
+        Ok(match self.answer {
+            Some(true) => ElicitResult::new(ElicitationAction::Accept)
+                .with_content(serde_json::json!({ "confirm": true })),
+            _ => ElicitResult::new(ElicitationAction::Decline),
+        })
+    }
 }
 
 /// Connects (sessions) with a client that records notifications.
@@ -77,7 +110,15 @@ pub async fn connect_recording(
     addr: SocketAddr,
     token: Option<&str>,
 ) -> (RunningService<RoleClient, Recorder>, Recorder) {
-    let recorder = Recorder::default();
+    connect_as(addr, token, Recorder::default()).await
+}
+
+/// Connects (sessions) as `recorder`.
+pub async fn connect_as(
+    addr: SocketAddr,
+    token: Option<&str>,
+    recorder: Recorder,
+) -> (RunningService<RoleClient, Recorder>, Recorder) {
     let transport = StreamableHttpClientTransport::from_config(config(addr, token));
     let client = recorder.clone().serve(transport).await.expect("mcp client connects");
     (client, recorder)
