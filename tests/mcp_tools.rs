@@ -31,6 +31,22 @@ fn check_snapshot(tools: &[rmcp::model::Tool]) {
     );
 }
 
+/// `ps` output with container `name` in `state` / `status`.
+fn with_state(ps: &str, name: &str, state: &str, status: &str) -> String {
+    let lines: Vec<String> = ps
+        .lines()
+        .map(|line| {
+            let mut v: Value = serde_json::from_str(line).unwrap();
+            if v["Names"] == name {
+                v["State"] = state.into();
+                v["Status"] = status.into();
+            }
+            v.to_string()
+        })
+        .collect();
+    lines.join("\n") + "\n"
+}
+
 fn device() -> SimDevice {
     let dev = SimDevice::start("tower");
     dev.set_docker_ps(&harness::fixture("docker/client-20.10/ps.jsonl"));
@@ -205,6 +221,28 @@ async fn the_stateless_protocol_lists_and_calls_tools() {
     let v: &Value = ok(&r);
     assert_eq!(v["source"], "cached", "a stored answer within max_age_seconds");
     assert_eq!(v["total"], 13);
+
+    // subscriptions/listen: told when `web` dies.
+    let filter = rmcp::model::SubscriptionFilter::builder()
+        .resource_subscription("infrastructor://devices/tower")
+        .build();
+    let mut sub = client.listen(filter).await.unwrap();
+    dev.set_docker_ps(&with_state(
+        &harness::fixture("docker/client-20.10/ps.jsonl"),
+        "web",
+        "exited",
+        "Exited (1) 2 seconds ago",
+    ));
+    let note = tokio::time::timeout(Duration::from_secs(20), sub.next())
+        .await
+        .expect("a notification in time");
+    match note.unwrap() {
+        Some(rmcp::model::ServerNotification::ResourceUpdatedNotification(n)) => {
+            assert_eq!(n.params.uri, "infrastructor://devices/tower");
+        }
+        other => panic!("{other:?}"),
+    }
+    sub.cancel().await.unwrap();
     client.cancel().await.unwrap();
     app.shutdown().await;
 }

@@ -172,6 +172,8 @@ impl FleetHandle {
                 let why = format!("live read timed out after {:.1} s", opts.budget.as_secs_f64());
                 return Ok((state, cached(why)));
             }
+            // Nothing stored and nothing to poll (the probe is not enabled there): say so.
+            Ok(Err(e @ ApiError::Refused(_))) if sample.is_none() => return Err(e),
             Ok(Err(e)) => return Ok((state, cached(format!("live read failed: {e}")))),
             Ok(Ok(r)) => r,
         };
