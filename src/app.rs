@@ -215,3 +215,26 @@ async fn shutdown_signal() {
         _ = term.recv() => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::guarded;
+    use crate::config::{ApiSettings, ApiToken, Scope, Secret};
+
+    #[test]
+    fn without_tokens_only_loopback_is_served() {
+        let open = ApiSettings::default();
+        let token = ApiToken {
+            name: "t".into(),
+            token: Secret::new("0123456789abcdef"),
+            scope: Scope::Read,
+        };
+        let guarded_by = ApiSettings { tokens: vec![token], ..ApiSettings::default() };
+        let at = |s: &str| s.parse::<std::net::SocketAddr>().unwrap();
+        assert_eq!(guarded(at("0.0.0.0:9101"), &open), at("127.0.0.1:9101"));
+        assert_eq!(guarded(at("[::]:9101"), &open), at("[::1]:9101"));
+        assert_eq!(guarded(at("192.168.1.5:80"), &open), at("127.0.0.1:80"));
+        assert_eq!(guarded(at("127.0.0.1:9101"), &open), at("127.0.0.1:9101"));
+        assert_eq!(guarded(at("0.0.0.0:9101"), &guarded_by), at("0.0.0.0:9101"));
+    }
+}

@@ -170,6 +170,15 @@ async fn tools_answer_live_then_cached_when_the_device_goes_offline() {
     let e = err(&call(&client, "no_such_tool", json!({})).await);
     assert!(e.contains("unknown tool"), "{e}");
 
+    // A hung docker: the live read gives up at its budget and answers from stored state.
+    dev.hang("docker", true);
+    let r = call(&client, "list_containers", json!({ "device": "tower" })).await;
+    let v = ok(&r);
+    assert_eq!(v["source"], "cached");
+    assert!(v["reason"].as_str().unwrap().starts_with("live read timed out after 3.0 s"), "{v}");
+    assert_eq!(v["total"], 13);
+    dev.hang("docker", false);
+
     // Offline: answers from stored state within 1 s, saying why; back online: live again.
     dev.go_offline();
     wait_until(Duration::from_secs(30), "tower offline", || {

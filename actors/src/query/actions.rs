@@ -80,11 +80,19 @@ impl FleetHandle {
             detail: detail.clone(),
         };
         self.record(device, kind).await?;
-        let (after, _) = self
-            .read(device, "containers", &ReadOptions { live: Some(true), ..ReadOptions::default() })
-            .await?;
-        let state_after =
-            after.containers().iter().find(|c| c.name == name).map(|c| c.state.clone());
+        // A poll that started after the action (one in flight since before would be shared
+        // and show the old state).
+        let done = chrono::Utc::now();
+        let live = ReadOptions { live: Some(true), ..ReadOptions::default() };
+        let mut state_after = None;
+        for _ in 0..3 {
+            let (after, fresh) = self.read(device, "containers", &live).await?;
+            if fresh.observed_at.is_some_and(|at| at >= done) {
+                state_after =
+                    after.containers().iter().find(|c| c.name == name).map(|c| c.state.clone());
+                break;
+            }
+        }
         Ok(ActionResult {
             device: device.to_string(),
             container: name,
