@@ -26,6 +26,26 @@ pub struct AppOptions {
     pub fleet: FleetSettings,
     /// Where history is kept; `None` keeps it in memory only (tests).
     pub history: Option<crate::history::HistoryOptions>,
+    /// Tokens, accepted hosts and origins, actions.
+    pub api: crate::config::ApiSettings,
+}
+
+/// `listen`, or its loopback twin when no token is configured: without auth the server is
+/// only for this machine.
+fn guarded(listen: SocketAddr, api: &crate::config::ApiSettings) -> SocketAddr {
+    if !api.tokens.is_empty() || listen.ip().is_loopback() {
+        return listen;
+    }
+    let lo: std::net::IpAddr = match listen {
+        SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+        SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+    };
+    let safe = SocketAddr::new(lo, listen.port());
+    tracing::warn!(
+        %listen, serving = %safe,
+        "no [[api.tokens]] configured: serving on loopback only; add a token to listen on {listen}"
+    );
+    safe
 }
 
 /// A started server.
@@ -48,6 +68,8 @@ pub struct Running {
     feeder: JoinHandle<()>,
     /// The history writer; ends once the bus is dropped and the rest is written or spooled.
     writer: Option<JoinHandle<()>>,
+    /// Ends open MCP streams (SSE) so they do not hold the graceful shutdown.
+    streams: tokio_util::sync::CancellationToken,
     /// Connects to a database that did not answer at start-up (aborted at shutdown).
     reconnect: Option<JoinHandle<()>>,
 }
@@ -60,7 +82,8 @@ pub async fn start(opts: AppOptions) -> anyhow::Result<Running> {
 /// Starts the fleet and the HTTP server on `bus` (tests subscribe to it before the start).
 pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
     // Bind first: a port in use must fail before any device is contacted.
-    let acceptor = TcpListener::bind(opts.listen).into_acceptor().await.map_err(|e| {
+    let listen = guarded(opts.listen, &opts.api);
+    let acceptor = TcpListener::bind(listen).into_acceptor().await.map_err(|e| {
         let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
             " (is another server running? set listen or INFRASTRUCTOR_LISTEN)"
         } else {
@@ -70,7 +93,7 @@ pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
         let mut chars = reason.chars();
         let reason: String =
             chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default();
-        anyhow::anyhow!("cannot listen on {}: {reason}{hint}", opts.listen)
+        anyhow::anyhow!("cannot listen on {listen}: {reason}{hint}")
     })?;
     let addr = acceptor
         .local_addr()
@@ -116,7 +139,9 @@ pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
         handle = handle.with_store(store);
     }
     let reconnect = crate::history::connect_later(&handle, &config_devices);
-    let routes = crate::http::routes(handle.clone());
+    let streams = tokio_util::sync::CancellationToken::new();
+    let changes = crate::mcp::resources::change_feed(&bus);
+    let routes = crate::http::routes(handle.clone(), &opts.api, changes, streams.clone());
     let http = tokio::spawn(async move {
         poem::Server::new_with_acceptor(acceptor)
             .run_with_graceful_shutdown(
@@ -139,6 +164,7 @@ pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
         http,
         feeder,
         writer,
+        streams,
         reconnect,
     })
 }
@@ -146,6 +172,7 @@ pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
 impl Running {
     /// Stops accepting requests, stops every poller and supervisor, and lets the store drain.
     pub async fn shutdown(mut self) {
+        self.streams.cancel();
         if let Some(stop) = self.http_stop.take() {
             let _ = stop.send(());
         }

@@ -1,5 +1,5 @@
-//! HTTP routes served today: health, current device state, the event timeline and metric
-//! history (JSON), all through the query facade.
+//! HTTP routes: health (open), the MCP server at `/mcp` and the JSON API under `/api`
+//! (behind the bearer-token layer), all through the query facade.
 
 use poem::web::{Data, Json, Query};
 use poem::{EndpointExt, Route, get, handler};
@@ -7,16 +7,30 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use infrastructor_actors::api::{ApiError, FleetHandle};
+
+use crate::auth::{self, Tokens};
+use crate::config::ApiSettings;
 use infrastructor_actors::state::DeviceView;
 use infrastructor_actors::store::{Bucket, Cursor, SeriesQuery, TimelineQuery};
 
-/// The app's routes, sharing `handle`.
-pub fn routes(handle: FleetHandle) -> impl poem::Endpoint {
+/// The app's routes, sharing `handle`; `cancel` ends open MCP streams at shutdown.
+pub fn routes(
+    handle: FleetHandle,
+    api: &ApiSettings,
+    changes: crate::mcp::resources::Changes,
+    cancel: tokio_util::sync::CancellationToken,
+) -> impl poem::Endpoint + use<> {
+    use poem::endpoint::TowerCompatExt;
+    let tokens = Tokens::new(api.tokens.clone());
+    let mcp = crate::mcp::service(handle.clone(), api, changes, cancel).compat();
+    let rest = Route::new()
+        .at("/devices", get(devices))
+        .at("/events", get(events))
+        .at("/metrics", get(metrics));
     Route::new()
         .at("/health", get(health))
-        .at("/api/devices", get(devices))
-        .at("/api/events", get(events))
-        .at("/api/metrics", get(metrics))
+        .nest("/mcp", auth::require(tokens.clone(), mcp))
+        .nest("/api", auth::require(tokens, rest))
         .data(handle)
 }
 

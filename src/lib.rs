@@ -1,8 +1,10 @@
 //! Infrastructor's server edges: config loading, CLI commands and wiring of the actors to HTTP.
 
 pub mod app;
+pub mod auth;
 pub mod check;
 pub mod config;
 pub mod history;
 pub mod http;
 pub mod logging;
+pub mod mcp;

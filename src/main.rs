@@ -83,6 +83,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     retention: cfg.retention,
                     ..history::HistoryOptions::new(cfg.data_dir, cfg.database_url)
                 }),
+                api: cfg.api,
             };
             app::serve(opts).await?;
         }

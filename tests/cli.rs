@@ -235,6 +235,7 @@ async fn start_binds_before_contacting_devices() {
         devices: vec![spec],
         fleet: FleetSettings::default(),
         history: None,
+        api: Default::default(),
     };
     let err = format!("{:#}", start(opts).await.err().expect("the port is taken"));
     assert!(err.to_lowercase().contains("address already in use"), "{err}");

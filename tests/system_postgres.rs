@@ -26,6 +26,7 @@ async fn history_on_postgresql_survives_a_restart() {
         devices: vec![spec.clone()],
         fleet: fast_settings(),
         history: Some(HistoryOptions::new(data.path(), Some(Secret::new(db.url())))),
+        api: Default::default(),
     };
     let first = app::start(opts()).await.unwrap();
     let store = first.handle.store().unwrap().clone();

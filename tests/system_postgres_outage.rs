@@ -54,6 +54,7 @@ async fn the_server_starts_without_its_database_and_stores_everything_once_it_an
         devices: vec![spec],
         fleet: fast_settings(),
         history: Some(history),
+        api: Default::default(),
     };
     let server = serve_opts(opts).await;
     let store = server.handle.store().unwrap().clone();
@@ -146,6 +147,7 @@ async fn a_database_that_answers_but_cannot_be_used_stops_the_start_up() {
             devices: Vec::new(),
             fleet: fast_settings(),
             history: Some(HistoryOptions::new(data.path(), Some(Secret::new(url)))),
+            api: Default::default(),
         };
         let err = match app::start(opts).await {
             Ok(_) => panic!("started on an unusable database"),

@@ -23,6 +23,7 @@ async fn a_restarted_server_answers_with_the_last_known_state() {
         devices: vec![spec.clone()],
         fleet: fast_settings(),
         history: Some(HistoryOptions::new(data.path(), None)),
+        api: Default::default(),
     };
     let first = app::start(opts()).await.unwrap();
     wait_until(Duration::from_secs(20), "containers sampled", || {

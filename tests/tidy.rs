@@ -56,3 +56,13 @@ fn the_readme_lists_every_stored_metric() {
         assert!(readme.contains(&format!("`{}`", m.name)), "README.md does not list {}", m.name);
     }
 }
+
+#[test]
+fn the_readme_lists_every_mcp_tool() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for t in infrastructor::mcp::tools::all() {
+        let row = format!("| `{}` |", t.tool.name);
+        assert!(readme.contains(&row), "README.md's tool table does not list {}", t.tool.name);
+    }
+}

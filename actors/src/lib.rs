@@ -3,13 +3,15 @@
 //! This crate knows nothing of HTTP, JSON-RPC or SQL front-ends; `src/` wires it to the world.
 //!
 //! The public surface is what the front-ends, the system tests and the benches need: the
-//! facade ([`api`]), events and their payloads ([`events`], [`model`]), the [`bus`], device
-//! specs and settings ([`device`]), the root supervisor ([`fleet`]), current state
-//! ([`state`]), on-demand query types ([`ondemand`]), transports ([`transport`]), capability
-//! detection, the [`command::Command`] type, and the [`probes::Probe`] trait for custom probes.
+//! analyses the tools answer with ([`analysis`]), the facade ([`api`]), events and their
+//! payloads ([`events`], [`model`]), the [`bus`], device specs and settings ([`device`]), the
+//! root supervisor ([`fleet`]), current state ([`state`]), on-demand query types
+//! ([`ondemand`]), transports ([`transport`]), capability detection, the
+//! [`command::Command`] type, and the [`probes::Probe`] trait for custom probes.
 //! Parsers, diffs and actor internals are crate-private; the benches and tests that exercise
 //! them directly go through the hidden `bench_support` module.
 
+pub mod analysis;
 pub mod api;
 pub mod bus;
 pub mod capabilities;
@@ -20,6 +22,7 @@ pub mod fleet;
 pub mod model;
 pub mod ondemand;
 pub mod probes;
+pub mod query;
 pub mod state;
 pub mod store;
 #[cfg(test)]

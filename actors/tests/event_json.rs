@@ -62,7 +62,9 @@ fn covered(kind: &EventKind) -> &'static str {
         | EventKind::ArrayDegraded { .. }
         | EventKind::ArrayRecovered { .. }
         | EventKind::VmsSampled { .. }
-        | EventKind::VmStateChanged { .. } => kind.type_name(),
+        | EventKind::VmStateChanged { .. }
+        | EventKind::ActionPerformed { .. }
+        | EventKind::MaintenanceChanged { .. } => kind.type_name(),
     }
 }
 
@@ -202,6 +204,19 @@ fn examples() -> Vec<EventKind> {
             current: Some("shut off".into()),
         },
         EventKind::DeviceRemoved {},
+        EventKind::ActionPerformed {
+            action: "container.restart".into(),
+            target: "plex".into(),
+            by: "admin".into(),
+            ok: true,
+            detail: "plex".into(),
+        },
+        EventKind::MaintenanceChanged {
+            on: true,
+            until: Some(at + chrono::Duration::hours(2)),
+            by: "admin".into(),
+            reason: Some("disk swap".into()),
+        },
     ]
 }
 

@@ -17,6 +17,8 @@ pub const DATABASE_URL: &str = "INFRASTRUCTOR_DATABASE_URL";
 /// File whose first line is the database URL (e.g. a Docker secret), overriding
 /// `database_url` / `database_url_file`; `INFRASTRUCTOR_DATABASE_URL` wins over it.
 pub const DATABASE_URL_FILE: &str = "INFRASTRUCTOR_DATABASE_URL_FILE";
+/// An admin token added to `[[api.tokens]]` (named `env`), e.g. for a container.
+pub const API_TOKEN: &str = "INFRASTRUCTOR_API_TOKEN";
 /// Folder of the embedded database and the spool, overriding `data_dir`.
 pub const DATA_DIR: &str = "INFRASTRUCTOR_DATA_DIR";
 
@@ -90,6 +92,29 @@ fn check_url(var: &'static str, v: &str) -> Result<Secret, ConfigError> {
         ));
     }
     Ok(Secret::new(v))
+}
+
+/// `api` with `INFRASTRUCTOR_API_TOKEN` added as an admin token named `env`, if set.
+pub fn api_token(
+    env: Env<'_>,
+    mut api: super::ApiSettings,
+) -> Result<super::ApiSettings, ConfigError> {
+    let Some(v) = env(API_TOKEN).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) else {
+        return Ok(api);
+    };
+    if v.chars().count() < super::api::MIN_TOKEN_LEN || v.chars().any(char::is_whitespace) {
+        let message = format!(
+            "must be at least {} characters without spaces (value not shown)",
+            super::api::MIN_TOKEN_LEN
+        );
+        return Err(ConfigError::Env { var: API_TOKEN, message });
+    }
+    api.tokens.push(super::api::ApiToken {
+        name: "env".to_owned(),
+        token: Secret::new(v),
+        scope: super::api::Scope::Admin,
+    });
+    Ok(api)
 }
 
 #[cfg(test)]

@@ -126,7 +126,7 @@ pub fn lower_first(s: &str) -> String {
 /// Whether a dotted field path names a secret whose value must never be printed.
 pub fn is_secret_field(field: &str) -> bool {
     let last = field.rsplit('.').next().unwrap_or(field);
-    matches!(last, "passphrase" | "database_url")
+    matches!(last, "passphrase" | "database_url" | "token")
 }
 
 /// 1-based line and column (in characters) of byte `offset` in `text`.

@@ -40,6 +40,9 @@ pub struct FileConfig {
     /// The monitored devices.
     #[serde(default)]
     pub devices: Vec<FileDevice>,
+    /// Who may call MCP, REST and WebSocket.
+    #[serde(default)]
+    pub api: super::api::FileApi,
 }
 
 /// `[retention]`: how long each kind of stored data is kept (human durations, "30d").

@@ -4,6 +4,7 @@
 //! built-in defaults (the local machine as the only device). Environment variables override
 //! `listen` and the database URL. Secrets never appear in `Debug`, errors or output.
 
+pub mod api;
 pub mod bounds;
 mod device;
 mod duration;
@@ -22,9 +23,11 @@ use std::path::{Path, PathBuf};
 
 use infrastructor_actors::device::{Auth, DeviceSpec, FleetSettings, Probes, TransportKind};
 
+pub use api::{ApiSettings, ApiToken, Scope};
 pub use duration::{format_duration, parse_duration};
 pub use error::{ConfigError, Location};
 pub use file::{is_valid_device_name, sanitize_device_name};
+pub use resolve::expand_path;
 
 /// An environment lookup: `HOME`, `USER` and the `INFRASTRUCTOR_*` variables are read through it.
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
@@ -75,6 +78,8 @@ pub struct Config {
     pub retention: infrastructor_actors::store::Retention,
     /// Devices to monitor, in file order, names unique.
     pub devices: Vec<DeviceSpec>,
+    /// Tokens, accepted hosts and origins, actions.
+    pub api: ApiSettings,
     /// The file this came from; `None` for built-in defaults.
     pub source: Option<PathBuf>,
     /// Non-fatal problems for the operator (e.g. a readable file holding secrets).
@@ -112,6 +117,7 @@ impl fmt::Debug for Config {
             .field("retention", &self.retention)
             .field("fleet", &self.fleet)
             .field("devices", &devices)
+            .field("api", &self.api)
             .field("source", &self.source)
             .field("warnings", &self.warnings)
             .finish()
@@ -162,6 +168,7 @@ pub fn parse_str(text: &str, origin: &Path, env: Env<'_>) -> Result<Config, Conf
         fleet: resolved.fleet,
         retention: resolved.retention,
         devices: resolved.devices,
+        api: env::api_token(env, resolved.api)?,
         source: Some(origin.to_path_buf()),
         warnings,
         files: resolved.files,
@@ -194,6 +201,7 @@ fn builtin(env: Env<'_>) -> Result<Config, ConfigError> {
         fleet: FleetSettings::default(),
         retention: Default::default(),
         devices: vec![device],
+        api: env::api_token(env, ApiSettings::default())?,
         source: None,
         warnings: Vec::new(),
         files: Vec::new(),

@@ -42,6 +42,8 @@ pub struct Resolved {
     pub devices: Vec<DeviceSpec>,
     /// Files the devices need (identity files, known_hosts), checked by `Config::check_files`.
     pub files: Vec<FileRef>,
+    /// `[api]`.
+    pub api: super::api::ApiSettings,
 }
 
 impl Resolver<'_> {
@@ -240,7 +242,8 @@ impl Resolver<'_> {
             Some(d) => self.path(d.get_ref()),
             None => PathBuf::from(file::DEFAULT_DATA_DIR),
         };
-        Ok(Resolved { listen, database_url, data_dir, fleet, retention, devices, files })
+        let api = self.api(&cfg.api)?;
+        Ok(Resolved { listen, database_url, data_dir, fleet, retention, devices, files, api })
     }
 }
 

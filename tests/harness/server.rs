@@ -73,8 +73,14 @@ pub async fn serve(devices: Vec<DeviceSpec>) -> TestServer {
 
 /// Starts the server on a free port with `fleet` settings.
 pub async fn serve_with(devices: Vec<DeviceSpec>, fleet: FleetSettings) -> TestServer {
-    serve_opts(AppOptions { listen: "127.0.0.1:0".parse().unwrap(), devices, fleet, history: None })
-        .await
+    serve_opts(AppOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        devices,
+        fleet,
+        history: None,
+        api: Default::default(),
+    })
+    .await
 }
 
 /// Starts the server on a free port with [`fast_settings`], keeping history as `history`
@@ -82,7 +88,14 @@ pub async fn serve_with(devices: Vec<DeviceSpec>, fleet: FleetSettings) -> TestS
 pub async fn serve_in(devices: Vec<DeviceSpec>, history: &HistoryOptions) -> TestServer {
     let listen = "127.0.0.1:0".parse().unwrap();
     let history = Some(history.clone());
-    serve_opts(AppOptions { listen, devices, fleet: fast_settings(), history }).await
+    serve_opts(AppOptions {
+        listen,
+        devices,
+        fleet: fast_settings(),
+        history,
+        api: Default::default(),
+    })
+    .await
 }
 
 /// History on each engine in turn: the SQLite file under `data_dir`, then the PostgreSQL

@@ -202,14 +202,14 @@ impl FleetHandle {
         }
     }
 
-    async fn query(&self, name: &str, query: Query) -> Result<Answer, ApiError> {
+    pub(crate) async fn query(&self, name: &str, query: Query) -> Result<Answer, ApiError> {
         self.route(name, QUERY_TIMEOUT, |reply| DeviceRequest::Query { query, reply })
             .await?
             .map_err(ApiError::from)
     }
 
     /// Sends a request to a device's supervisor and waits for the answer.
-    async fn route<T: Send + 'static>(
+    pub(crate) async fn route<T: Send + 'static>(
         &self,
         name: &str,
         within: Duration,

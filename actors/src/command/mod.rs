@@ -12,7 +12,7 @@ use std::time::Duration;
 
 pub(crate) use docker::{MAX_BATCH, MAX_BATCH_BYTES, docker_inspect, valid_container_id};
 pub(crate) use host::*;
-pub use ondemand::InvalidArgument;
+pub use ondemand::{ContainerVerb, InvalidArgument};
 pub(crate) use storage::{arrays, virsh_dominfo, virsh_list, zfs};
 pub(crate) use wrap::{ChannelEnd, Wrapped, signal_name};
 

@@ -223,6 +223,41 @@ pub fn cap_on_device(command: Command, bytes: usize) -> Command {
     Command { line, ..command }
 }
 
+/// What a container action does.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ContainerVerb {
+    /// `docker start`.
+    Start,
+    /// `docker stop` (the engine's grace period, then SIGKILL).
+    Stop,
+    /// `docker restart`.
+    Restart,
+}
+
+impl ContainerVerb {
+    /// `start`, `stop` or `restart`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Start => "start",
+            Self::Stop => "stop",
+            Self::Restart => "restart",
+        }
+    }
+}
+
+/// Deadline of a container action (`docker stop` waits 10 s before it kills).
+pub const ACTION_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// `docker start|stop|restart <container>`, the name validated and quoted.
+pub fn docker_action(verb: ContainerVerb, container: &str) -> Result<Command, InvalidArgument> {
+    validate_container(container)?;
+    let line = format!("docker {} {}", verb.as_str(), quote("container", container)?);
+    Ok(Command::new("docker_action", line, ACTION_TIMEOUT))
+}
+
 /// `docker network ls` as one JSON object per line.
 pub fn docker_network_ls() -> Command {
     Command::new(

@@ -24,6 +24,13 @@ pub enum DeviceRequest {
         /// Gets the answer.
         reply: RpcReplyPort<Result<Answer, QueryError>>,
     },
+    /// Publish an event about this device (a recorded action or setting), then reply.
+    Record {
+        /// What to publish (boxed: an event is large beside the other requests).
+        kind: Box<crate::events::EventKind>,
+        /// Told once it is on the bus.
+        reply: RpcReplyPort<()>,
+    },
     /// Connect (on the on-demand transport), detect tools and time a round trip.
     Check {
         /// Gets the report or the reason it failed.
@@ -40,6 +47,13 @@ pub enum Query {
     Journal(JournalQuery),
     /// `docker network ls`.
     DockerNetworks,
+    /// `docker start|stop|restart`.
+    ContainerAction {
+        /// What to do.
+        verb: crate::command::ondemand::ContainerVerb,
+        /// Container name or id (validated before anything runs).
+        container: String,
+    },
 }
 
 /// The answer to a [`Query`].
@@ -52,10 +66,12 @@ pub enum Answer {
     Journal(ondemand::JournalResult),
     /// Docker networks.
     DockerNetworks(Vec<ondemand::Network>),
+    /// Docker's answer to an action (the container's name or id).
+    ContainerAction(String),
 }
 
 /// What a check found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CheckReport {
     /// `ssh user@host:port` or `local`.
     pub transport: String,
@@ -80,6 +96,8 @@ impl DeviceRequest {
             Self::Check { reply } => {
                 let _ = reply.send(Err(why.to_string()));
             }
+            // Nothing to refuse: a record for a device that is gone is dropped.
+            Self::Record { reply, .. } => drop(reply),
         }
     }
 }

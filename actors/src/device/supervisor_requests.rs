@@ -32,8 +32,20 @@ impl DeviceSupervisorState {
                         Query::DockerNetworks => {
                             ondemand::docker_networks(t.as_ref()).await.map(Answer::DockerNetworks)
                         }
+                        Query::ContainerAction { verb, container } => {
+                            ondemand::container_action(t.as_ref(), verb, &container)
+                                .await
+                                .map(Answer::ContainerAction)
+                        }
                     };
                     let _ = reply.send(answer);
+                });
+            }
+            DeviceRequest::Record { kind, reply } => {
+                let (bus, device) = (self.args.bus.clone(), self.device().to_string());
+                tokio::spawn(async move {
+                    bus.publish(crate::events::Event::new(device, chrono::Utc::now(), *kind)).await;
+                    let _ = reply.send(());
                 });
             }
             DeviceRequest::Check { reply } => {

@@ -34,3 +34,26 @@ impl Event {
         self.kind.type_name()
     }
 }
+
+/// The envelope's schema, with the payload left open: the schema of every payload of every
+/// kind would be tens of kilobytes in every tool list that returns events.
+impl schemars::JsonSchema for Event {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Event".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "description": "One observation or state change about one device.",
+            "properties": {
+                "id": { "type": "string", "format": "uuid", "description": "UUIDv7, time-ordered; a cursor" },
+                "device": { "type": "string", "description": "The device it is about" },
+                "observed_at": { "type": "string", "format": "date-time", "description": "When the device was observed" },
+                "type": { "type": "string", "enum": super::names::TYPE_NAMES, "description": "What happened, e.g. ContainerDied" },
+                "payload": { "description": "The type's data (see the README's event catalogue)" }
+            },
+            "required": ["id", "device", "observed_at", "type"]
+        })
+    }
+}

@@ -280,112 +280,31 @@ pub enum EventKind {
         /// State now; `None` when the VM is gone.
         current: Option<String>,
     },
-}
-
-impl EventKind {
-    /// For a sample event, the probe that took it (`containers`, `metrics`, …); `None` for
-    /// change and lifecycle events.
-    pub fn sample_of(&self) -> Option<&'static str> {
-        Some(match self {
-            Self::ContainerStatsSampled { .. } => "containers",
-            Self::MetricsSampled { .. } => "metrics",
-            Self::DriveHealthSampled { .. } => "drives",
-            Self::PoolStatusSampled { .. } => "zfs",
-            Self::ArraysSampled { .. } => "arrays",
-            Self::VmsSampled { .. } => "vms",
-            Self::ServicesSampled { .. } => "services",
-            Self::UpdatesSampled { .. } => "updates",
-            _ => return None,
-        })
-    }
-
-    /// The `type` tag, e.g. `"ContainerDied"`.
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            Self::DeviceOnline { .. } => "DeviceOnline",
-            Self::DeviceOffline { .. } => "DeviceOffline",
-            Self::CapabilitiesDetected { .. } => "CapabilitiesDetected",
-            Self::DeviceRemoved { .. } => "DeviceRemoved",
-            Self::ProbeSkipped { .. } => "ProbeSkipped",
-            Self::ProbeFailed { .. } => "ProbeFailed",
-            Self::PollerRestarted { .. } => "PollerRestarted",
-            Self::ContainerStatsSampled { .. } => "ContainerStatsSampled",
-            Self::ContainerCreated { .. } => "ContainerCreated",
-            Self::ContainerStarted { .. } => "ContainerStarted",
-            Self::ContainerStopped { .. } => "ContainerStopped",
-            Self::ContainerDied { .. } => "ContainerDied",
-            Self::ContainerRemoved { .. } => "ContainerRemoved",
-            Self::ContainerRestarted { .. } => "ContainerRestarted",
-            Self::ContainerRestartLoopDetected { .. } => "ContainerRestartLoopDetected",
-            Self::ContainerHealthChanged { .. } => "ContainerHealthChanged",
-            Self::ContainerImageChanged { .. } => "ContainerImageChanged",
-            Self::MetricsSampled { .. } => "MetricsSampled",
-            Self::DriveHealthSampled { .. } => "DriveHealthSampled",
-            Self::DriveHealthChanged { .. } => "DriveHealthChanged",
-            Self::SmartAttributeIncreased { .. } => "SmartAttributeIncreased",
-            Self::DriveTemperatureCrossed { .. } => "DriveTemperatureCrossed",
-            Self::ServicesSampled { .. } => "ServicesSampled",
-            Self::ServiceFailed { .. } => "ServiceFailed",
-            Self::ServiceRecovered { .. } => "ServiceRecovered",
-            Self::UpdatesSampled { .. } => "UpdatesSampled",
-            Self::UpdatesAvailable { .. } => "UpdatesAvailable",
-            Self::PoolStatusSampled { .. } => "PoolStatusSampled",
-            Self::PoolStateChanged { .. } => "PoolStateChanged",
-            Self::ScrubFinished { .. } => "ScrubFinished",
-            Self::ResilverFinished { .. } => "ResilverFinished",
-            Self::ArraysSampled { .. } => "ArraysSampled",
-            Self::ArrayDegraded { .. } => "ArrayDegraded",
-            Self::ArrayRecovered { .. } => "ArrayRecovered",
-            Self::VmsSampled { .. } => "VmsSampled",
-            Self::VmStateChanged { .. } => "VmStateChanged",
-        }
-    }
-}
-
-/// Every `type` tag, in declaration order (the store and the query layer validate filters
-/// against it).
-pub const TYPE_NAMES: &[&str] = &[
-    "DeviceOnline",
-    "DeviceOffline",
-    "CapabilitiesDetected",
-    "DeviceRemoved",
-    "ProbeSkipped",
-    "ProbeFailed",
-    "PollerRestarted",
-    "ContainerStatsSampled",
-    "ContainerCreated",
-    "ContainerStarted",
-    "ContainerStopped",
-    "ContainerDied",
-    "ContainerRemoved",
-    "ContainerRestarted",
-    "ContainerRestartLoopDetected",
-    "ContainerHealthChanged",
-    "ContainerImageChanged",
-    "MetricsSampled",
-    "DriveHealthSampled",
-    "DriveHealthChanged",
-    "SmartAttributeIncreased",
-    "DriveTemperatureCrossed",
-    "ServicesSampled",
-    "ServiceFailed",
-    "ServiceRecovered",
-    "UpdatesSampled",
-    "UpdatesAvailable",
-    "PoolStatusSampled",
-    "PoolStateChanged",
-    "ScrubFinished",
-    "ResilverFinished",
-    "ArraysSampled",
-    "ArrayDegraded",
-    "ArrayRecovered",
-    "VmsSampled",
-    "VmStateChanged",
-];
-
-/// Whether `name` is the `type` tag of an event kind.
-pub fn is_known_type(name: &str) -> bool {
-    TYPE_NAMES.contains(&name)
+    /// An admin ran an action on the device through the API or MCP (recorded whether it
+    /// worked or not).
+    ActionPerformed {
+        /// What was done, e.g. `container.restart`.
+        action: String,
+        /// What it was done to (a container name).
+        target: String,
+        /// The token name of the caller.
+        by: String,
+        /// Whether it worked.
+        ok: bool,
+        /// The tool's answer or the error, first line, secrets removed.
+        detail: String,
+    },
+    /// Maintenance mode was switched on or off for the device (alerts are silenced while on).
+    MaintenanceChanged {
+        /// On or off.
+        on: bool,
+        /// When it ends by itself; `None`: until switched off.
+        until: Option<chrono::DateTime<chrono::Utc>>,
+        /// The token name of the caller.
+        by: String,
+        /// Why, as given.
+        reason: Option<String>,
+    },
 }
 
 /// Serde default of `ContainerRestarted::restarts` (events stored before the field existed).

@@ -2,6 +2,8 @@
 
 mod envelope;
 mod kinds;
+mod names;
 
 pub use envelope::Event;
-pub use kinds::{EventKind, TYPE_NAMES, is_known_type};
+pub use kinds::EventKind;
+pub use names::{TYPE_NAMES, is_known_type};

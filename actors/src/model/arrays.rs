@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// One poll of the device's arrays; empty when it has neither md nor Unraid.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ArraysSample {
     /// Linux md arrays from `/proc/mdstat`.
     pub md: Vec<MdArray>,
@@ -13,7 +13,7 @@ pub struct ArraysSample {
 }
 
 /// One md array.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MdArray {
     /// `md0`, `md127`, ...
     pub name: String,
@@ -53,7 +53,7 @@ pub struct MdArray {
 }
 
 /// One member of an md array: `sda1[0]`, `sdb1[2](F)`, `sdc[3](S)`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MdMember {
     /// Kernel device name.
     pub device: String,
@@ -68,7 +68,7 @@ pub struct MdMember {
 }
 
 /// A sync operation of an md array.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MdSync {
     /// `resync`, `recovery`, `check`, `repair` or `reshape`.
     pub action: String,
@@ -83,7 +83,7 @@ pub struct MdSync {
 }
 
 /// The Unraid array (`var.ini` + `disks.ini`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct UnraidArray {
     /// `mdState`: `STARTED`, `STOPPED`, ...
     pub state: String,
@@ -112,7 +112,7 @@ pub struct UnraidArray {
 }
 
 /// One disk slot of `disks.ini`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct UnraidDisk {
     /// Slot name: `parity`, `parity2`, `disk1`, `cache`, `flash`, ...
     pub name: String,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 /// Which tools a device has, detected once per connection.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Capabilities {
     /// Tool name (`docker`, `smartctl`, `zpool`, `virsh`, `systemctl`, `sensors`, `sudo`) to
     /// whether it was found on the device's `PATH`.

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::refs::ContainerRef;
 
 /// One container as seen by `docker ps -a`, merged with its `docker stats` line if running.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Container {
     /// Full container id.
     pub id: String,
@@ -46,7 +46,7 @@ pub struct Container {
 }
 
 /// Resource use of one running container, as `docker stats` reports it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Usage {
     /// CPU use in percent of one core (can exceed 100 on several cores).
     pub cpu_percent: Option<f64>,
@@ -68,7 +68,7 @@ pub struct Usage {
 
 /// The fields of `docker inspect` the probe keeps. Inspected only when a container is new or
 /// changed, and carried over from the previous poll otherwise.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Inspect {
     /// How often the engine restarted the container under its restart policy.
     pub restart_count: Option<u64>,
@@ -89,7 +89,7 @@ pub struct Inspect {
 }
 
 /// One mount of a container.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Mount {
     /// `bind`, `volume`, `tmpfs`, …
     pub kind: String,
@@ -102,7 +102,7 @@ pub struct Mount {
 }
 
 /// One network a container is attached to.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Network {
     /// Network name, e.g. `bridge` or `stack_default`.
     pub name: String,

@@ -6,7 +6,7 @@ use super::refs::DriveRef;
 
 /// One drive's identity and SMART health. Fields smartctl did not report are `None`; a drive in
 /// standby has only its identity from the scan and `standby: true`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Drive {
     /// Device path, e.g. `/dev/sda` or `/dev/bus/0` (with `dev_type` `megaraid,0`).
     pub device: String,
@@ -74,7 +74,7 @@ pub struct Drive {
 }
 
 /// One row of the ATA SMART attribute table.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SmartAttribute {
     /// Attribute id, e.g. 5.
     pub id: u64,
@@ -93,7 +93,7 @@ pub struct SmartAttribute {
 }
 
 /// The NVMe SMART/health information log; fields smartctl did not print are `None`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NvmeHealth {
     /// Critical warning bit field (0 = none).
     pub critical_warning: Option<u64>,

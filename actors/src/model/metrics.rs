@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// System metrics at one instant. A field is `None` when its source was missing or unreadable.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MetricsSample {
     /// Busy CPU time since the previous poll, in percent of all CPUs (0–100); `None` on the
     /// first poll or after the counters went backwards (reboot).
@@ -43,7 +43,7 @@ pub struct MetricsSample {
 }
 
 /// Busy percentage of one CPU core.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CoreUsage {
     /// Core number `N` of the `cpuN` line.
     pub core: u32,
@@ -52,7 +52,7 @@ pub struct CoreUsage {
 }
 
 /// Traffic of one network interface.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NetInterface {
     /// Interface name, e.g. `eth0`.
     pub name: String,
@@ -68,7 +68,7 @@ pub struct NetInterface {
 }
 
 /// I/O of one whole disk.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DiskIo {
     /// Kernel name, e.g. `sda`, `nvme0n1`.
     pub name: String,
@@ -92,7 +92,7 @@ pub struct DiskIo {
 }
 
 /// One temperature reading of `sensors -j`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Temperature {
     /// Chip name, e.g. `coretemp-isa-0000`.
     pub chip: String,
@@ -112,7 +112,7 @@ pub struct Temperature {
 }
 
 /// One mounted filesystem, as `df -PB1` reports it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Filesystem {
     /// What is mounted, e.g. `/dev/sda1` or `tank/data`.
     pub source: String,

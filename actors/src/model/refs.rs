@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A container named in a change event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ContainerRef {
     /// Full container id.
     pub id: String,
@@ -14,7 +14,7 @@ pub struct ContainerRef {
 }
 
 /// A drive named in a change event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DriveRef {
     /// Device path, e.g. `/dev/sda`.
     pub device: String,

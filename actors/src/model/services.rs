@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One failed systemd unit.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FailedUnit {
     /// Unit name, e.g. `nginx.service`.
     pub unit: String,

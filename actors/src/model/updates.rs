@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One upgradable package.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Package {
     /// Package name, e.g. `openssl`.
     pub name: String,

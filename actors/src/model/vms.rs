@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One libvirt domain.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Vm {
     /// Domain name.
     pub name: String,

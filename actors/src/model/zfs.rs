@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// One poll of ZFS on a device.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ZfsSample {
     /// First line of `zpool version` (e.g. `zfs-2.1.11-1`), when it printed one.
     pub version: Option<String>,
@@ -22,7 +22,7 @@ pub struct ZfsSample {
 }
 
 /// One pool.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Pool {
     /// Pool name.
     pub name: String,
@@ -49,7 +49,7 @@ pub struct Pool {
 }
 
 /// One node of a pool's vdev tree.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Vdev {
     /// Name as listed (device, `mirror-0`, `raidz1-0`, or the pool name for the root).
     pub name: String,
@@ -71,7 +71,7 @@ pub struct Vdev {
 }
 
 /// The latest scrub or resilver of a pool.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Scan {
     /// `scrub` or `resilver`.
     pub kind: String,
@@ -95,7 +95,7 @@ impl Scan {
 }
 
 /// One filesystem or volume (`zfs list -Hp`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Dataset {
     /// Full dataset name (`tank/media`).
     pub name: String,
@@ -110,7 +110,7 @@ pub struct Dataset {
 }
 
 /// Snapshots of one dataset.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SnapshotSummary {
     /// Dataset the snapshots belong to.
     pub dataset: String,
@@ -118,12 +118,16 @@ pub struct SnapshotSummary {
     pub count: u64,
     /// Creation time of the newest snapshot.
     pub newest_created_at: Option<DateTime<Utc>>,
+    /// Name of the newest snapshot, the part after `@` (e.g. `autosnap_2026-11-23_hourly`);
+    /// `None` when no snapshot has a readable creation time.
+    #[serde(default)]
+    pub newest_name: Option<String>,
     /// Age of the newest snapshot at observation time, seconds.
     pub newest_age_secs: Option<i64>,
 }
 
 /// ARC figures from `arcstats`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ArcStats {
     /// Current ARC size, bytes.
     pub size_bytes: Option<u64>,

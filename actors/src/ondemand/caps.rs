@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Caps on what an on-demand query returns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OutputCaps {
     /// Most lines (or entries) returned; the newest are kept.
     pub max_lines: usize,

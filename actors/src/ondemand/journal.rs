@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use crate::probes::Warning;
 
 /// One journal entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LogEntry {
     /// When journald received it (`__REALTIME_TIMESTAMP`); `None` if missing or unreadable.
     pub at: Option<DateTime<Utc>>,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::probes::Warning;
 
 /// Which output stream of the container a line came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Stream {
     /// The container's standard output.
@@ -16,7 +16,7 @@ pub enum Stream {
 }
 
 /// One line of a container's log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LogLine {
     /// When docker recorded the line; `None` when timestamps were not asked for or unreadable.
     pub at: Option<DateTime<Utc>>,

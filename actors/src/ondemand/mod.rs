@@ -54,7 +54,7 @@ pub enum QueryError {
 }
 
 /// Arguments of a container logs query.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ContainerLogsQuery {
     /// Container name (`[A-Za-z0-9][A-Za-z0-9_.-]*`) or id.
     pub container: String,
@@ -85,7 +85,7 @@ impl ContainerLogsQuery {
 }
 
 /// Lines of a container's log, stdout and stderr merged in time order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LogsResult {
     /// The lines, oldest first.
     pub lines: Vec<LogLine>,
@@ -119,7 +119,7 @@ pub(crate) async fn container_logs(
 }
 
 /// Arguments of a system logs (journal) query.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct JournalQuery {
     /// Only this systemd unit (`[A-Za-z0-9@._:-]+`).
     pub unit: Option<String>,
@@ -150,7 +150,7 @@ impl Default for JournalQuery {
 }
 
 /// Journal entries, oldest first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct JournalResult {
     /// The entries, oldest first.
     pub entries: Vec<LogEntry>,
@@ -179,6 +179,17 @@ pub(crate) async fn journal(
     }
     let (entries, truncated) = q.caps.keep_newest(entries, |e| &mut e.message);
     Ok(JournalResult { entries, truncated })
+}
+
+/// Starts, stops or restarts a container; the answer is docker's first output line.
+pub(crate) async fn container_action(
+    transport: &dyn Transport,
+    verb: command::ondemand::ContainerVerb,
+    container: &str,
+) -> Result<String, QueryError> {
+    let cmd = command::ondemand::docker_action(verb, container)?;
+    let out = run_ok(transport, &cmd).await?;
+    Ok(first_line(&out.stdout))
 }
 
 /// Lists the docker networks of a device.

@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::probes::Warning;
 
 /// One docker network.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Network {
     /// Full network id.
     pub id: String,

@@ -25,6 +25,26 @@ pub struct ProbeFailure {
     pub since: DateTime<Utc>,
 }
 
+/// Maintenance mode of a device: alerts are silenced until it ends.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct Maintenance {
+    /// When it was switched on.
+    pub since: DateTime<Utc>,
+    /// When it ends by itself; `None`: until switched off.
+    pub until: Option<DateTime<Utc>>,
+    /// Who switched it on (token name).
+    pub by: String,
+    /// Why, as given.
+    pub reason: Option<String>,
+}
+
+impl Maintenance {
+    /// Whether it still holds at `now`.
+    pub fn active(&self, now: DateTime<Utc>) -> bool {
+        self.until.is_none_or(|u| now < u)
+    }
+}
+
 /// The latest known state of one device. Samples are the events themselves (shared, never
 /// copied), so a snapshot of a large fleet is cheap.
 #[derive(Debug, Clone, Default)]
@@ -45,6 +65,8 @@ pub struct DeviceState {
     pub skipped: BTreeMap<String, String>,
     /// Current failure per probe (cleared by the probe's next sample).
     pub failures: BTreeMap<String, ProbeFailure>,
+    /// Maintenance mode, while on (check [`Maintenance::active`] for its expiry).
+    pub maintenance: Option<Maintenance>,
 }
 
 impl DeviceState {
@@ -77,6 +99,14 @@ impl DeviceState {
                 self.samples.remove(probe.as_str());
                 self.failures.remove(probe);
                 self.skipped.insert(probe.clone(), reason.clone());
+            }
+            EventKind::MaintenanceChanged { on, until, by, reason } => {
+                self.maintenance = on.then(|| Maintenance {
+                    since: ev.observed_at,
+                    until: *until,
+                    by: by.clone(),
+                    reason: reason.clone(),
+                });
             }
             EventKind::ProbeFailed { probe, error } => {
                 let since = self.failures.get(probe).map_or(ev.observed_at, |f| f.since);

@@ -92,7 +92,7 @@ impl DeviceState {
 }
 
 /// When a sample was taken and how old it is.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SampleAge {
     /// When the poll that took it started.
     pub observed_at: DateTime<Utc>,

@@ -97,15 +97,17 @@ pub fn parse_snapshots(
     observed_at: DateTime<Utc>,
     warnings: &mut Vec<Warning>,
 ) -> Vec<SnapshotSummary> {
-    let mut by_dataset: BTreeMap<&str, (u64, Option<i64>)> = BTreeMap::new();
+    // Per dataset: the count, and the creation time and name of the newest snapshot.
+    type Newest<'a> = Option<(i64, &'a str)>;
+    let mut by_dataset: BTreeMap<&str, (u64, Newest)> = BTreeMap::new();
     for (i, line) in lines.iter().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
         let parsed = line
             .split_once('\t')
-            .and_then(|(name, created)| Some((name.split_once('@')?.0, created.trim())));
-        let Some((dataset, created)) = parsed else {
+            .and_then(|(name, created)| Some((name.split_once('@')?, created.trim())));
+        let Some(((dataset, snapshot), created)) = parsed else {
             warnings.push(Warning::at(
                 first_line + i,
                 "zfs list: expected `dataset@snap<TAB>creation`",
@@ -120,7 +122,9 @@ pub fn parse_snapshots(
         let entry = by_dataset.entry(dataset).or_default();
         entry.0 += 1;
         match created.parse::<i64>() {
-            Ok(t) => entry.1 = Some(entry.1.map_or(t, |n| n.max(t))),
+            // The later of equal times is the one listed last.
+            Ok(t) if entry.1.is_none_or(|(n, _)| t >= n) => entry.1 = Some((t, snapshot)),
+            Ok(_) => {}
             Err(_) => {
                 warnings.push(Warning::at(first_line + i, "snapshot creation is not epoch seconds"))
             }
@@ -129,11 +133,12 @@ pub fn parse_snapshots(
     by_dataset
         .into_iter()
         .map(|(dataset, (count, newest))| {
-            let newest_created_at = newest.and_then(|t| DateTime::from_timestamp(t, 0));
+            let newest_created_at = newest.and_then(|(t, _)| DateTime::from_timestamp(t, 0));
             SnapshotSummary {
                 dataset: dataset.to_string(),
                 count,
                 newest_created_at,
+                newest_name: newest.map(|(_, name)| name.to_string()),
                 newest_age_secs: newest_created_at.map(|t| (observed_at - t).num_seconds()),
             }
         })
@@ -173,4 +178,24 @@ pub fn parse_arcstats(lines: &[&str]) -> Option<ArcStats> {
 /// An exact (`-p`) number; `-` and anything else unparsable are `None`.
 fn bytes(s: &str) -> Option<u64> {
     s.trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::parse_snapshots;
+
+    #[test]
+    fn the_newest_snapshot_is_the_latest_created_whatever_the_listing_order() {
+        let lines = ["t/a@b\t200", "t/a@a\t100", "t/a@bad\tx", "t/a@c\t200", "t/b@z\t5"];
+        let mut warnings = Vec::new();
+        let s = parse_snapshots(&lines, 1, Utc::now(), &mut warnings);
+        let got: Vec<_> =
+            s.iter().map(|x| (x.dataset.as_str(), x.count, x.newest_name.as_deref())).collect();
+        assert_eq!(got, [("t/a", 4, Some("c")), ("t/b", 1, Some("z"))]);
+        assert_eq!(warnings.len(), 1);
+        let none = parse_snapshots(&["t/a@x\tnever"], 1, Utc::now(), &mut warnings);
+        assert_eq!((none[0].count, none[0].newest_name.as_deref()), (1, None));
+    }
 }

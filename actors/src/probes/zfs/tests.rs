@@ -237,9 +237,10 @@ fn datasets_snapshots_arc_and_version() {
         .iter()
         .map(|x| {
             format!(
-                "{} {} {} {}",
+                "{} {} {} {} {}",
                 x.dataset,
                 x.count,
+                opt(&x.newest_name),
                 opt(&x.newest_created_at),
                 opt(&x.newest_age_secs)
             )
@@ -248,8 +249,8 @@ fn datasets_snapshots_arc_and_version() {
     assert_eq!(
         snaps,
         [
-            "backup/tower 2 2026-11-22 00:00:01 UTC 135899",
-            "tank/media 3 2026-11-23 13:00:01 UTC 2699",
+            "backup/tower 2 autosnap_2026-11-22_00:00:01_daily 2026-11-22 00:00:01 UTC 135899",
+            "tank/media 3 autosnap_2026-11-23_13:00:01_hourly 2026-11-23 13:00:01 UTC 2699",
         ]
     );
     let arc = s.arc.expect("arc stats");

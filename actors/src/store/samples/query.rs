@@ -18,7 +18,7 @@ pub const MAX_INSTANCE: usize = 512;
 pub const MAX_NAME: usize = 256;
 
 /// How the points of a series are bucketed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Bucket {
     /// Chosen from the range: up to 12 h raw, up to 31 days hourly, else daily.
@@ -53,7 +53,7 @@ impl Bucket {
 }
 
 /// One time series of one device: a metric, optionally one instance of it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SeriesQuery {
     /// The device.
     pub device: String,
@@ -134,7 +134,7 @@ fn truncate(s: &str) -> String {
 }
 
 /// One bucket of a series (or one raw sample).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Point {
     /// Start of the bucket (the sample's time for raw points).
     pub at: Time,
@@ -149,7 +149,7 @@ pub struct Point {
 }
 
 /// The answer to a series query: one metric of one device and instance, oldest first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Series {
     /// The metric.
     pub metric: String,

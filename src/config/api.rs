@@ -1,0 +1,172 @@
+//! `[api]`: who may call MCP, REST and WebSocket (bearer tokens with a scope), which `Host`
+//! and `Origin` headers are accepted, and whether actions are allowed at all.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::Secret;
+use super::error::ConfigError;
+use super::resolve::Resolver;
+
+/// Shortest accepted token: guessing 128 bits of randomness is hopeless, 8 characters is not.
+pub const MIN_TOKEN_LEN: usize = 16;
+
+/// `[api]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileApi {
+    /// Bearer tokens (`[[api.tokens]]`); without any the server serves on loopback only.
+    #[serde(default)]
+    pub tokens: Vec<FileToken>,
+    /// `Host` header values accepted by `/mcp` (DNS-rebinding protection; default
+    /// `localhost`, `127.0.0.1`, `::1`).
+    pub allowed_hosts: Option<Vec<String>>,
+    /// Browser `Origin`s accepted by `/mcp` (default: any request without an `Origin`, and
+    /// none with one).
+    pub allowed_origins: Option<Vec<String>>,
+    /// Whether container actions and maintenance mode may be used (admin scope; default false).
+    pub allow_actions: Option<bool>,
+}
+
+/// One `[[api.tokens]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileToken {
+    /// A name for logs and audit events (never the token itself).
+    pub name: Spanned<String>,
+    /// The token (secret; 16+ characters).
+    pub token: Option<Spanned<String>>,
+    /// File whose first line is the token, instead of `token`.
+    pub token_file: Option<Spanned<PathBuf>>,
+    /// `read` (default) or `admin`.
+    pub scope: Option<Spanned<String>>,
+}
+
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Scope {
+    /// Every read: state, history, logs, checks.
+    Read,
+    /// Reads plus registry changes and (with `allow_actions`) actions.
+    Admin,
+}
+
+impl Scope {
+    /// `read` or `admin`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Admin => "admin",
+        }
+    }
+}
+
+/// One accepted token.
+#[derive(Debug, Clone)]
+pub struct ApiToken {
+    /// Its name.
+    pub name: String,
+    /// The secret.
+    pub token: Secret,
+    /// What it may do.
+    pub scope: Scope,
+}
+
+/// `[api]`, validated.
+#[derive(Debug, Clone)]
+pub struct ApiSettings {
+    /// Accepted tokens; empty: no auth, loopback only.
+    pub tokens: Vec<ApiToken>,
+    /// Accepted `Host` values for `/mcp`.
+    pub allowed_hosts: Vec<String>,
+    /// Accepted `Origin` values for `/mcp` (empty: requests carrying an `Origin` are refused).
+    pub allowed_origins: Vec<String>,
+    /// Whether actions may be used.
+    pub allow_actions: bool,
+}
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        Self {
+            tokens: Vec::new(),
+            allowed_hosts: ["localhost", "127.0.0.1", "::1"].map(String::from).to_vec(),
+            allowed_origins: Vec::new(),
+            allow_actions: false,
+        }
+    }
+}
+
+impl Resolver<'_> {
+    /// Validates `[api]`.
+    pub(super) fn api(&self, api: &FileApi) -> Result<ApiSettings, ConfigError> {
+        let mut tokens: Vec<ApiToken> = Vec::new();
+        for (i, t) in api.tokens.iter().enumerate() {
+            let field = |f: &str| format!("api.tokens[{i}].{f}");
+            let name = t.name.get_ref().trim();
+            if name.is_empty() || name.len() > 64 || name.chars().any(char::is_control) {
+                return self.invalid(
+                    t.name.span(),
+                    &field("name"),
+                    "must be 1 to 64 printable characters".into(),
+                );
+            }
+            if tokens.iter().any(|o| o.name == name) {
+                return self.invalid(
+                    t.name.span(),
+                    &field("name"),
+                    format!("duplicate token name \"{name}\""),
+                );
+            }
+            let (secret, span) = match (&t.token, &t.token_file) {
+                (Some(_), Some(f)) => {
+                    return self.invalid(
+                        f.span(),
+                        &field("token_file"),
+                        "set either token or token_file, not both".into(),
+                    );
+                }
+                (Some(v), None) => (v.get_ref().trim().to_owned(), v.span()),
+                (None, Some(f)) => (self.secret_file(f, &field("token_file"))?, f.span()),
+                (None, None) => {
+                    return self.invalid(
+                        t.name.span(),
+                        &field("token"),
+                        "set token or token_file".into(),
+                    );
+                }
+            };
+            if secret.chars().count() < MIN_TOKEN_LEN
+                || secret.chars().any(|c| c.is_whitespace() || c.is_control())
+            {
+                let msg = format!(
+                    "must be at least {MIN_TOKEN_LEN} characters without spaces (e.g. `openssl rand -hex 32`)"
+                );
+                return self.invalid(span, &field("token"), msg);
+            }
+            if tokens.iter().any(|o| o.token.expose() == secret) {
+                return self.invalid(span, &field("token"), "the same token is given twice".into());
+            }
+            let scope = match t.scope.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+                None | Some(("read", _)) => Scope::Read,
+                Some(("admin", _)) => Scope::Admin,
+                Some((other, span)) => {
+                    return self.invalid(
+                        span,
+                        &field("scope"),
+                        format!("must be \"read\" or \"admin\", got \"{other}\""),
+                    );
+                }
+            };
+            tokens.push(ApiToken { name: name.to_owned(), token: Secret::new(secret), scope });
+        }
+        let defaults = ApiSettings::default();
+        Ok(ApiSettings {
+            tokens,
+            allowed_hosts: api.allowed_hosts.clone().unwrap_or(defaults.allowed_hosts),
+            allowed_origins: api.allowed_origins.clone().unwrap_or_default(),
+            allow_actions: api.allow_actions.unwrap_or(false),
+        })
+    }
+}
