@@ -70,6 +70,8 @@ pub struct Running {
     writer: Option<JoinHandle<()>>,
     /// Ends open MCP streams (SSE) so they do not hold the graceful shutdown.
     streams: tokio_util::sync::CancellationToken,
+    /// Connects to a database that did not answer at start-up (aborted at shutdown).
+    reconnect: Option<JoinHandle<()>>,
 }
 
 /// Starts the fleet and the HTTP server.
@@ -120,6 +122,7 @@ pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
         None => Vec::new(),
     };
     let registry = Registry::new(history.as_ref().map(|h| h.store.clone()), &opts.devices);
+    let config_devices = opts.devices.clone();
     // The projection is restored from the store above, before any probe is built: every
     // probe resumes from its last stored sample.
     let devices = opts.devices.into_iter().chain(api_devices).collect();
@@ -135,6 +138,7 @@ pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
     if let Some(store) = store {
         handle = handle.with_store(store);
     }
+    let reconnect = crate::history::connect_later(&handle, &config_devices);
     let streams = tokio_util::sync::CancellationToken::new();
     let changes = crate::mcp::resources::change_feed(&bus);
     let routes = crate::http::routes(handle.clone(), &opts.api, changes, streams.clone());
@@ -161,6 +165,7 @@ pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
         feeder,
         writer,
         streams,
+        reconnect,
     })
 }
 
@@ -170,6 +175,9 @@ impl Running {
         self.streams.cancel();
         if let Some(stop) = self.http_stop.take() {
             let _ = stop.send(());
+        }
+        if let Some(reconnect) = self.reconnect.take() {
+            reconnect.abort();
         }
         let _ = tokio::time::timeout(Duration::from_secs(6), &mut self.http).await;
         let _ =
@@ -190,7 +198,13 @@ pub async fn serve(opts: AppOptions) -> anyhow::Result<()> {
     let running = start(opts).await?;
     if let Ok(store) = running.handle.store() {
         let (location, engine) = (store.location(), store.engine_name());
-        eprintln!("infrastructor keeps history in {location} ({engine})");
+        match store.is_connected() {
+            true => eprintln!("infrastructor keeps history in {location} ({engine})"),
+            false => eprintln!(
+                "infrastructor will keep history in {location} once the database is reachable \
+                 (events wait in memory and in the spool until then)"
+            ),
+        }
     }
     eprintln!("infrastructor serving on http://{} (Ctrl-C to stop)", running.addr);
     shutdown_signal().await;

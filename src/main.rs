@@ -80,9 +80,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 devices: cfg.devices,
                 fleet: cfg.fleet,
                 history: Some(history::HistoryOptions {
-                    data_dir: cfg.data_dir,
-                    database_url: cfg.database_url,
                     retention: cfg.retention,
+                    ..history::HistoryOptions::new(cfg.data_dir, cfg.database_url)
                 }),
                 api: cfg.api,
             };

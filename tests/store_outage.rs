@@ -1,6 +1,7 @@
 //! The writer against a real PostgreSQL reached through the fault proxy: cut mid-stream for a
 //! while and restored, nothing is lost and nothing doubled, in bus order; a shutdown during
-//! the outage leaves a spool that the next run drains first, even with a torn tail.
+//! the outage leaves a spool that the next run drains first, even with a torn tail; a store
+//! made while the database does not answer says so, then connects and migrates once it does.
 
 mod harness;
 
@@ -27,18 +28,25 @@ fn fast() -> WriterSettings {
     }
 }
 
-/// The test database through a fault proxy.
-async fn proxied() -> (TestDb, FaultProxy, Store) {
+/// The test database and a fault proxy in front of it, with the URL through the proxy (with a
+/// password the trust-auth server ignores, so messages can be checked for it).
+async fn proxy_to_db() -> (TestDb, FaultProxy, String) {
     let db = TestDb::create().await;
     let cfg = db.config();
     let port = cfg.get_ports().first().copied().unwrap_or(5432);
     let proxy = FaultProxy::start(format!("127.0.0.1:{port}").parse().unwrap()).await;
     let url = format!(
-        "host=127.0.0.1 port={} user={} dbname={}",
+        "host=127.0.0.1 port={} user={} password=Sup3rSecret dbname={}",
         proxy.addr().port(),
         cfg.get_user().unwrap_or("postgres"),
         db.name()
     );
+    (db, proxy, url)
+}
+
+/// The test database through a fault proxy.
+async fn proxied() -> (TestDb, FaultProxy, Store) {
+    let (db, proxy, url) = proxy_to_db().await;
     let store = Store::connect_postgres(&url).await.expect("connect through the proxy");
     (db, proxy, store)
 }
@@ -121,4 +129,36 @@ async fn a_spool_left_by_a_shutdown_during_an_outage_drains_first_even_when_torn
     let mut want: Vec<_> = first[..39].iter().map(|e| e.id).collect();
     want.push(later.id);
     assert_eq!(stored_ids(&store).await, want, "the intact records first, the torn one skipped");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_made_while_the_database_is_down_connects_once_it_answers() {
+    let (_db, proxy, url) = proxy_to_db().await;
+    proxy.cut().await;
+    let store = Store::postgres_unconnected(&url).expect("no connection needed to make it");
+    assert!(!store.is_connected() && proxy.connections() == 0, "nothing is sent yet");
+    let err = store.connect().await.unwrap_err();
+    let msg = err.to_string();
+    assert!(err.is_transient() && msg.contains("cannot connect to"), "{msg}");
+    assert!(!msg.contains("Sup3rSecret"), "{msg}");
+    // Every call before connecting fails at once, saying why.
+    for err in [store.count().await.unwrap_err(), store.insert(&[ev(0)]).await.unwrap_err()] {
+        let msg = err.to_string();
+        assert!(
+            err.is_transient() && msg.starts_with("the database is not reachable yet: "),
+            "{msg}"
+        );
+        assert!(msg.contains(&proxy.addr().port().to_string()) && !msg.contains("Sup3rSecret"));
+    }
+    let retrying = tokio::spawn({
+        let store = store.clone();
+        async move { store.keep_connecting(Duration::from_millis(20), Duration::from_millis(100)).await }
+    });
+    proxy.restore().await;
+    tokio::time::timeout(Duration::from_secs(20), retrying).await.expect("connected").unwrap();
+    assert!(store.is_connected());
+    let latest = infrastructor_actors::store::migrate::POSTGRES.last().unwrap().version;
+    assert_eq!(store.schema_version().await.unwrap(), latest, "migrated on connecting");
+    assert_eq!(store.insert(&[ev(1)]).await.unwrap(), 1);
+    store.connect().await.expect("connecting again is a no-op");
 }

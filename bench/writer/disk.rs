@@ -15,7 +15,10 @@ const TARGET: f64 = 2.0 * GIB;
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
 /// The measured workload: 5 hosts of 30 containers, polled every 30 s (metrics every 10th
-/// poll) from an hour-aligned start 48 h ago, in stages.
+/// poll) from midnight UTC three days ago, in stages of one whole day: what a day adds is
+/// then what every day of the 30 adds (its hour blocks merged into day blocks, its hourly
+/// rollups packed, its daily rollup row), whatever the hour the bench runs at. (Stages of a
+/// few hours measured no closed day or a whole one, depending on the time of day.)
 struct Workload {
     hosts: Vec<synth::Host>,
     start: DateTime<Utc>,
@@ -27,13 +30,13 @@ const HOSTS: usize = 5;
 impl Workload {
     fn new() -> Self {
         let now = Utc::now().timestamp();
-        let start = DateTime::from_timestamp((now / 3600 - 48) * 3600, 0).unwrap_or_default();
+        let start = DateTime::from_timestamp((now / 86_400 - 3) * 86_400, 0).unwrap_or_default();
         Self { hosts: (0..HOSTS).map(|i| synth::Host::new(i, 30)).collect(), start, polls: 0 }
     }
 
-    /// Polls per stage: 3 h (quick) or 6 h.
+    /// Polls per stage: one day.
     fn stage() -> usize {
-        if crate::quick() { 360 } else { 720 }
+        2880
     }
 
     /// Writes one more stage, rolls up, compacts and drops the sample events (their numbers
@@ -109,24 +112,77 @@ pub async fn sqlite(dir: &Path) -> Row {
     row("sqlite", "whole file after VACUUM", m)
 }
 
-/// PostgreSQL: `pg_total_relation_size` of the sample tables (after `VACUUM FULL`); `None`
-/// when PostgreSQL is not reachable.
-pub async fn postgres() -> Option<Row> {
-    let db = pg::Throwaway::create().await.map_err(|e| eprintln!("disk rows: {e}")).ok()?;
+/// PostgreSQL: `pg_total_relation_size` of the sample tables (after `VACUUM FULL`), and a
+/// row saying where the marginal bytes go (per table: heap, indexes, TOAST); `None` when
+/// PostgreSQL is not reachable.
+pub async fn postgres() -> Vec<Row> {
+    let Ok(db) = pg::Throwaway::create().await.map_err(|e| eprintln!("disk rows: {e}")) else {
+        return Vec::new();
+    };
     let store = Store::connect_postgres(&db.url).await.expect("connect");
     let client = pg::connect(&db.url).await.expect("connect");
-    let tables = ["samples", "sample_blocks", "rollup_hour", "rollup_day", "series"];
+    let tables =
+        ["samples", "sample_blocks", "rollup_hour", "rollup_hour_packed", "rollup_day", "series"];
+    let parts = std::cell::RefCell::new(Vec::new());
     let size = async || {
         client.batch_execute(&format!("VACUUM FULL {}", tables.join(", "))).await.expect("vacuum");
-        let sizes = tables.map(|t| format!("pg_total_relation_size('{t}')")).join(" + ");
-        let q = format!("SELECT ({sizes})::bigint");
-        let b: i64 = client.query_one(&q, &[]).await.expect("sizes").get(0);
-        u64::try_from(b).unwrap_or(0)
+        let rows = client
+            .query(
+                "SELECT relname::text, pg_relation_size(oid), pg_indexes_size(oid),
+                        COALESCE(pg_total_relation_size(NULLIF(reltoastrelid, 0)), 0)
+                 FROM pg_class WHERE relname = ANY($1) AND relkind = 'r' ORDER BY relname",
+                &[&tables.as_slice()],
+            )
+            .await
+            .expect("sizes");
+        let sizes: Vec<(String, [i64; 3])> =
+            rows.iter().map(|r| (r.get(0), [r.get(1), r.get(2), r.get(3)])).collect();
+        let total: i64 = sizes.iter().map(|(_, s)| s.iter().sum::<i64>()).sum();
+        parts.borrow_mut().push(sizes);
+        u64::try_from(total).unwrap_or(0)
     };
     let m = measure(&store, size).await;
     let engine = if store.engine_name() == "timescaledb" { "timescaledb" } else { "postgresql" };
-    let r = row(engine, "sample tables + rollups", m);
+    let points = store.storage_stats().await.expect("stats").points();
+    let mut out = vec![row(engine, "sample tables + rollups", m)];
+    out.extend(where_it_goes(engine, &parts.borrow(), m.0, points));
     drop((store, client));
     db.drop_now().await;
-    Some(r)
+    out
+}
+
+/// The marginal bytes per sample of each table (heap + indexes + TOAST) between the two
+/// measurements in `parts`, given the total `marginal` over `points`.
+fn where_it_goes(
+    engine: &'static str,
+    parts: &[Vec<(String, [i64; 3])>],
+    marginal: f64,
+    points: u64,
+) -> Option<Row> {
+    let [first, second] = parts else { return None };
+    let total: f64 = second.iter().flat_map(|(_, s)| s).sum::<i64>() as f64
+        - first.iter().flat_map(|(_, s)| s).sum::<i64>() as f64;
+    let per_point = |d: f64| if total > 0.0 { marginal * d / total } else { 0.0 };
+    let by_table: Vec<String> = second
+        .iter()
+        .filter_map(|(name, after)| {
+            let before = first.iter().find(|(n, _)| n == name).map_or([0; 3], |(_, s)| *s);
+            let d: Vec<f64> = (0..3).map(|i| (after[i] - before[i]) as f64).collect();
+            (d.iter().sum::<f64>() > 0.0).then(|| {
+                format!(
+                    "{name} {:.2} (heap {:.2}, idx {:.2}, toast {:.2})",
+                    per_point(d.iter().sum()),
+                    per_point(d[0]),
+                    per_point(d[1]),
+                    per_point(d[2])
+                )
+            })
+        })
+        .collect();
+    Some(Row {
+        what: format!("disk: where the marginal bytes per sample go ({points} points)"),
+        engine,
+        value: by_table.join("; "),
+        target: "—".into(),
+    })
 }

@@ -3,7 +3,7 @@
 //! the start-up rebuild of 1,000 devices' state, a 7-day hourly series out of 30 days of
 //! samples, and bytes per stored sample with the 30-day projection.
 //!
-//! `cargo bench --bench writer -- [--quick]` (PostgreSQL from `INFRASTRUCTOR_TEST_DATABASE_URL`
+//! `cargo bench --bench writer -- [--quick] [--disk]` (`--disk`: the disk rows only; PostgreSQL from `INFRASTRUCTOR_TEST_DATABASE_URL`
 //! or `postgres://postgres@127.0.0.1:5432/postgres`; a throwaway database is made and dropped).
 
 mod disk;
@@ -42,9 +42,23 @@ fn quick() -> bool {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let mut rows = Vec::new();
-    let events = workload(50, if quick() { 20 } else { 200 });
     let sqlite_dir = tempfile::tempdir().expect("a temporary folder");
-    let sqlite = Store::open_sqlite(&sqlite_dir.path().join("bench.db")).await.expect("sqlite");
+    if !std::env::args().any(|a| a == "--disk") {
+        speed(&mut rows, sqlite_dir.path()).await;
+    }
+    rows.push(disk::sqlite(sqlite_dir.path()).await);
+    rows.extend(disk::postgres().await);
+    println!("| measure | engine | result | target |");
+    println!("|---|---|---:|---|");
+    for r in rows {
+        println!("| {} | {} | {} | {} |", r.what, r.engine, r.value, r.target);
+    }
+}
+
+/// The speed rows: writer throughput, series query, start-up rebuild, on each engine.
+async fn speed(rows: &mut Vec<Row>, sqlite_dir: &std::path::Path) {
+    let events = workload(50, if quick() { 20 } else { 200 });
+    let sqlite = Store::open_sqlite(&sqlite_dir.join("bench.db")).await.expect("sqlite");
     let took = write(&sqlite, &events).await;
     rows.push(throughput(&sqlite, &events, took, None));
     let (devices, days) = if quick() { (5, 8) } else { (50, 30) };
@@ -64,13 +78,6 @@ async fn main() {
             db.drop_now().await;
         }
         Err(why) => eprintln!("PostgreSQL rows skipped: {why}"),
-    }
-    rows.push(disk::sqlite(sqlite_dir.path()).await);
-    rows.extend(disk::postgres().await);
-    println!("| measure | engine | result | target |");
-    println!("|---|---|---:|---|");
-    for r in rows {
-        println!("| {} | {} | {} | {} |", r.what, r.engine, r.value, r.target);
     }
 }
 

@@ -42,6 +42,9 @@ impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
         if e.is_invalid() {
             Self::Invalid(e.to_string())
+        } else if e.is_transient() {
+            tracing::debug!(error = %e, "history store not reachable");
+            Self::Unavailable(format!("history is not available right now: {e}"))
         } else {
             tracing::warn!(error = %e, "history store failed");
             Self::Unavailable(format!("the history store failed: {e}"))

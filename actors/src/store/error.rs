@@ -9,9 +9,13 @@ pub enum StoreError {
     /// The embedded engine failed.
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    /// PostgreSQL failed or is unreachable.
+    /// PostgreSQL failed.
     #[error("postgresql: {0}")]
     Postgres(String),
+    /// The database does not answer (refused, timed out, the link cut, the server starting),
+    /// or a store made before it answered is not connected yet: worth retrying later.
+    #[error("{0}")]
+    Unreachable(String),
     /// A stored row could not be read back.
     #[error("stored row {seq} is unreadable: {detail}")]
     Corrupt {
@@ -32,6 +36,12 @@ impl StoreError {
     /// Whether the caller's arguments are at fault (not the store).
     pub fn is_invalid(&self) -> bool {
         matches!(self, Self::Invalid(_) | Self::UnknownCursor(_))
+    }
+
+    /// Whether the database did not answer (asking again later may succeed), as opposed to
+    /// refusing (credentials, a newer schema) or failing.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Unreachable(_))
     }
 }
 

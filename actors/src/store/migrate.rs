@@ -42,6 +42,11 @@ pub const SQLITE: &[Migration] = &[
         name: "0005_blocks.sql",
         sql: include_str!("../../../schema/sqlite/0005_blocks.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_packed.sql",
+        sql: include_str!("../../../schema/sqlite/0006_packed.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, in order (the same numbers as SQLite's).
@@ -70,6 +75,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 5,
         name: "0005_blocks.sql",
         sql: include_str!("../../../schema/postgres/0005_blocks.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "0006_packed.sql",
+        sql: include_str!("../../../schema/postgres/0006_packed.sql"),
     },
 ];
 

@@ -83,12 +83,49 @@ impl Store {
 
     /// Connects to PostgreSQL at `url` (`postgres://user:pw@host:port/db` or libpq
     /// `key=value`), sets TimescaleDB up when the server has it loaded, and migrates. Errors
-    /// never carry the password.
+    /// never carry the password; a server that does not answer is `Unreachable`.
     pub async fn connect_postgres(url: &str) -> Result<Self, StoreError> {
-        Ok(Self { engine: Engine::Postgres(Arc::new(PgStore::connect(url).await?)) })
+        Ok(Self { engine: Engine::Postgres(Arc::new(PgStore::connect_now(url).await?)) })
     }
 
-    /// `sqlite`, `postgresql` or `timescaledb`.
+    /// A store on PostgreSQL at `url` that has not reached the server yet (for a server that
+    /// must start while its database is down): the URL is checked (an invalid one is an
+    /// error), nothing is sent. Until [`Store::connect`] succeeds every call fails with
+    /// `Unreachable` saying why, so the writer keeps events in memory and in its spool.
+    pub fn postgres_unconnected(url: &str) -> Result<Self, StoreError> {
+        Ok(Self { engine: Engine::Postgres(Arc::new(PgStore::new(url)?)) })
+    }
+
+    /// One attempt to connect, migrate and set TimescaleDB up (`Ok` at once when connected,
+    /// and always on SQLite). `Unreachable` when the server did not answer (worth retrying);
+    /// any other error means it answered but cannot be used (credentials, an unknown
+    /// database, a schema newer than this binary).
+    pub async fn connect(&self) -> Result<(), StoreError> {
+        match &self.engine {
+            Engine::Sqlite(_) => Ok(()),
+            Engine::Postgres(db) => db.connect().await,
+        }
+    }
+
+    /// Whether the store is connected and migrated (always on SQLite).
+    pub fn is_connected(&self) -> bool {
+        match &self.engine {
+            Engine::Sqlite(_) => true,
+            Engine::Postgres(db) => db.is_connected(),
+        }
+    }
+
+    /// Retries [`Store::connect`] until it succeeds, first after `min`, then with the delay
+    /// doubling up to `max`; returns at once when connected. Logs success at INFO and a
+    /// server that answers but cannot be used at ERROR (a server that does not answer only at
+    /// DEBUG: the caller's first attempt said so).
+    pub async fn keep_connecting(&self, min: std::time::Duration, max: std::time::Duration) {
+        if let Engine::Postgres(db) = &self.engine {
+            db.keep_connecting(min, max).await;
+        }
+    }
+
+    /// `sqlite`, `postgresql` or `timescaledb` (`postgresql` until connected).
     pub fn engine_name(&self) -> &'static str {
         match &self.engine {
             Engine::Sqlite(_) => "sqlite",

@@ -4,6 +4,7 @@
 //! harmless (writes are idempotent by id). The actor around it is `writer_actor`.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::spool::Spool;
@@ -94,12 +95,15 @@ pub(crate) struct Writer<S> {
     /// Events refused by the store, not yet spooled (oldest first).
     buffer: Vec<Arc<Event>>,
     pub(crate) settings: WriterSettings,
+    /// Whether the last write failed (an outage is logged once at its start and its end,
+    /// not at every retry).
+    failing: AtomicBool,
 }
 
 impl<S: EventSink> Writer<S> {
     /// A writer over `sink`, spooling to `spool`.
     pub(crate) fn new(sink: S, spool: Spool, settings: WriterSettings) -> Self {
-        Self { sink, spool, buffer: Vec::new(), settings }
+        Self { sink, spool, buffer: Vec::new(), settings, failing: AtomicBool::new(false) }
     }
 
     /// Events waiting in memory.
@@ -149,11 +153,18 @@ impl<S: EventSink> Writer<S> {
                     .record(started.elapsed().as_secs_f64());
                 metrics::counter!("infrastructor_store_rows_written_total")
                     .increment(batch.len() as u64);
+                if self.failing.swap(false, Ordering::Relaxed) {
+                    tracing::info!("the store takes writes again; what waited is written in order");
+                }
                 true
             }
             Err(e) => {
                 metrics::counter!("infrastructor_store_write_errors_total").increment(1);
-                tracing::warn!(events = batch.len(), error = %e, "store write failed; events kept to retry");
+                if self.failing.swap(true, Ordering::Relaxed) {
+                    tracing::debug!(events = batch.len(), error = %e, "store write failed again; events kept to retry");
+                } else {
+                    tracing::warn!(events = batch.len(), error = %e, "store write failed; events kept to retry (retried quietly until it works)");
+                }
                 false
             }
         }
@@ -200,17 +211,27 @@ impl<S: EventSink> Writer<S> {
         let now = chrono::Utc::now();
         match self.sink.rollup(now).await {
             Ok(n) => tracing::debug!(rows = n, "rollups written"),
-            Err(e) => tracing::warn!(error = %e, "rollup job failed; retried at the next run"),
+            Err(e) => job_failed("rollup", &e),
         }
         match self.sink.compact(now).await {
             Ok(n) => tracing::debug!(blocks = n, "raw samples compacted"),
-            Err(e) => tracing::warn!(error = %e, "compaction failed; retried at the next run"),
+            Err(e) => job_failed("compaction", &e),
         }
         match self.sink.prune(now, self.settings.retention).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(rows = n, "retention: old data deleted"),
-            Err(e) => tracing::warn!(error = %e, "retention job failed; retried at the next run"),
+            Err(e) => job_failed("retention", &e),
         }
+    }
+}
+
+/// Logs a maintenance job's failure: at WARN, or at DEBUG when the store does not answer
+/// (that outage is the writer's, logged once when it began).
+fn job_failed(job: &'static str, e: &StoreError) {
+    if e.is_transient() {
+        tracing::debug!(job, error = %e, "store not reachable; the job runs at the next run");
+    } else {
+        tracing::warn!(job, error = %e, "job failed; retried at the next run");
     }
 }
 

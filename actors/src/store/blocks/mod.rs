@@ -45,6 +45,22 @@ pub fn hour_of(ts: i64) -> i64 {
     ts.div_euclid(HOUR) * HOUR
 }
 
+/// The start of the UTC day holding `ts` (unix seconds).
+pub fn day_of(ts: i64) -> i64 {
+    ts.div_euclid(24 * HOUR) * 24 * HOUR
+}
+
+/// The points of several blocks (each with its start) in time order, one per second: where
+/// blocks overlap (a late hour block beside a day block), the earlier-starting block's point
+/// wins, as a block's point wins over a raw row in [`merge`].
+pub fn concat(mut parts: Vec<(i64, Vec<(i64, f64)>)>) -> Vec<(i64, f64)> {
+    parts.sort_by_key(|p| p.0);
+    let mut all: Vec<(i64, f64)> = parts.into_iter().flat_map(|p| p.1).collect();
+    all.sort_by_key(|p| p.0); // stable: the earlier block's point stays first
+    all.dedup_by_key(|p| p.0);
+    all
+}
+
 /// Raw rows before this instant (unix seconds, hour-aligned) may be compacted at `now`:
 /// their hour ended `GRACE_SECS` ago and is rolled up (`rolled_up_to`, `None`: never).
 pub fn limit(now: Time, rolled_up_to: Option<i64>) -> Option<i64> {
@@ -143,6 +159,15 @@ mod tests {
     fn merge_keeps_time_order_and_one_point_a_second() {
         let m = merge(vec![(10, 1.0), (30, 3.0)], vec![(20, 2.0), (30, 9.0), (5, 0.5)]);
         assert_eq!(m, vec![(5, 0.5), (10, 1.0), (20, 2.0), (30, 3.0)]);
+    }
+
+    #[test]
+    fn blocks_concatenate_in_time_order_the_earlier_block_winning_a_second() {
+        let day = vec![(0, 1.0), (10, 2.0), (3600 * 5 + 20, 3.0)];
+        let late = vec![(3600 * 5, 9.0), (3600 * 5 + 20, 8.0)];
+        let all = concat(vec![(3600 * 5, late), (0, day)]);
+        assert_eq!(all, vec![(0, 1.0), (10, 2.0), (3600 * 5, 9.0), (3600 * 5 + 20, 3.0)]);
+        assert_eq!((day_of(86_400 * 3 + 5), day_of(-1)), (86_400 * 3, -86_400));
     }
 
     #[test]

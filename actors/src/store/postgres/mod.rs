@@ -1,15 +1,18 @@
 //! The server engine: PostgreSQL (TimescaleDB when the server has it loaded) through a
-//! deadpool connection pool. Async, so the `Store` facade awaits it directly. Connecting
-//! migrates the database; no message ever carries the URL's password.
+//! deadpool connection pool. Async, so the `Store` facade awaits it directly. A store is made
+//! without reaching the server, then connects (migrating the database) on its first successful
+//! attempt (`connect.rs`); no message ever carries the URL's password.
 
 pub(crate) mod blocks;
 pub(crate) mod caggs;
+mod connect;
 pub(crate) mod devices;
 pub(crate) mod events;
 pub(crate) mod samples;
 pub(crate) mod series;
 pub(crate) mod timescale;
 
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use deadpool_postgres::{Hook, HookError, Manager, ManagerConfig, Object, Pool, RecyclingMethod};
@@ -17,7 +20,6 @@ use tokio_postgres::NoTls;
 use tokio_postgres::config::Host;
 
 use super::error::{StoreError, describe};
-use super::migrate;
 
 /// Connections kept in the pool.
 const POOL_SIZE: usize = 8;
@@ -29,15 +31,32 @@ pub struct PgStore {
     pool: Pool,
     /// `user@host:port/dbname`, without the password.
     location: String,
-    /// Whether TimescaleDB is loaded and the database is set up for it.
-    timescale: bool,
+    /// The URL's password (and whatever stands where one would), redacted from messages.
+    secrets: Vec<String>,
+    /// Set once connected and migrated: whether TimescaleDB is loaded and the database is set
+    /// up for it.
+    ready: OnceLock<bool>,
+    /// Why it is not connected yet (what calls made before fail with).
+    why: Mutex<String>,
+    /// One connection attempt at a time.
+    attempt: tokio::sync::Mutex<()>,
 }
 
 impl PgStore {
     /// Connects to the database at `url` (a `postgres://` URL or a libpq `key=value`
     /// string), sets TimescaleDB up when the server has it loaded, and migrates. An error
-    /// names the server (never the password) and says what failed.
-    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+    /// names the server (never the password) and says what failed: `Unreachable` when the
+    /// server did not answer.
+    pub async fn connect_now(url: &str) -> Result<Self, StoreError> {
+        let store = Self::new(url)?;
+        store.connect().await?;
+        Ok(store)
+    }
+
+    /// A store on the database at `url` that has not reached it yet: the URL is checked and
+    /// the pool made, nothing is sent. Until `connect` succeeds, every call fails with
+    /// `Unreachable` saying why.
+    pub fn new(url: &str) -> Result<Self, StoreError> {
         let secrets = secrets_of(url);
         let redact = |msg: String| redact(msg, &secrets);
         let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
@@ -75,16 +94,10 @@ impl PgStore {
             }))
             .build()
             .map_err(|e| StoreError::Postgres(format!("cannot create a pool: {e}")))?;
-        let unreachable =
-            |e: String| StoreError::Postgres(redact(format!("cannot connect to {location}: {e}")));
-        let mut client = pool.get().await.map_err(|e| unreachable(pool_error(e)))?;
-        migrate::postgres(&mut client, migrate::PG_TABLE, migrate::POSTGRES).await?;
-        let timescale = timescale::detect(&client).await?;
-        if timescale {
-            timescale::setup(&mut client).await?;
-        }
-        drop(client);
-        Ok(Self { pool, location, timescale })
+        let why =
+            Mutex::new(format!("the database is not reachable yet: connecting to {location}"));
+        let (ready, attempt) = (OnceLock::new(), tokio::sync::Mutex::new(()));
+        Ok(Self { pool, location, secrets, ready, why, attempt })
     }
 
     /// `user@host:port/dbname` (never the password).
@@ -92,15 +105,31 @@ impl PgStore {
         &self.location
     }
 
-    /// Whether TimescaleDB is in use (hypertable, compression and retention policies).
+    /// Whether TimescaleDB is in use (hypertable, compression and retention policies); `false`
+    /// until connected.
     pub fn is_timescale(&self) -> bool {
-        self.timescale
+        self.ready.get().copied().unwrap_or(false)
     }
 
-    /// A pooled connection; an unreachable server is a `Postgres` error naming it.
+    /// `msg` without the URL's password.
+    fn redact(&self, msg: String) -> String {
+        redact(msg, &self.secrets)
+    }
+
+    /// A pooled connection; before connecting `Unreachable` (why), an unreachable server a
+    /// `Postgres` error naming it.
     pub(crate) async fn client(&self) -> Result<Object, StoreError> {
+        if !self.is_connected() {
+            return Err(self.not_connected());
+        }
         self.pool.get().await.map_err(|e| {
-            StoreError::Postgres(format!("no connection to {}: {}", self.location, pool_error(e)))
+            let transient = matches!(&e, deadpool_postgres::PoolError::Timeout(_))
+                || matches!(&e, deadpool_postgres::PoolError::Backend(e) if connect::not_answering(e));
+            let msg = format!("no connection to {}: {}", self.location, pool_error(e));
+            match transient {
+                true => StoreError::Unreachable(msg),
+                false => StoreError::Postgres(msg),
+            }
         })
     }
 

@@ -144,8 +144,33 @@ async fn series_ids(tx: &Transaction<'_>, rows: &[SampleRow]) -> Result<Vec<i64>
         .collect()
 }
 
+/// Moves the `rollup_hour` rows of the days `[$1, $2)` (just closed) into one
+/// `rollup_hour_packed` row per (series, day): a PostgreSQL row costs more than an hourly
+/// rollup's numbers. A day already packed keeps its loose rows (none by construction: a day
+/// is closed once), so nothing is ever overwritten.
+const PACK: &str = "WITH gone AS (
+        DELETE FROM rollup_hour h WHERE bucket >= $1 AND bucket < $2
+            AND NOT EXISTS (SELECT 1 FROM rollup_hour_packed p
+                            WHERE p.series = h.series AND p.day = (h.bucket / 86400) * 86400)
+        RETURNING series, bucket, min, max, sum, count
+    )
+    INSERT INTO rollup_hour_packed (series, day, hours, min, max, sum, count)
+    SELECT series, (bucket / 86400) * 86400,
+           array_agg(((bucket % 86400) / 3600)::smallint ORDER BY bucket),
+           array_agg(min ORDER BY bucket), array_agg(max ORDER BY bucket),
+           array_agg(sum ORDER BY bucket), array_agg(count::integer ORDER BY bucket)
+    FROM gone GROUP BY 1, 2";
+
+/// Retention of packed hourly rollups: a packed day goes once all of it is before `$1` (so
+/// its hours are kept up to a day longer than loose ones); answers how many hours went.
+const PRUNE_PACKED: &str = "WITH gone AS (
+        DELETE FROM rollup_hour_packed WHERE day + 86400 <= $1 RETURNING cardinality(hours) AS n
+    )
+    SELECT COALESCE(sum(n), 0)::bigint FROM gone";
+
 /// Rolls up every whole hour (and day) closed by `now` since the last run, in the caller's
-/// transaction (commit it after); returns how many rollup rows were written.
+/// transaction (commit it after), and packs the hourly rollups of the days it closes (see
+/// `PACK`); returns how many rollup rows were written.
 pub async fn rollup(tx: &Transaction<'_>, now: Time) -> Result<u64, StoreError> {
     let old: i64 =
         tx.query_one("SELECT hour FROM rollup_state WHERE id = 1 FOR UPDATE", &[]).await?.get(0);
@@ -176,6 +201,7 @@ pub async fn rollup(tx: &Transaction<'_>, now: Time) -> Result<u64, StoreError> 
                 &[&day_from, &day_to],
             )
             .await?;
+        tx.execute(PACK, &[&day_from, &day_to]).await?;
     }
     tx.execute("UPDATE rollup_state SET hour = $1 WHERE id = 1", &[&new]).await?;
     Ok(written)
@@ -218,6 +244,8 @@ pub async fn prune(
         return Ok(gone + caggs::prune(tx, raw.max(kept), rollups).await?);
     }
     gone += tx.execute("DELETE FROM rollup_hour WHERE bucket < $1", &[&rollups]).await?;
+    let packed: i64 = tx.query_one(PRUNE_PACKED, &[&rollups]).await?.get(0);
+    gone += u64::try_from(packed).unwrap_or(0);
     gone += tx.execute("DELETE FROM rollup_day WHERE bucket < $1", &[&rollups]).await?;
     Ok(gone)
 }

@@ -14,6 +14,7 @@ use crate::store::sqlite::{SqliteStore, samples as lite, series as lite_series};
 const SERVER: &str = "host=127.0.0.1 port=5432 user=postgres";
 const SCHEMA: &str = include_str!("../../../../schema/postgres/0003_samples.sql");
 const BLOCKS: &str = include_str!("../../../../schema/postgres/0005_blocks.sql");
+const PACKED: &str = include_str!("../../../../schema/postgres/0006_packed.sql");
 
 async fn connect(db: &str) -> Client {
     let (client, conn) =
@@ -80,6 +81,7 @@ async fn both(pg: &Client, sqlite: &SqliteStore) -> Vec<Vec<Series>> {
 async fn body(pg: &mut Client) {
     pg.batch_execute(SCHEMA).await.unwrap();
     pg.batch_execute(BLOCKS).await.unwrap();
+    pg.batch_execute(PACKED).await.unwrap();
     pg.batch_execute(STAGING).await.unwrap();
     let sqlite = SqliteStore::in_memory().unwrap();
     let lite_write = |rows: Vec<SampleRow>| {

@@ -1,6 +1,7 @@
 //! The server engine's series reads, the same semantics as `sqlite::series`: raw points
-//! (blocks and raw rows merged), hourly and daily rollups with the still-open tail computed
-//! from raw, the series and capacity queries, each on one read-only snapshot.
+//! (blocks and raw rows merged), hourly (loose and packed) and daily rollups with the
+//! still-open tail computed from raw, the series and capacity queries, each on one read-only
+//! snapshot.
 
 use tokio_postgres::{GenericClient, Transaction};
 
@@ -39,6 +40,13 @@ async fn points(
                  UNION ALL
                  SELECT (bucket / $6) * $6, min, max, sum, count
                  FROM rollup_hour WHERE series = $1 AND bucket >= $3 AND bucket < $4
+                 UNION ALL
+                 SELECT (h / $6) * $6, mn, mx, s, c::bigint FROM (
+                     SELECT p.day + u.h * 3600 AS h, u.mn, u.mx, u.s, u.c
+                     FROM rollup_hour_packed p,
+                          unnest(p.hours, p.min, p.max, p.sum, p.count) AS u(h, mn, mx, s, c)
+                     WHERE p.series = $1 AND p.day >= ($3 / 86400) * 86400 AND p.day < $4
+                 ) AS packed WHERE h >= $3 AND h < $4
                  UNION ALL
                  SELECT (ts / $6) * $6, value, value, value, 1
                  FROM samples WHERE series = $1 AND ts >= $4 AND ts < $5
