@@ -5,6 +5,7 @@
 //! `listen` and the database URL. Secrets never appear in `Debug`, errors or output.
 
 pub mod api;
+mod api_resolve;
 pub mod bounds;
 mod device;
 mod duration;
