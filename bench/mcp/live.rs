@@ -1,10 +1,11 @@
 //! Live `list_containers` (`refresh: true`: an immediate poll by the device's own poller over
 //! its sshd session, diffed, published and stored) beside the commands that poll ran, read
-//! from the device's shim log after each call and run again, poll by poll, over SSH sessions
-//! of our own to the same sshd: through the crate's `SshTransport` (the same wrapped lines,
-//! one reused session) and, for reference, as bare lines on a plain channel. Between the two,
-//! the same poll asked for directly through the query facade (`FleetHandle::poll_now`, no MCP)
-//! splits the overhead into the poller's part and the MCP layer's.
+//! from the device's shim log after each call and run again over SSH sessions of our own to
+//! the same sshd: through the crate's `SshTransport` (the same wrapped lines, one reused
+//! session) and, for reference, as bare lines on a plain channel. Between the two, the same
+//! poll asked for directly through the query facade (`FleetHandle::poll_now`, no MCP) splits
+//! the overhead into the poller's part and the MCP layer's. The four ways take turns, round
+//! after round, so a change in the machine's load falls on all of them alike.
 
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -30,19 +31,27 @@ pub struct Way {
     pub cpu: CpuUse,
 }
 
-/// Times `n` runs of `one`.
-async fn measure<F, Fut>(n: usize, mut one: F) -> Way
-where
-    F: FnMut(usize) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    let (mut samples, cpu0) = (Vec::with_capacity(n), Cpu::now());
-    for i in 0..n {
+/// The runs of one way so far.
+#[derive(Default)]
+struct Tally {
+    samples: Vec<std::time::Duration>,
+    cpu: CpuUse,
+}
+
+impl Tally {
+    /// Runs `f`, adding its latency and CPU.
+    async fn time<T>(&mut self, f: impl std::future::Future<Output = T>) -> T {
+        let cpu0 = Cpu::now();
         let t = Instant::now();
-        one(i).await;
-        samples.push(t.elapsed());
+        let out = f.await;
+        self.samples.push(t.elapsed());
+        self.cpu += cpu0.since();
+        out
     }
-    Way { cpu: cpu0.since(), latency: Summary::of(samples) }
+
+    fn done(self) -> Way {
+        Way { latency: Summary::of(self.samples), cpu: self.cpu }
+    }
 }
 
 /// What the live scenario measured.
@@ -78,44 +87,34 @@ fn commands_since(dev: &SimDevice, from: usize) -> Vec<Command> {
     out
 }
 
-/// `n` sequential live calls on `dev`, `n` polls through `handle`, then the commands of each
-/// live call's poll again each way.
+/// `n` rounds on `dev`: a live call, a poll through `handle`, then the commands that live
+/// call's poll ran, through `SshTransport` and as bare lines.
 pub async fn run(addr: SocketAddr, handle: &FleetHandle, dev: &SimDevice, n: usize) -> LiveResult {
     let client = crate::cached::connect(addr, crate::cached::Conn::KeepAlive).await;
     let args = json!({ "device": dev.name(), "refresh": true });
-    let v = mcp::call(&client, "list_containers", args.clone()).await;
-    assert_eq!(mcp::ok(&v)["source"], "live", "{}", mcp::text(&v));
-
+    let ssh = SshTransport::new(crate::harness::ssh_options(dev));
+    let session = bare_session(dev).await;
     let mut polls = Vec::with_capacity(n);
-    let mut samples = Vec::with_capacity(n);
-    let cpu0 = Cpu::now();
-    for _ in 0..n {
+    // live call, poll_now, the commands through SshTransport, the bare lines.
+    let mut ways: [Tally; 4] = Default::default();
+    // Round 0 warms every way up and is not counted.
+    for round in 0..=n {
+        let mut warm_up: [Tally; 4] = Default::default();
+        let w = if round == 0 { &mut warm_up } else { &mut ways };
         let before = dev.call_log().len();
-        let t = Instant::now();
-        let r = mcp::call(&client, "list_containers", args.clone()).await;
-        samples.push(t.elapsed());
+        let r = w[0].time(mcp::call(&client, "list_containers", args.clone())).await;
         assert_eq!(mcp::ok(&r)["source"], "live", "{}", mcp::text(&r));
         let ran = commands_since(dev, before);
         assert!(!ran.is_empty(), "a live poll ran no docker command");
-        polls.push(ran);
-    }
-    let live = Way { cpu: cpu0.since(), latency: Summary::of(samples) };
-    let _ = client.cancel().await;
-
-    let poll_now = measure(n, |_| async {
-        let r = handle.poll_now(dev.name(), "containers").await.expect("a poll");
+        let r = w[1].time(handle.poll_now(dev.name(), "containers")).await.expect("a poll");
         assert!(r.error.is_none(), "the poll failed: {:?}", r.error);
-    })
-    .await;
-
-    let t = SshTransport::new(crate::harness::ssh_options(dev));
-    run_all(&t, &polls[0]).await;
-    let transport = measure(n, |i| run_all(&t, &polls[i])).await;
-    drop(t);
-
-    let session = bare_session(dev).await;
-    bare_all(&session, &polls[0]).await;
-    let bare = measure(n, |i| bare_all(&session, &polls[i])).await;
+        w[2].time(run_all(&ssh, &ran)).await;
+        w[3].time(bare_all(&session, &ran)).await;
+        if round > 0 {
+            polls.push(ran);
+        }
+    }
+    let _ = client.cancel().await;
     let mut commands: Vec<(&'static str, usize)> = Vec::new();
     for c in polls.iter().flatten() {
         match commands.iter_mut().find(|(name, _)| *name == c.name) {
@@ -123,6 +122,7 @@ pub async fn run(addr: SocketAddr, handle: &FleetHandle, dev: &SimDevice, n: usi
             None => commands.push((c.name, 1)),
         }
     }
+    let [live, poll_now, transport, bare] = ways.map(Tally::done);
     LiveResult { live, poll_now, transport, bare, commands }
 }
 

@@ -54,6 +54,7 @@ pub struct Cpu {
 }
 
 /// CPU used between two [`Cpu`] readings.
+#[derive(Debug, Default, Clone, Copy)]
 pub struct CpuUse {
     /// By the server's threads.
     pub server: Duration,
@@ -61,6 +62,14 @@ pub struct CpuUse {
     pub client: Duration,
     /// By other processes (sshd, other builds on the machine…).
     pub others: Duration,
+}
+
+impl std::ops::AddAssign for CpuUse {
+    fn add_assign(&mut self, o: CpuUse) {
+        self.server += o.server;
+        self.client += o.client;
+        self.others += o.others;
+    }
 }
 
 impl Cpu {
