@@ -11,10 +11,34 @@ use infrastructor_actors::bus::Bus;
 use infrastructor_actors::device::{DeviceSpec, FleetSettings};
 use infrastructor_actors::fleet::{Fleet, FleetArgs, FleetMsg};
 use infrastructor_actors::state::{HISTORY_BYTES, Projection, run_projection};
-use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::listener::{Acceptor, Listener, TcpAcceptor, TcpListener};
+use poem::web::{LocalAddr, RemoteAddr};
 use ractor::{Actor, ActorRef};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+/// The TCP acceptor with `TCP_NODELAY` on every connection. Without it a response written in
+/// pieces (headers, then each SSE event of an MCP answer) waits for the client's delayed ACK:
+/// about 40 ms per request on a kept-alive connection.
+struct NoDelay(TcpAcceptor);
+
+impl Acceptor for NoDelay {
+    type Io = tokio::net::TcpStream;
+
+    fn local_addr(&self) -> Vec<LocalAddr> {
+        self.0.local_addr()
+    }
+
+    async fn accept(
+        &mut self,
+    ) -> std::io::Result<(Self::Io, LocalAddr, RemoteAddr, poem::http::uri::Scheme)> {
+        let (io, local, remote, scheme) = self.0.accept().await?;
+        if let Err(e) = io.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+        Ok((io, local, remote, scheme))
+    }
+}
 
 /// Everything `serve` needs, already validated.
 pub struct AppOptions {
@@ -143,7 +167,7 @@ pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
     let changes = crate::mcp::resources::change_feed(&bus);
     let routes = crate::http::routes(handle.clone(), &opts.api, changes, streams.clone());
     let http = tokio::spawn(async move {
-        poem::Server::new_with_acceptor(acceptor)
+        poem::Server::new_with_acceptor(NoDelay(acceptor))
             .run_with_graceful_shutdown(
                 routes,
                 async {

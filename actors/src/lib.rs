@@ -94,6 +94,17 @@ pub mod bench_support {
         pub fn docker_ps() -> Command {
             crate::command::docker_ps()
         }
+
+        /// `docker stats --no-stream`, for the MCP bench's raw baseline of a containers poll.
+        pub fn docker_stats() -> Command {
+            crate::command::docker_stats()
+        }
+
+        /// `docker inspect` batches of validated ids (`None` for none or an invalid id), for
+        /// the MCP bench's raw baseline of a containers poll.
+        pub fn docker_inspect<S: AsRef<str>>(ids: &[S]) -> Option<Vec<Command>> {
+            crate::command::docker_inspect(ids)
+        }
     }
 
     /// Transports.

@@ -45,6 +45,22 @@ pub async fn connect_stateless(addr: SocketAddr, token: Option<&str>) -> Client 
         .expect("stateless mcp client connects")
 }
 
+/// Connects over a keep-alive connection pool, as most MCP clients do (rmcp's default HTTP
+/// client opens a new TCP connection for every request): with sessions, or with the stateless
+/// 2026-07-28 protocol when `stateless`.
+pub async fn connect_kept_alive(addr: SocketAddr, token: Option<&str>, stateless: bool) -> Client {
+    let http = reqwest::Client::builder().build().expect("an http client");
+    let transport = StreamableHttpClientTransport::with_client(http, config(addr, token));
+    let client = if stateless {
+        let preferred_versions = vec![ProtocolVersion::V_2026_07_28];
+        let mode = ClientLifecycleMode::Discover { preferred_versions };
+        ClientConfig::default().serve_with_lifecycle(transport, mode).await
+    } else {
+        ClientConfig::default().serve(transport).await
+    };
+    client.expect("mcp client connects over a kept-alive connection")
+}
+
 /// A client that records the notifications it gets.
 #[derive(Clone, Default)]
 pub struct Recorder {
