@@ -28,6 +28,10 @@ pub struct FileApi {
     pub allowed_origins: Option<Vec<String>>,
     /// Whether container actions and maintenance mode may be used (admin scope; default false).
     pub allow_actions: Option<bool>,
+    /// Most open `/ws` connections (default 1000, 1 ..= 100000); more are refused with 503.
+    pub ws_max_connections: Option<Spanned<usize>>,
+    /// Events queued per `/ws` client before it lags (default 1024, 16 ..= 65536).
+    pub ws_queue: Option<Spanned<usize>>,
 }
 
 /// One `[[api.tokens]]` entry.
@@ -85,6 +89,32 @@ pub struct ApiSettings {
     pub allowed_origins: Vec<String>,
     /// Whether actions may be used.
     pub allow_actions: bool,
+    /// The live stream's limits and timings.
+    pub ws: WsSettings,
+}
+
+/// `/ws` limits and timings (the last two are not in the file: tests shorten them).
+#[derive(Debug, Clone)]
+pub struct WsSettings {
+    /// Most open connections.
+    pub max_connections: usize,
+    /// Events queued per client before it lags.
+    pub queue: usize,
+    /// How long a connection without a token may take to send its `auth` message.
+    pub auth_timeout: std::time::Duration,
+    /// Interval of ping frames; a connection silent for two is closed.
+    pub heartbeat: std::time::Duration,
+}
+
+impl Default for WsSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: 1000,
+            queue: 1024,
+            auth_timeout: std::time::Duration::from_secs(10),
+            heartbeat: std::time::Duration::from_secs(20),
+        }
+    }
 }
 
 impl Default for ApiSettings {
@@ -94,6 +124,7 @@ impl Default for ApiSettings {
             allowed_hosts: ["localhost", "127.0.0.1", "::1"].map(String::from).to_vec(),
             allowed_origins: Vec::new(),
             allow_actions: false,
+            ws: WsSettings::default(),
         }
     }
 }
@@ -162,7 +193,27 @@ impl Resolver<'_> {
             tokens.push(ApiToken { name: name.to_owned(), token: Secret::new(secret), scope });
         }
         let defaults = ApiSettings::default();
+        let mut ws = WsSettings::default();
+        let bounded = |v: &Option<Spanned<usize>>, field: &str, lo: usize, hi: usize, dflt| match v
+        {
+            None => Ok(dflt),
+            Some(v) if (lo..=hi).contains(v.get_ref()) => Ok(*v.get_ref()),
+            Some(v) => self.invalid(
+                v.span(),
+                field,
+                format!("must be between {lo} and {hi}, got {}", v.get_ref()),
+            ),
+        };
+        ws.max_connections = bounded(
+            &api.ws_max_connections,
+            "api.ws_max_connections",
+            1,
+            100_000,
+            ws.max_connections,
+        )?;
+        ws.queue = bounded(&api.ws_queue, "api.ws_queue", 16, 65_536, ws.queue)?;
         Ok(ApiSettings {
+            ws,
             tokens,
             allowed_hosts: api.allowed_hosts.clone().unwrap_or(defaults.allowed_hosts),
             allowed_origins: api.allowed_origins.clone().unwrap_or_default(),
