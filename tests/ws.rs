@@ -230,3 +230,30 @@ async fn connections_beyond_the_cap_are_refused_and_shutdown_sends_a_close_frame
         other => panic!("expected a close frame, got {other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heartbeats_keep_a_live_client_and_reap_one_that_stopped_answering() {
+    let ws = WsSettings { heartbeat: Duration::from_millis(200), ..WsSettings::default() };
+    let app = start(None, ApiSettings { ws, ..ApiSettings::default() }).await;
+    let mut live = connect(app.addr, None).await;
+    subscribe(&mut live, json!({"type":"subscribe","topics":["*"]})).await;
+    // Never read: its pongs are never sent (the client answers pings as it reads).
+    let mut dead = connect(app.addr, None).await;
+    subscribe(&mut dead, json!({"type":"subscribe","topics":["*"]})).await;
+    assert_eq!(app.fanout.clients(), 2);
+    // The live client reads (answering pings) through several heartbeats, until the silent
+    // one is reaped.
+    use futures::StreamExt;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let mut pings = 0;
+    while pings < 5 || app.fanout.clients() != 1 {
+        assert!(tokio::time::Instant::now() < deadline, "the silent connection is reaped");
+        let frame = tokio::time::timeout(Duration::from_secs(5), live.next()).await.unwrap();
+        if let Some(Ok(tokio_tungstenite::tungstenite::Message::Ping(_))) = frame {
+            pings += 1;
+        }
+    }
+    send(&mut live, json!({"type":"ping"})).await;
+    assert_eq!(json(&mut live).await, json!({"type":"pong"}));
+    app.shutdown().await;
+}
