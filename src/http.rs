@@ -25,13 +25,7 @@ pub fn routes(
 ) -> impl poem::Endpoint + use<> {
     use poem::endpoint::TowerCompatExt;
     let tokens = Tokens::new(api.tokens.clone());
-    let ws = crate::ws::WsState::new(
-        fanout,
-        handle.clone(),
-        tokens.clone(),
-        api.ws.clone(),
-        cancel.clone(),
-    );
+    let ws = crate::ws::WsState::new(fanout, handle.clone(), tokens.clone(), api, cancel.clone());
     let mcp = crate::mcp::service(handle.clone(), api, changes, cancel).compat();
     let rest = Route::new()
         .at("/devices", get(devices))

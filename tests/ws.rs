@@ -14,6 +14,7 @@ use infrastructor::app::AppOptions;
 use infrastructor::config::{ApiSettings, ApiToken, Scope, Secret, WsSettings};
 use infrastructor_actors::device::Probes;
 use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use ws_support::{Next, connect, event, json, next, refused, send, subscribe, try_connect};
 
 const TOKEN: &str = "ws-test-token-0123456789";
@@ -140,6 +141,13 @@ async fn the_upgrade_needs_a_token_or_a_first_auth_message() {
     let app = start(None, with_token(ws)).await;
     assert_eq!(refused(app.addr, Some("wrong-token-0123456789"), "").await, 401);
     assert_eq!(refused(app.addr, None, "?token=wrong-token-0123456789").await, 401);
+    // A browser page from another site is refused even with the right token.
+    let mut req = format!("ws://{}/ws?token={TOKEN}", app.addr).into_client_request().unwrap();
+    req.headers_mut().insert("origin", "https://evil.example".parse().unwrap());
+    match tokio_tungstenite::connect_async(req).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => assert_eq!(r.status(), 403),
+        other => panic!("expected 403, got {:?}", other.map(|_| ())),
+    }
 
     let mut by_header = connect(app.addr, Some(TOKEN)).await;
     subscribe(&mut by_header, json!({"type":"subscribe","topics":["*"]})).await;

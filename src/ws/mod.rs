@@ -31,21 +31,25 @@ pub struct WsState {
     handle: FleetHandle,
     tokens: Tokens,
     settings: WsSettings,
+    /// Browser origins allowed to open the stream (`[api] allowed_origins`).
+    origins: Arc<Vec<String>>,
     open: Arc<AtomicUsize>,
     cancel: CancellationToken,
 }
 
 impl WsState {
-    /// The stream over `fanout`, replaying through `handle`; `cancel` closes every
+    /// The stream over `fanout`, replaying through `handle`, with `api`'s limits and origins;
+    /// `cancel` closes every
     /// connection (with a close frame) at shutdown.
     pub fn new(
         fanout: Fanout,
         handle: FleetHandle,
         tokens: Tokens,
-        settings: WsSettings,
+        api: &crate::config::ApiSettings,
         cancel: CancellationToken,
     ) -> Self {
-        Self { fanout, handle, tokens, settings, open: Arc::default(), cancel }
+        let (settings, origins) = (api.ws.clone(), Arc::new(api.allowed_origins.clone()));
+        Self { fanout, handle, tokens, settings, origins, open: Arc::default(), cancel }
     }
 }
 
@@ -71,6 +75,20 @@ pub async fn endpoint(
     Data(state): Data<&WsState>,
     Query(param): Query<TokenParam>,
 ) -> Response {
+    // A page from another site must not read the stream through the user's browser (the
+    // same rule as `/mcp`): an `Origin` is accepted only when configured.
+    if let Some(origin) = req.headers().get(poem::http::header::ORIGIN)
+        && !state.origins.iter().any(|o| origin.as_bytes() == o.as_bytes())
+    {
+        let body = serde_json::json!({
+            "error": "forbidden",
+            "message": "this Origin may not open the stream: add it to [api] allowed_origins",
+        });
+        return Response::builder()
+            .status(poem::http::StatusCode::FORBIDDEN)
+            .content_type("application/json")
+            .body(body.to_string());
+    }
     let presented = auth::bearer(req).map(str::to_owned).or(param.token);
     // Without tokens every caller is admitted; with tokens, a token given on the request
     // must be right, and a missing one must come as the first message.

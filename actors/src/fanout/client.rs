@@ -1,7 +1,7 @@
 //! One stream client's end of the fan-out: its bounded queue, its lag count, and the
 //! duplicate check that joins a replay to the live queue.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,6 +11,10 @@ use uuid::Uuid;
 
 use super::{Fanout, Filter};
 use crate::events::Event;
+
+/// Replayed ids kept beyond a queue's worth, for events stored in a slightly different order
+/// than the fan-out saw them (publishers racing each other).
+pub(super) const REORDER: usize = 512;
 
 /// What a client receives.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,8 +70,10 @@ pub struct Client {
     rx: mpsc::Receiver<Arc<Event>>,
     shared: Arc<Shared>,
     fanout: Fanout,
-    /// Ids a replay delivered, which the live queue may hold again.
+    /// Ids a replay delivered, which the live queue may hold again: only the newest ones
+    /// (see [`Client::replayed`]), oldest first in `replay_order`.
     replayed: HashSet<Uuid>,
+    replay_order: VecDeque<Uuid>,
     /// Live events left to check against `replayed` (the overlap is at most one queue).
     overlap: usize,
     queue: usize,
@@ -81,7 +87,8 @@ impl Client {
         fanout: Fanout,
         queue: usize,
     ) -> Self {
-        Self { id, rx, shared, fanout, replayed: HashSet::new(), overlap: 0, queue }
+        let (replayed, replay_order) = (HashSet::new(), VecDeque::new());
+        Self { id, rx, shared, fanout, replayed, replay_order, overlap: 0, queue }
     }
 
     /// Installs `filter`; returns the id of the last event the fan-out delivered before it
@@ -91,8 +98,20 @@ impl Client {
     }
 
     /// Records that a replay delivered `id`, so the live copy is skipped.
+    ///
+    /// Only the newest `queue + REORDER` ids are kept: the live queue holds only events
+    /// published after the client's filter took effect, which the store holds at the end of
+    /// the replay (give or take concurrent publishers' interleaving), and at most `queue` of
+    /// them (more would have lagged).
     pub fn replayed(&mut self, id: Uuid) {
-        self.replayed.insert(id);
+        if self.replayed.insert(id) {
+            self.replay_order.push_back(id);
+        }
+        while self.replay_order.len() > self.queue + REORDER {
+            if let Some(old) = self.replay_order.pop_front() {
+                self.replayed.remove(&old);
+            }
+        }
         self.overlap = self.queue + 1;
     }
 
@@ -143,6 +162,7 @@ impl Client {
                 let dup = self.replayed.remove(&ev.id);
                 if self.overlap == 0 {
                     self.replayed = HashSet::new();
+                    self.replay_order = VecDeque::new();
                 }
                 if dup {
                     continue;

@@ -87,3 +87,22 @@ async fn live_copies_of_replayed_events_are_skipped() {
     c.replayed(a.id);
     assert_eq!(next(&mut c).await, Delivery::Event(b));
 }
+
+#[tokio::test]
+async fn only_the_newest_replayed_ids_are_kept_for_the_duplicate_check() {
+    let bus = Bus::new();
+    let fanout = Fanout::spawn(&bus);
+    let mut c = fanout.join(16).await.unwrap();
+    c.set_filter(filter(&["*"])).await;
+    let a = bus.publish(removed("tower")).await;
+    let b = bus.publish(removed("tower")).await;
+    c.replayed(a.id);
+    for _ in 0..(16 + client::REORDER) {
+        c.replayed(uuid::Uuid::now_v7());
+    }
+    c.replayed(b.id);
+    // `a` fell out of the bounded set, so it is delivered; `b` is a duplicate.
+    assert_eq!(next(&mut c).await, Delivery::Event(a));
+    let later = bus.publish(removed("tower")).await;
+    assert_eq!(next(&mut c).await, Delivery::Event(later));
+}
