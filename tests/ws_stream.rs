@@ -188,3 +188,65 @@ async fn a_client_that_stops_reading_is_dropped_while_another_keeps_every_event(
     assert_eq!(ws_support::json(&mut fast).await, json!({"type":"pong"}));
     app.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lagging_client_is_told_where_to_resume_and_the_replay_fills_the_gap() {
+    let data = tempfile::tempdir().unwrap();
+    let ws = WsSettings { queue: 16, ..WsSettings::default() };
+    let app = serve_opts(AppOptions {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        devices: vec![],
+        fleet: fast_settings(),
+        history: Some(HistoryOptions::new(data.path(), None)),
+        api: ApiSettings { ws, ..ApiSettings::default() },
+    })
+    .await;
+    let mut slow = stalled_client(app.addr).await;
+    subscribe(&mut slow, json!({"type":"subscribe","topics":["device.flood.*"]})).await;
+    // Publish until the fan-out has dropped three events for it (its socket and then its
+    // queue full), then stop: it is behind, not beyond a queue's worth.
+    let big = "x".repeat(8192);
+    let mut published = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while app.fanout.dropped() < 3 {
+        assert!(tokio::time::Instant::now() < deadline, "the stalled client's queue fills");
+        let kind = EventKind::ProbeFailed { probe: "flood".into(), error: big.clone() };
+        published.push(app.bus.publish(Event::new("flood", chrono::Utc::now(), kind)).await.id);
+        // One at a time: the fan-out has handled this one before the next is published.
+        let handled = app.fanout.processed();
+        while app.fanout.processed() < handled.max(published.len() as u64) {
+            assert!(tokio::time::Instant::now() < deadline, "the fan-out keeps up");
+            tokio::task::yield_now().await;
+        }
+    }
+    let published: Vec<String> = published.iter().map(|i| i.to_string()).collect();
+    // Reading now: every queued event, then one `lagged` naming the last one delivered.
+    let mut delivered = Vec::new();
+    let lag = loop {
+        let m = ws_support::json(&mut slow).await;
+        match m["type"].as_str() {
+            Some("event") => delivered.push(id(&m["event"])),
+            Some("lagged") => break m,
+            _ => panic!("unexpected {m}"),
+        }
+    };
+    assert_eq!(lag["missed"], app.fanout.dropped(), "{lag}");
+    assert_eq!(lag["resume_from"].as_str(), delivered.last().map(String::as_str), "{lag}");
+    assert_eq!(delivered, published[..delivered.len()], "in order up to the gap");
+    let missed = lag["missed"].as_u64().unwrap() as usize;
+    assert_eq!(delivered.len() + missed, published.len(), "the gap is the tail");
+    // Still connected and live after the notice.
+    ws_support::send(&mut slow, json!({"type":"ping"})).await;
+    assert_eq!(ws_support::json(&mut slow).await, json!({"type":"pong"}));
+    // A resume from `resume_from` delivers exactly what was missed.
+    let mut again = connect(app.addr, None).await;
+    let since = lag["resume_from"].clone();
+    subscribe(&mut again, json!({"type":"subscribe","topics":["device.flood.*"],"since":since}))
+        .await;
+    let mut filled = Vec::new();
+    for _ in 0..missed {
+        filled.push(id(&event(&mut again).await));
+    }
+    assert_eq!(filled, published[delivered.len()..], "the replay fills the gap exactly");
+    app.shutdown().await;
+}

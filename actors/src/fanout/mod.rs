@@ -14,7 +14,7 @@ pub use topic::{Filter, Topic};
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
@@ -32,6 +32,8 @@ const BUS_QUEUE: usize = 8192;
 pub struct Fanout {
     cmds: mpsc::UnboundedSender<Cmd>,
     clients: Arc<AtomicUsize>,
+    dropped: Arc<AtomicU64>,
+    processed: Arc<AtomicU64>,
 }
 
 enum Cmd {
@@ -53,7 +55,12 @@ impl Fanout {
         let (cmds, rx) = mpsc::unbounded_channel();
         let clients = Arc::new(AtomicUsize::new(0));
         let sub = bus.subscribe_lossy(BUS_QUEUE);
-        let me = Self { cmds, clients: clients.clone() };
+        let me = Self {
+            cmds,
+            clients: clients.clone(),
+            dropped: Arc::default(),
+            processed: Arc::default(),
+        };
         tokio::spawn(run(sub, rx, me.clone()));
         me
     }
@@ -69,6 +76,16 @@ impl Fanout {
     /// Number of registered clients.
     pub fn clients(&self) -> usize {
         self.clients.load(Ordering::Relaxed)
+    }
+
+    /// Events dropped so far because a client's queue was full (every client counted).
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Events taken from the bus so far (each delivered to every matching client).
+    pub fn processed(&self) -> u64 {
+        self.processed.load(Ordering::Relaxed)
     }
 
     pub(crate) async fn set_filter(&self, id: u64, filter: Filter) -> Option<Uuid> {
@@ -115,7 +132,8 @@ async fn run(mut sub: bus::LossyReceiver, mut cmds: mpsc::UnboundedReceiver<Cmd>
             d = sub.recv() => match d {
                 Some(bus::Delivery::Event(ev)) => {
                     last = Some(ev.id);
-                    deliver(&mut registry, &ev);
+                    deliver(&mut registry, &ev, &me.dropped);
+                    me.processed.fetch_add(1, Ordering::Relaxed);
                 }
                 Some(bus::Delivery::Lagged { missed, .. }) => {
                     tracing::warn!(missed, "the live-stream fan-out fell behind the bus");
@@ -135,7 +153,7 @@ async fn run(mut sub: bus::LossyReceiver, mut cmds: mpsc::UnboundedReceiver<Cmd>
 }
 
 /// Queues `ev` for every client it matches; drops clients that stayed behind.
-fn deliver(registry: &mut HashMap<u64, Entry>, ev: &Arc<Event>) {
+fn deliver(registry: &mut HashMap<u64, Entry>, ev: &Arc<Event>, missed: &AtomicU64) {
     let mut dropped = Vec::new();
     for (id, e) in registry.iter() {
         if !e.filter.matches(ev) {
@@ -149,6 +167,7 @@ fn deliver(registry: &mut HashMap<u64, Entry>, ev: &Arc<Event>) {
             continue;
         }
         metrics::counter!("infrastructor_ws_dropped_total").increment(1);
+        missed.fetch_add(1, Ordering::Relaxed);
         if e.shared.missed(1) > e.tx.max_capacity() as u64 {
             e.shared.kick();
             dropped.push(*id);

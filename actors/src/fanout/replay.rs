@@ -26,6 +26,8 @@ pub struct Replay {
     cursor: Uuid,
     barrier: Option<Uuid>,
     reached: bool,
+    /// Whether the store held the cursor.
+    started: bool,
     done: bool,
     deadline: Instant,
     filter: Filter,
@@ -38,6 +40,7 @@ impl Replay {
             cursor: since,
             reached: barrier.is_none_or(|b| b == since),
             barrier,
+            started: false,
             done: false,
             deadline: Instant::now() + BARRIER_WAIT,
             filter,
@@ -51,7 +54,17 @@ impl Replay {
             if self.done {
                 return Ok(None);
             }
-            let page = fleet.stored_after(Some(self.cursor), PAGE).await?;
+            let page = match fleet.stored_after(Some(self.cursor), PAGE).await {
+                Ok(page) => page,
+                // A cursor just delivered live may not be written yet (the writer batches):
+                // wait for it as for the barrier, then say it is unknown.
+                Err(ApiError::Invalid(_)) if !self.started && Instant::now() < self.deadline => {
+                    tokio::time::sleep(RECHECK).await;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            self.started = true;
             if let Some(last) = page.last() {
                 self.cursor = last.id;
             }
