@@ -139,7 +139,14 @@ pub(super) async fn run(socket: WebSocketStream, st: WsState, caller: Option<Cal
 /// Waits for the `auth` message; `false` (after an `error` and a close) when it is missing,
 /// wrong, or late.
 async fn first_message_auth(conn: &mut Conn, source: &mut Source, st: &WsState) -> bool {
-    let first = tokio::time::timeout(st.settings.auth_timeout, source.next()).await;
+    let deadline = Instant::now() + st.settings.auth_timeout;
+    let first = loop {
+        match tokio::time::timeout_at(deadline, source.next()).await {
+            // Control frames before the auth message are answered by the WebSocket layer.
+            Ok(Some(Ok(Message::Ping(_) | Message::Pong(_)))) => continue,
+            other => break other,
+        }
+    };
     let refusal = match first {
         Err(_) => ("auth_timeout", "no auth message within the time allowed".to_string()),
         Ok(Some(Ok(Message::Text(t)))) => match protocol::parse(&t) {
