@@ -1,7 +1,8 @@
 //! The live stream's delivery guarantees end to end (real WebSocket clients, the whole
 //! server, a real sshd device, the SQLite store): a client that disconnects and resumes with
 //! `since` while events keep flowing gets every event exactly once, in order, replay then
-//! live; a client that stops reading is dropped while another keeps every event.
+//! live (on SQLite and on PostgreSQL); a lagging client is told where to resume; a client
+//! that stops reading is dropped while another keeps every event.
 
 mod harness;
 mod ws_support;
@@ -36,6 +37,14 @@ fn id(ev: &Value) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resumed_client_gets_every_event_once_in_order_across_the_disconnect() {
     let data = tempfile::tempdir().unwrap();
+    let db = harness::TestDb::create().await;
+    for (engine, history) in harness::server::engines(data.path(), &db) {
+        eprintln!("engine: {engine}");
+        resume_case(history).await;
+    }
+}
+
+async fn resume_case(history: HistoryOptions) {
     let dev = SimDevice::start("tower");
     dev.set_docker_ps(&harness::fixture("docker/client-20.10/ps.jsonl"));
     dev.set_docker_stats(&harness::fixture("docker/client-20.10/stats.jsonl"));
@@ -45,7 +54,7 @@ async fn a_resumed_client_gets_every_event_once_in_order_across_the_disconnect()
         listen: "127.0.0.1:0".parse().unwrap(),
         devices: vec![harness::device_spec(&dev, probes)],
         fleet: fast_settings(),
-        history: Some(HistoryOptions::new(data.path(), None)),
+        history: Some(history),
         api: ApiSettings::default(),
     })
     .await;
