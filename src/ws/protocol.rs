@@ -96,3 +96,54 @@ pub fn parse(text: &str) -> Result<ClientMsg, (&'static str, String)> {
     }
     serde_json::from_str(text).map_err(|e| ("bad_message", format!("not a valid message: {e}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    fn v(text: String) -> Value {
+        serde_json::from_str(&text).unwrap()
+    }
+
+    #[test]
+    fn server_messages_have_the_documented_shape() {
+        let id: Uuid = "01a232b8-51bd-77f2-8de2-fd7afa27853a".parse().unwrap();
+        let lagged = ServerMsg::Lagged { missed: 12, resume_from: Some(id) };
+        assert_eq!(
+            v(lagged.text()),
+            json!({"type":"lagged","missed":12,"resume_from":"01a232b8-51bd-77f2-8de2-fd7afa27853a"})
+        );
+        let sub = ServerMsg::Subscribed { topics: vec!["device.tower.*".into()], samples: false };
+        assert_eq!(
+            v(sub.text()),
+            json!({"type":"subscribed","topics":["device.tower.*"],"samples":false})
+        );
+        assert_eq!(v(ServerMsg::Pong.text()), json!({"type":"pong"}));
+        assert_eq!(
+            v(error("bad_topic", "no")),
+            json!({"type":"error","code":"bad_topic","message":"no"})
+        );
+    }
+
+    #[test]
+    fn client_messages_parse_or_say_why_not() {
+        let m = parse(
+            r#"{"type":"subscribe","topics":["*"],"since":"01a232b8-51bd-77f2-8de2-fd7afa27853a","samples":true}"#,
+        );
+        assert!(matches!(m, Ok(ClientMsg::Subscribe { since: Some(_), samples: Some(true), .. })));
+        assert!(matches!(parse(r#"{"type":"ping"}"#), Ok(ClientMsg::Ping)));
+        assert!(matches!(parse(r#"{"type":"auth","token":"t"}"#), Ok(ClientMsg::Auth { .. })));
+        assert_eq!(parse("{").unwrap_err().0, "bad_message");
+        assert_eq!(
+            parse(r#"{"type":"unsubscribe","topics":[],"extra":1}"#).unwrap_err().0,
+            "bad_message"
+        );
+        assert_eq!(
+            parse(r#"{"type":"subscribe","topics":["*"],"since":"nope"}"#).unwrap_err().0,
+            "bad_message"
+        );
+        let big = format!(r#"{{"type":"ping","pad":"{}"}}"#, "a".repeat(MAX_CLIENT_MESSAGE));
+        assert_eq!(parse(&big).unwrap_err().0, "too_large");
+    }
+}
