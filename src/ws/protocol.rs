@@ -65,7 +65,7 @@ pub enum ServerMsg<'a> {
     /// A request was refused.
     Error {
         /// A stable code: `bad_message`, `too_large`, `bad_topic`, `unknown_cursor`,
-        /// `unavailable`, `unauthorized`, `auth_timeout`.
+        /// `replay_incomplete`, `unavailable`, `unauthorized`, `auth_timeout`.
         code: &'static str,
         /// What was wrong.
         message: String,

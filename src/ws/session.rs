@@ -240,7 +240,14 @@ async fn replay(
     loop {
         let page = match replay.next(&st.handle).await {
             Ok(Some(page)) => page,
-            Ok(None) => return true,
+            Ok(None) if replay.complete() => return true,
+            Ok(None) => {
+                let e = protocol::error(
+                    "replay_incomplete",
+                    "the store has not caught up with the live stream (is the database reachable?): events may be missing; resume again later",
+                );
+                return conn.text(e, Some(client), st).await;
+            }
             Err(e) => {
                 let code = match e {
                     ApiError::Invalid(_) => "unknown_cursor",

@@ -47,6 +47,12 @@ impl Replay {
         }
     }
 
+    /// Whether the replay reached the live stream's start (false when it gave up waiting for
+    /// the store, e.g. while the database is unreachable: events may be missing).
+    pub fn complete(&self) -> bool {
+        self.reached
+    }
+
     /// The next page of matching events (possibly empty); `None` once the replay is over. An
     /// id the store does not hold is `Invalid`; without a store, `Unavailable`.
     pub async fn next(&mut self, fleet: &FleetHandle) -> Result<Option<Vec<Arc<Event>>>, ApiError> {
