@@ -92,7 +92,10 @@ pub struct Running {
     feeder: JoinHandle<()>,
     /// The history writer; ends once the bus is dropped and the rest is written or spooled.
     writer: Option<JoinHandle<()>>,
-    /// Ends open MCP streams (SSE) so they do not hold the graceful shutdown.
+    /// The live stream's fan-out (tests read its client count).
+    pub fanout: infrastructor_actors::fanout::Fanout,
+    /// Ends open MCP streams (SSE) and WebSockets (with a close frame) so they do not hold
+    /// the graceful shutdown.
     streams: tokio_util::sync::CancellationToken,
     /// Connects to a database that did not answer at start-up (aborted at shutdown).
     reconnect: Option<JoinHandle<()>>,
@@ -165,7 +168,9 @@ pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
     let reconnect = crate::history::connect_later(&handle, &config_devices);
     let streams = tokio_util::sync::CancellationToken::new();
     let changes = crate::mcp::resources::change_feed(&bus);
-    let routes = crate::http::routes(handle.clone(), &opts.api, changes, streams.clone());
+    let fanout = infrastructor_actors::fanout::Fanout::spawn(&bus);
+    let routes =
+        crate::http::routes(handle.clone(), &opts.api, changes, fanout.clone(), streams.clone());
     let http = tokio::spawn(async move {
         poem::Server::new_with_acceptor(NoDelay(acceptor))
             .run_with_graceful_shutdown(
@@ -188,6 +193,7 @@ pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
         http,
         feeder,
         writer,
+        fanout,
         streams,
         reconnect,
     })

@@ -1,5 +1,6 @@
 //! HTTP routes: health (open), the MCP server at `/mcp` and the JSON API under `/api`
-//! (behind the bearer-token layer), all through the query facade.
+//! (behind the bearer-token layer), and the live stream at `/ws` (which authenticates its
+//! own upgrade), all through the query facade.
 
 use poem::web::{Data, Json, Query};
 use poem::{EndpointExt, Route, get, handler};
@@ -13,15 +14,18 @@ use crate::config::ApiSettings;
 use infrastructor_actors::state::DeviceView;
 use infrastructor_actors::store::{Bucket, Cursor, SeriesQuery, TimelineQuery};
 
-/// The app's routes, sharing `handle`; `cancel` ends open MCP streams at shutdown.
+/// The app's routes, sharing `handle`; `cancel` ends open MCP streams and WebSockets at
+/// shutdown.
 pub fn routes(
     handle: FleetHandle,
     api: &ApiSettings,
     changes: crate::mcp::resources::Changes,
+    fanout: infrastructor_actors::fanout::Fanout,
     cancel: tokio_util::sync::CancellationToken,
 ) -> impl poem::Endpoint + use<> {
     use poem::endpoint::TowerCompatExt;
     let tokens = Tokens::new(api.tokens.clone());
+    let ws = crate::ws::WsState::new(fanout, handle.clone(), tokens.clone(), api, cancel.clone());
     let mcp = crate::mcp::service(handle.clone(), api, changes, cancel).compat();
     let rest = Route::new()
         .at("/devices", get(devices))
@@ -31,6 +35,7 @@ pub fn routes(
         .at("/health", get(health))
         .nest("/mcp", auth::require(tokens.clone(), mcp))
         .nest("/api", auth::require(tokens, rest))
+        .at("/ws", get(crate::ws::endpoint).data(ws))
         .data(handle)
 }
 

@@ -8,3 +8,4 @@ pub mod history;
 pub mod http;
 pub mod logging;
 pub mod mcp;
+pub mod ws;

@@ -73,3 +73,17 @@ fn a_token_file_and_the_environment_add_tokens() {
         "INFRASTRUCTOR_API_TOKEN: must be at least 16 characters",
     );
 }
+
+#[test]
+fn the_live_stream_limits_are_read_within_bounds() {
+    let cfg = accept("[api]\nws_max_connections = 5\nws_queue = 64\n");
+    assert_eq!((cfg.api.ws.max_connections, cfg.api.ws.queue), (5, 64));
+    let none = accept("");
+    assert_eq!((none.api.ws.max_connections, none.api.ws.queue), (1000, 1024));
+    check(
+        "[api]\nws_max_connections = 0\n",
+        "api.ws_max_connections: must be between 1 and 100000, got 0",
+    );
+    check("[api]\nws_queue = 8\n", "api.ws_queue: must be between 16 and 65536, got 8");
+    check("[api]\nws_queue = -1\n", "invalid");
+}

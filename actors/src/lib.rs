@@ -4,7 +4,7 @@
 //!
 //! The public surface is what the front-ends, the system tests and the benches need: the
 //! analyses the tools answer with ([`analysis`]), the facade ([`api`]), events and their
-//! payloads ([`events`], [`model`]), the [`bus`], device specs and settings ([`device`]), the
+//! payloads ([`events`], [`model`]), the [`bus`], the live-stream [`fanout`], device specs and settings ([`device`]), the
 //! root supervisor ([`fleet`]), current state ([`state`]), on-demand query types
 //! ([`ondemand`]), transports ([`transport`]), capability detection, the
 //! [`command::Command`] type, and the [`probes::Probe`] trait for custom probes.
@@ -18,6 +18,7 @@ pub mod capabilities;
 pub mod command;
 pub mod device;
 pub mod events;
+pub mod fanout;
 pub mod fleet;
 pub mod model;
 pub mod ondemand;

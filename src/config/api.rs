@@ -26,6 +26,10 @@ pub struct FileApi {
     pub allowed_origins: Option<Vec<String>>,
     /// Whether container actions and maintenance mode may be used (admin scope; default false).
     pub allow_actions: Option<bool>,
+    /// Most open `/ws` connections (default 1000, 1 ..= 100000); more are refused with 503.
+    pub ws_max_connections: Option<Spanned<usize>>,
+    /// Events queued per `/ws` client before it lags (default 1024, 16 ..= 65536).
+    pub ws_queue: Option<Spanned<usize>>,
 }
 
 /// One `[[api.tokens]]` entry.
@@ -83,6 +87,32 @@ pub struct ApiSettings {
     pub allowed_origins: Vec<String>,
     /// Whether actions may be used.
     pub allow_actions: bool,
+    /// The live stream's limits and timings.
+    pub ws: WsSettings,
+}
+
+/// `/ws` limits and timings (the last two are not in the file: tests shorten them).
+#[derive(Debug, Clone)]
+pub struct WsSettings {
+    /// Most open connections.
+    pub max_connections: usize,
+    /// Events queued per client before it lags.
+    pub queue: usize,
+    /// How long a connection without a token may take to send its `auth` message.
+    pub auth_timeout: std::time::Duration,
+    /// Interval of ping frames; a connection silent for two is closed.
+    pub heartbeat: std::time::Duration,
+}
+
+impl Default for WsSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: 1000,
+            queue: 1024,
+            auth_timeout: std::time::Duration::from_secs(10),
+            heartbeat: std::time::Duration::from_secs(20),
+        }
+    }
 }
 
 impl Default for ApiSettings {
@@ -92,6 +122,7 @@ impl Default for ApiSettings {
             allowed_hosts: ["localhost", "127.0.0.1", "::1"].map(String::from).to_vec(),
             allowed_origins: Vec::new(),
             allow_actions: false,
+            ws: WsSettings::default(),
         }
     }
 }

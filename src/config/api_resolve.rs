@@ -2,7 +2,9 @@
 //! origins and `allow_actions`, each mistake naming its field.
 
 use super::Secret;
-use super::api::{ApiSettings, ApiToken, FileApi, MIN_TOKEN_LEN, Scope};
+use toml::Spanned;
+
+use super::api::{ApiSettings, ApiToken, FileApi, MIN_TOKEN_LEN, Scope, WsSettings};
 use super::error::ConfigError;
 use super::resolve::Resolver;
 
@@ -70,7 +72,27 @@ impl Resolver<'_> {
             tokens.push(ApiToken { name: name.to_owned(), token: Secret::new(secret), scope });
         }
         let defaults = ApiSettings::default();
+        let mut ws = WsSettings::default();
+        let bounded = |v: &Option<Spanned<usize>>, field: &str, lo: usize, hi: usize, dflt| match v
+        {
+            None => Ok(dflt),
+            Some(v) if (lo..=hi).contains(v.get_ref()) => Ok(*v.get_ref()),
+            Some(v) => self.invalid(
+                v.span(),
+                field,
+                format!("must be between {lo} and {hi}, got {}", v.get_ref()),
+            ),
+        };
+        ws.max_connections = bounded(
+            &api.ws_max_connections,
+            "api.ws_max_connections",
+            1,
+            100_000,
+            ws.max_connections,
+        )?;
+        ws.queue = bounded(&api.ws_queue, "api.ws_queue", 16, 65_536, ws.queue)?;
         Ok(ApiSettings {
+            ws,
             tokens,
             allowed_hosts: api.allowed_hosts.clone().unwrap_or(defaults.allowed_hosts),
             allowed_origins: api.allowed_origins.clone().unwrap_or_default(),

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use infrastructor_actors::device::{Auth, DeviceSpec, FleetSettings, Probes, TransportKind};
 
-pub use api::{ApiSettings, ApiToken, Scope};
+pub use api::{ApiSettings, ApiToken, Scope, WsSettings};
 pub use duration::{format_duration, parse_duration};
 pub use error::{ConfigError, Location};
 pub use file::{is_valid_device_name, sanitize_device_name};

@@ -130,6 +130,17 @@ impl FleetHandle {
         Ok(store.timeline(&q).await?.events.into_iter().map(Arc::new).collect())
     }
 
+    /// Every stored event (samples included) after `after`, in stored order, at most
+    /// `limit`: the live stream's replay. An id the store does not hold is `Invalid`.
+    pub async fn stored_after(
+        &self,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> Result<Vec<Arc<Event>>, ApiError> {
+        let events = self.store()?.events_after(after, limit).await?;
+        Ok(events.into_iter().map(Arc::new).collect())
+    }
+
     /// Every device's current state (one snapshot: consistent across devices).
     pub fn snapshot(&self) -> Arc<Snapshot> {
         self.projection.snapshot()
