@@ -19,7 +19,7 @@ use rmcp::model::CallToolRequestParams;
 use serde_json::{Value, json};
 
 use crate::harness::mcp;
-use crate::table::Summary;
+use crate::summary::Summary;
 use crate::threads::{Cpu, CpuUse};
 
 /// How a client reaches the server.

@@ -20,7 +20,7 @@ use infrastructor_actors::transport::{SshTransport, Transport};
 use serde_json::json;
 
 use crate::harness::{SimDevice, mcp};
-use crate::table::Summary;
+use crate::summary::Summary;
 use crate::threads::{Cpu, CpuUse};
 
 /// One way of getting the containers: its latency and the CPU it took.

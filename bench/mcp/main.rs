@@ -19,6 +19,7 @@ mod live;
 #[allow(dead_code)]
 #[path = "../fleet/measure.rs"]
 mod measure;
+mod summary;
 mod table;
 mod threads;
 

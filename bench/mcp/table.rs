@@ -7,7 +7,8 @@ use std::time::Duration;
 use crate::Args;
 use crate::cached::CachedResult;
 use crate::live::{LiveResult, Way};
-use crate::measure::{ms, percentile};
+use crate::measure::ms;
+use crate::summary::Summary;
 
 /// Cached p99 target at 64 clients.
 const CACHED_P99: Duration = Duration::from_millis(10);
@@ -17,30 +18,6 @@ const CACHED_RATE: f64 = 2_000.0;
 const TARGET_CLIENTS: usize = 64;
 /// Live overhead target: live p50 ÷ raw p50.
 const LIVE_RATIO: f64 = 1.5;
-
-/// Percentiles of a set of latencies.
-pub struct Summary {
-    /// How many.
-    pub samples: usize,
-    /// Median.
-    pub p50: Duration,
-    /// 99th percentile.
-    pub p99: Duration,
-    /// Slowest.
-    pub max: Duration,
-    /// All of them added up.
-    pub total: Duration,
-}
-
-impl Summary {
-    /// The summary of `samples`.
-    pub fn of(mut samples: Vec<Duration>) -> Self {
-        let (p50, p99) = (percentile(&mut samples, 50.0), percentile(&mut samples, 99.0));
-        let max = samples.iter().max().copied().unwrap_or_default();
-        let total = samples.iter().sum();
-        Self { samples: samples.len(), p50, p99, max, total }
-    }
-}
 
 fn verdict(ok: bool) -> &'static str {
     if ok { "PASS" } else { "FAIL" }
