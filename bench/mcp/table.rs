@@ -8,7 +8,6 @@ use crate::Args;
 use crate::cached::CachedResult;
 use crate::live::{LiveResult, Way};
 use crate::measure::ms;
-use crate::summary::Summary;
 
 /// Cached p99 target at 64 clients.
 const CACHED_P99: Duration = Duration::from_millis(10);
