@@ -104,6 +104,17 @@ fn findings(d: &Drive, t: &Thresholds) -> Vec<(Severity, String)> {
     f
 }
 
+/// Every finding about one drive, the most severe first: its SMART findings and, when it
+/// runs hot, its temperature. The one judgement behind both a diagnosis and a drive verdict.
+pub fn drive_findings(d: &Drive, t: &Thresholds) -> Vec<(Severity, String)> {
+    let mut f = findings(d, t);
+    if let Some(p) = temperature(d, &object(d), None, t) {
+        f.push((p.severity, p.summary));
+    }
+    f.sort_by_key(|(s, _)| *s);
+    f
+}
+
 fn temperature(
     d: &Drive,
     object: &str,

@@ -20,6 +20,7 @@ mod thresholds;
 mod trend;
 
 pub use capacity::{CapacityForecast, CapacityStatus, StorageKind, predict_capacity};
+pub use checks_drives::drive_findings;
 pub use diagnose::{diagnose_device, diagnose_fleet};
 pub use freshness::{FreshnessReport, StaleDataset, Staleness, check_snapshot_freshness};
 pub use problem::{

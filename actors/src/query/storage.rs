@@ -46,66 +46,28 @@ pub struct DriveHealth {
     pub drives: Vec<DriveVerdict>,
 }
 
-/// The verdict of one drive (temperatures: 55/65 °C, NVMe 70/80 °C).
+/// The verdict of one drive, from the same findings a diagnosis uses (so the two never
+/// disagree): critical is failing, a warning is a warning; a drive asleep, unreadable this
+/// poll or without a self-assessment is unknown unless something worse was found.
 pub fn verdict(d: &Drive) -> (Verdict, Vec<String>) {
-    let mut v = Verdict::Ok;
-    let mut ev = Vec::new();
-    let mut note = |level: Verdict, line: String| {
-        v = v.max(level);
-        ev.push(line);
+    use crate::analysis::Severity;
+    let findings = crate::analysis::drive_findings(d, &crate::analysis::Thresholds::default());
+    let mut v = match findings.first().map(|f| f.0) {
+        Some(Severity::Critical) => Verdict::Failing,
+        Some(Severity::Warning) => Verdict::Warning,
+        Some(Severity::Info) | None => Verdict::Ok,
     };
-    if let Some(e) = &d.error {
-        note(Verdict::Unknown, format!("not read this poll: {e}"));
+    let mut evidence: Vec<String> = findings.into_iter().map(|f| f.1).collect();
+    let unread = d.error.is_some() || d.standby || d.smart_passed.is_none();
+    if unread && v == Verdict::Ok {
+        v = Verdict::Unknown;
     }
     if d.standby {
-        note(Verdict::Unknown, "in standby (not woken to read SMART)".into());
+        evidence.push("in standby (not woken to read SMART)".into());
+    } else if d.smart_passed.is_none() && d.error.is_none() {
+        evidence.push("no SMART self-assessment reported".into());
     }
-    if d.smart_passed == Some(false) {
-        note(Verdict::Failing, "SMART overall self-assessment: FAILED".into());
-    }
-    for a in d.attributes.iter().filter(|a| a.failing_now) {
-        note(
-            Verdict::Failing,
-            format!("attribute {} ({}) is below its threshold now", a.id, a.name),
-        );
-    }
-    for (what, n, crit) in [
-        ("reallocated sectors", d.reallocated_sectors, 20),
-        ("pending sectors", d.pending_sectors, 1),
-        ("offline uncorrectable sectors", d.offline_uncorrectable, 1),
-        ("NVMe media errors", d.nvme_media_errors, 1),
-        ("grown defects", d.scsi_grown_defects, 20),
-    ] {
-        match n {
-            Some(n) if n >= crit => note(Verdict::Failing, format!("{what}: {n}")),
-            Some(n) if n > 0 => note(Verdict::Warning, format!("{what}: {n}")),
-            _ => {}
-        }
-    }
-    let nvme = d.protocol.as_deref().is_some_and(|p| p.eq_ignore_ascii_case("nvme"));
-    let (warm, hot) = if nvme { (70, 80) } else { (55, 65) };
-    match d.temperature_c {
-        Some(t) if t >= hot => {
-            note(Verdict::Failing, format!("temperature {t} °C (critical at {hot})"))
-        }
-        Some(t) if t >= warm => {
-            note(Verdict::Warning, format!("temperature {t} °C (warning at {warm})"))
-        }
-        _ => {}
-    }
-    if let Some(u) = d.nvme_percentage_used.filter(|&u| u >= 90) {
-        note(
-            if u >= 100 { Verdict::Failing } else { Verdict::Warning },
-            format!("NVMe life used {u} %"),
-        );
-    }
-    if let Some(s) = d.nvme_available_spare.filter(|&s| s <= 10) {
-        note(Verdict::Failing, format!("NVMe available spare {s} %"));
-    }
-    if d.smart_passed.is_none() && d.error.is_none() && !d.standby {
-        note(Verdict::Unknown, "no SMART self-assessment reported".into());
-    }
-    (v, ev)
+    (v, evidence)
 }
 
 /// ZFS pools and datasets.
@@ -223,5 +185,32 @@ impl FleetHandle {
             a.md.iter().any(|m| m.degraded) || a.unraid.as_ref().is_some_and(|u| u.degraded)
         });
         Ok(ArrayStatus { freshness, device: device.to_string(), degraded, arrays })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drive(f: impl FnOnce(&mut Drive)) -> Drive {
+        let mut d =
+            Drive { device: "/dev/sda".into(), smart_passed: Some(true), ..Drive::default() };
+        f(&mut d);
+        d
+    }
+
+    #[test]
+    fn verdicts_follow_the_diagnosis_findings() {
+        let check = |d: Drive, want: Verdict| assert_eq!(verdict(&d).0, want, "{d:?}");
+        check(drive(|_| {}), Verdict::Ok);
+        check(drive(|d| d.reallocated_sectors = Some(3)), Verdict::Warning);
+        check(drive(|d| d.smart_passed = Some(false)), Verdict::Failing);
+        check(drive(|d| d.temperature_c = Some(70)), Verdict::Failing);
+        check(drive(|d| d.temperature_c = Some(58)), Verdict::Warning);
+        check(drive(|d| d.standby = true), Verdict::Unknown);
+        check(drive(|d| d.smart_passed = None), Verdict::Unknown);
+        check(drive(|d| (d.standby, d.pending_sectors) = (true, Some(2))), Verdict::Warning);
+        let (_, evidence) = verdict(&drive(|d| d.reallocated_sectors = Some(3)));
+        assert_eq!(evidence, ["3 reallocated sectors"]);
     }
 }
