@@ -8,4 +8,5 @@ pub mod history;
 pub mod http;
 pub mod logging;
 pub mod mcp;
+pub mod rest;
 pub mod ws;

@@ -55,7 +55,7 @@ async fn serve_on_defaults_monitors_this_host_and_stops_on_sigterm() {
         || {
             let addr = addr.clone();
             async move {
-                let body = get(&addr, "/api/devices").await.unwrap_or_default();
+                let body = get(&addr, "/api/state").await.unwrap_or_default();
                 body.contains("\"online\":true") && body.contains("\"metrics\":{")
             }
         },

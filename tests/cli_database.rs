@@ -68,7 +68,7 @@ async fn serve_starts_while_the_database_does_not_answer_and_spools_at_sigterm()
     harness::wait_until(Duration::from_secs(20), "the local device online", || {
         let addr = addr.clone();
         async move {
-            let body = get(&addr, "/api/devices").await.unwrap_or_default();
+            let body = get(&addr, "/api/state").await.unwrap_or_default();
             body.contains("\"online\":true")
         }
     })

@@ -47,6 +47,17 @@ if ! pg_ready; then
     fi
 fi
 
+# Schemathesis (PyPI) for tests/rest_schemathesis.rs, in a virtualenv of its own.
+venv="${INFRASTRUCTOR_VENV:-/var/tmp/infrastructor-venv}"
+if [ ! -x "$venv/bin/schemathesis" ]; then
+    echo "run.sh: installing schemathesis into $venv" >&2
+    python3 -m venv "$venv" && "$venv/bin/pip" install -q 'schemathesis==4.32.5' || {
+        echo "run.sh: could not install schemathesis (needs python3 with venv, and PyPI)" >&2
+        exit 1
+    }
+fi
+export INFRASTRUCTOR_SCHEMATHESIS="$venv/bin/schemathesis"
+
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace

@@ -103,6 +103,23 @@ impl ToolDef {
         self
     }
 
+    /// Names the first argument the input schema does not declare, with the known ones.
+    pub fn unknown(&self, args: &JsonObject) -> Option<String> {
+        let bad = args.keys().find(|k| !self.known.contains(k))?;
+        let known = if self.known.is_empty() { "none".to_string() } else { self.known.join(", ") };
+        Some(format!("unknown argument `{bad}` (known: {known})"))
+    }
+
+    /// The call alone, for the REST twin (which checks the scope itself and builds the
+    /// arguments from typed parameters).
+    pub fn invoke(
+        &self,
+        ctx: Ctx,
+        args: JsonObject,
+    ) -> BoxFuture<'static, Result<Reply, ApiError>> {
+        (self.call)(ctx, args)
+    }
+
     /// Runs the tool: scope and argument checks, then the call; every failure is a tool
     /// error.
     pub async fn run(&self, ctx: Ctx, args: Option<JsonObject>) -> CallToolResult {
@@ -110,10 +127,8 @@ impl ToolDef {
             return error(&format!("`{}` needs a token with the admin scope", self.tool.name));
         }
         let args = args.unwrap_or_default();
-        if let Some(bad) = args.keys().find(|k| !self.known.contains(k)) {
-            let known =
-                if self.known.is_empty() { "none".to_string() } else { self.known.join(", ") };
-            return error(&format!("unknown argument `{bad}` (known: {known})"));
+        if let Some(unknown) = self.unknown(&args) {
+            return error(&unknown);
         }
         match (self.call)(ctx, args).await {
             Ok(reply) => success(reply),

@@ -8,6 +8,7 @@ pub mod device;
 pub mod mcp;
 pub mod postgres;
 pub mod proxy;
+pub mod rest;
 pub mod server;
 pub mod shims;
 pub mod specs;

@@ -88,6 +88,12 @@ impl FleetHandle {
         Ok(())
     }
 
+    /// Refuses a change to a device from the config file (`what`: `edited`, `removed`), so
+    /// a caller can say so before checking the new settings.
+    pub fn refuse_config_device(&self, name: &str, what: &str) -> Result<(), ApiError> {
+        self.registry.refuse_config(name, what)
+    }
+
     /// Replaces an API device's spec (saved first, then its supervisor restarts with it). A
     /// config device is refused: the config file is where it is edited.
     pub async fn update_device(&self, spec: DeviceSpec) -> Result<(), ApiError> {

@@ -103,6 +103,7 @@ pub struct Mount {
 
 /// One network a container is attached to.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "ContainerNetwork")]
 pub struct Network {
     /// Network name, e.g. `bridge` or `stack_default`.
     pub name: String,

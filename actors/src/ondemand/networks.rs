@@ -8,6 +8,7 @@ use crate::probes::Warning;
 
 /// One docker network.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "DockerNetwork")]
 pub struct Network {
     /// Full network id.
     pub id: String,

@@ -3,6 +3,7 @@
 
 mod projection;
 mod view;
+mod view_schema;
 
 pub use projection::{HISTORY_BYTES, Projection, Snapshot, run_projection};
 pub use view::{DeviceView, SampleAge};
@@ -17,7 +18,7 @@ use crate::events::{Event, EventKind};
 use crate::model::capabilities::Capabilities;
 
 /// A probe's current failure and since when it has been failing.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ProbeFailure {
     /// What went wrong.
     pub error: String,

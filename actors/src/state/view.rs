@@ -149,6 +149,7 @@ impl Serialize for DeviceView<'_> {
         m.serialize_entry("updates", &updates)?;
         m.serialize_entry("skipped", &s.skipped)?;
         m.serialize_entry("failures", &s.failures)?;
+        m.serialize_entry("maintenance", &s.maintenance)?;
         m.end()
     }
 }

@@ -24,6 +24,8 @@ pub enum Cursor {
     After(Uuid),
     /// The events stored before this one (the next older page).
     Before(Uuid),
+    /// The oldest events, oldest first (the first page of an export).
+    First,
 }
 
 /// A filtered slice of the event timeline.
@@ -92,6 +94,7 @@ impl Page {
             Some(Cursor::Before(id)) => (first.filter(|_| more), last.or(Some(id))),
             // Read forwards from an `After` cursor: `more` is about newer events.
             Some(Cursor::After(id)) => (first.or(Some(id)), last.filter(|_| more)),
+            Some(Cursor::First) => (None, last.filter(|_| more)),
         };
         Page { events, older, newer }
     }

@@ -130,6 +130,7 @@ pub fn tools() -> Vec<ToolDef> {
             Ok((Changed { device: a.name.clone(), action: "added".into() }, format!("added {} ({})", a.name, a.host)))
         }).admin(false),
         read("edit_device", "Replaces an API-added device's settings (admin); its supervisor restarts with them at once. Devices from the config file are edited in the file.", |ctx, a: DeviceArgs| async move {
+            ctx.handle.refuse_config_device(&a.name, "edited")?;
             let spec = spec(&a)?;
             ctx.handle.update_device(spec).await?;
             Ok((Changed { device: a.name.clone(), action: "updated".into() }, format!("updated {}", a.name)))

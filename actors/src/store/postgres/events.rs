@@ -175,6 +175,7 @@ pub async fn timeline(db: &PgStore, q: &TimelineQuery) -> Result<Page, StoreErro
         None => (None, true),
         Some(Cursor::After(id)) => (Some((">", seq_of(&client, id).await?, id)), false),
         Some(Cursor::Before(id)) => (Some(("<", seq_of(&client, id).await?, id)), true),
+        Some(Cursor::First) => (None, false),
     };
     if let Some((op, seq, id)) = bound {
         let seq = seq.ok_or(StoreError::UnknownCursor(id))?;

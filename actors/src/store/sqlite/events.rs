@@ -113,6 +113,7 @@ pub fn timeline(conn: &Connection, q: &TimelineQuery) -> Result<Page, StoreError
         None => (None, true),
         Some(Cursor::After(id)) => (Some((">", seq_of(conn, id)?, id)), false),
         Some(Cursor::Before(id)) => (Some(("<", seq_of(conn, id)?, id)), true),
+        Some(Cursor::First) => (None, false),
     };
     if let Some((op, seq, id)) = bound {
         let seq = seq.ok_or(StoreError::UnknownCursor(id))?;
