@@ -8,28 +8,15 @@ use std::time::Duration;
 
 use harness::mcp::{self, call, err, ok};
 use harness::server::{count, every, serve_in};
-use harness::shims::{APT, VIRSH, ZFS, ZPOOL};
+use harness::shims::{APT, DOCKER_READS, JOURNALCTL, VIRSH, ZFS, ZPOOL};
 use harness::{SimDevice, fixture, wait_until};
 use infrastructor::history::HistoryOptions;
 use infrastructor_actors::device::Probes;
 use serde_json::{Value, json};
 
-/// `docker` with `logs` and `network ls` besides the probe's commands.
-const DOCKER: &str = r#"case "${1:-}" in
-  ps|stats|inspect|version) replay "$S/docker/$1" ;;
-  logs) replay "$S/docker/logs" ;;
-  network) replay "$S/docker/network" ;;
-  *) echo "docker (simulated): unsupported command: $*" >&2; exit 1 ;;
-esac
-"#;
-
-/// `journalctl -o json …` replays `journal`.
-const JOURNALCTL: &str = r#"replay "$S/journal"
-"#;
-
 fn host() -> SimDevice {
     let dev = SimDevice::start("nas");
-    dev.install_tool("docker", DOCKER);
+    dev.install_tool("docker", DOCKER_READS);
     dev.set_docker_ps(&fixture("docker/client-20.10/ps.jsonl"));
     dev.set_docker_stats(&fixture("docker/client-20.10/stats.jsonl"));
     dev.set_docker_inspect(&fixture("docker/client-20.10/inspect.json"));

@@ -36,10 +36,12 @@ impl Containers {
         /// The `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
         /// Items per page, 1 to 500 (default 100).
+        #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
         limit: Query<Option<u32>>,
         /// `true`: poll now; `false`: the last poll (default: live).
         refresh: Query<Option<bool>>,
         /// Accept a stored answer at most this many seconds old (0 to 604800).
+        #[oai(validator(maximum(value = "604800")))]
         max_age_seconds: Query<Option<u64>>,
     ) -> Reply<ContainerList> {
         let a = args! { state, name, project, cursor, limit, refresh, max_age_seconds };
@@ -66,10 +68,12 @@ impl Containers {
         /// The `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
         /// Items per page, 1 to 500 (default 100).
+        #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
         limit: Query<Option<u32>>,
         /// `true`: poll now; `false`: the last poll (default: live).
         refresh: Query<Option<bool>>,
         /// Accept a stored answer at most this many seconds old (0 to 604800).
+        #[oai(validator(maximum(value = "604800")))]
         max_age_seconds: Query<Option<u64>>,
     ) -> Reply<ContainerList> {
         let a = args! { device, state, name, project, cursor, limit, refresh, max_age_seconds };
@@ -97,6 +101,7 @@ impl Containers {
         /// `true`: poll now; `false`: the last poll (default: live).
         refresh: Query<Option<bool>>,
         /// Accept a stored answer at most this many seconds old (0 to 604800).
+        #[oai(validator(maximum(value = "604800")))]
         max_age_seconds: Query<Option<u64>>,
     ) -> Reply<ContainerDetail> {
         let a = args! { device, container, refresh, max_age_seconds };
@@ -121,6 +126,7 @@ impl Containers {
         #[oai(example = "super::example_container")]
         container: Path<String>,
         /// How many of the newest lines, 1 to 10000 (default 100).
+        #[oai(validator(minimum(value = "1"), maximum(value = "10000")))]
         tail: Query<Option<u32>>,
         /// Only lines since: RFC 3339, or an age such as `15m`, `2h`.
         since: Query<Option<String>>,
@@ -153,6 +159,7 @@ impl Containers {
         /// `true`: poll now; `false`: the last poll (default: live).
         refresh: Query<Option<bool>>,
         /// Accept a stored answer at most this many seconds old (0 to 604800).
+        #[oai(validator(maximum(value = "604800")))]
         max_age_seconds: Query<Option<u64>>,
     ) -> Reply<ContainerStats> {
         let a = args! { device, container, window, refresh, max_age_seconds };
@@ -218,6 +225,7 @@ impl Containers {
         /// `true`: poll now; `false`: the last poll (default: live).
         refresh: Query<Option<bool>>,
         /// Accept a stored answer at most this many seconds old (0 to 604800).
+        #[oai(validator(maximum(value = "604800")))]
         max_age_seconds: Query<Option<u64>>,
     ) -> Reply<DependencyGraph> {
         let a = args! { device, container, project, refresh, max_age_seconds };
@@ -237,6 +245,7 @@ impl Containers {
         /// `true`: poll now; `false`: the last poll (default: live).
         refresh: Query<Option<bool>>,
         /// Accept a stored answer at most this many seconds old (0 to 604800).
+        #[oai(validator(maximum(value = "604800")))]
         max_age_seconds: Query<Option<u64>>,
     ) -> Reply<NetworkTopology> {
         let a = args! { device, refresh, max_age_seconds };

@@ -48,6 +48,7 @@ impl History {
         /// The page before this event id (older).
         before: Query<Option<uuid::Uuid>>,
         /// Events per page, 1 to 1000 (default 100).
+        #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
         limit: Query<Option<u32>>,
     ) -> Reply<Events> {
         let (devices, kinds) = (split(&device.0), split(&kinds.0));
@@ -114,6 +115,7 @@ impl Analysis {
         /// `true`: poll every probe now; `false`: the last polls.
         refresh: Query<Option<bool>>,
         /// Accept stored answers at most this many seconds old (0 to 604800).
+        #[oai(validator(maximum(value = "604800")))]
         max_age_seconds: Query<Option<u64>>,
     ) -> Reply<FleetDiagnosis> {
         let a = args! { refresh, max_age_seconds };
@@ -134,6 +136,7 @@ impl Analysis {
         /// `true`: poll every probe now; `false`: the last polls.
         refresh: Query<Option<bool>>,
         /// Accept stored answers at most this many seconds old (0 to 604800).
+        #[oai(validator(maximum(value = "604800")))]
         max_age_seconds: Query<Option<u64>>,
     ) -> Reply<Diagnosis> {
         let a = args! { device, refresh, max_age_seconds };
@@ -174,6 +177,7 @@ impl Analysis {
         /// Device name; omit for every device.
         device: Query<Option<String>>,
         /// The fill level to predict, percent (default 90).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         threshold_percent: Query<Option<f64>>,
         /// How far back the fit looks, e.g. `30d` (default 30d, at most 365d).
         window: Query<Option<String>>,

@@ -32,6 +32,7 @@ impl System {
         /// `true`: poll now; `false`: the last poll.
         refresh: Query<Option<bool>>,
         /// Accept a stored answer at most this many seconds old (0 to 604800).
+        #[oai(validator(maximum(value = "604800")))]
         max_age_seconds: Query<Option<u64>>,
     ) -> Reply<SystemMetrics> {
         self.0.call(&caller, "get_system_metrics", args! { device, refresh, max_age_seconds }).await
@@ -54,6 +55,7 @@ impl System {
         /// `true`: poll now; `false`: the last poll.
         refresh: Query<Option<bool>>,
         /// Accept a stored answer at most this many seconds old (0 to 604800).
+        #[oai(validator(maximum(value = "604800")))]
         max_age_seconds: Query<Option<u64>>,
     ) -> Reply<FailedServices> {
         self.0
@@ -74,6 +76,7 @@ impl System {
         /// `true`: poll now; `false`: the last poll.
         refresh: Query<Option<bool>>,
         /// Accept a stored answer at most this many seconds old (0 to 604800).
+        #[oai(validator(maximum(value = "604800")))]
         max_age_seconds: Query<Option<u64>>,
     ) -> Reply<VmStatus> {
         self.0.call(&caller, "get_vm_status", args! { device, refresh, max_age_seconds }).await
@@ -92,6 +95,7 @@ impl System {
         /// `true`: poll now; `false`: the last poll.
         refresh: Query<Option<bool>>,
         /// Accept a stored answer at most this many seconds old (0 to 604800).
+        #[oai(validator(maximum(value = "604800")))]
         max_age_seconds: Query<Option<u64>>,
     ) -> Reply<Updates> {
         self.0.call(&caller, "check_updates", args! { device, refresh, max_age_seconds }).await
@@ -111,6 +115,7 @@ impl System {
         /// `true`: poll now; `false`: the last poll.
         refresh: Query<Option<bool>>,
         /// Accept a stored answer at most this many seconds old (0 to 604800).
+        #[oai(validator(maximum(value = "604800")))]
         max_age_seconds: Query<Option<u64>>,
     ) -> Reply<ZfsStatus> {
         self.0.call(&caller, "get_zfs_status", args! { device, refresh, max_age_seconds }).await
@@ -129,6 +134,7 @@ impl System {
         /// `true`: poll now; `false`: the last poll.
         refresh: Query<Option<bool>>,
         /// Accept a stored answer at most this many seconds old (0 to 604800).
+        #[oai(validator(maximum(value = "604800")))]
         max_age_seconds: Query<Option<u64>>,
     ) -> Reply<ArrayStatus> {
         self.0.call(&caller, "get_array_status", args! { device, refresh, max_age_seconds }).await
@@ -155,6 +161,7 @@ impl System {
         /// Keep only entries containing this literal text.
         grep: Query<Option<String>>,
         /// How many of the newest entries, 1 to 10000 (default 100).
+        #[oai(validator(minimum(value = "1"), maximum(value = "10000")))]
         lines: Query<Option<u32>>,
     ) -> Reply<Journal> {
         let a = args! { device, unit, since, priority, grep, lines };
@@ -177,6 +184,7 @@ impl System {
         /// `true`: poll now; `false`: the last poll (default).
         refresh: Query<Option<bool>>,
         /// Accept a stored answer at most this many seconds old (0 to 604800).
+        #[oai(validator(maximum(value = "604800")))]
         max_age_seconds: Query<Option<u64>>,
     ) -> Reply<DriveHealth> {
         let a = args! { device, drive, refresh, max_age_seconds };
@@ -198,6 +206,7 @@ impl System {
         /// `true`: poll now; `false`: the last poll.
         refresh: Query<Option<bool>>,
         /// Accept a stored answer at most this many seconds old (0 to 604800).
+        #[oai(validator(maximum(value = "604800")))]
         max_age_seconds: Query<Option<u64>>,
     ) -> Reply<SnapshotList> {
         let a = args! { device, dataset, refresh, max_age_seconds };
@@ -225,6 +234,7 @@ impl System {
         /// `true`: poll now; `false`: the last poll.
         refresh: Query<Option<bool>>,
         /// Accept a stored answer at most this many seconds old (0 to 604800).
+        #[oai(validator(maximum(value = "604800")))]
         max_age_seconds: Query<Option<u64>>,
     ) -> Reply<SnapshotFreshness> {
         let a = args! { device, max_age, dataset, refresh, max_age_seconds };

@@ -50,3 +50,16 @@ pub const DF: &str = r#"exec /usr/bin/df "$@"
 /// `sensors -j` replays `sensors/json` (+ `.exit`).
 pub const SENSORS: &str = r#"replay "$S/sensors/json"
 "#;
+
+/// `docker` with `logs` and `network ls` besides the probe's commands.
+pub const DOCKER_READS: &str = r#"case "${1:-}" in
+  ps|stats|inspect|version) replay "$S/docker/$1" ;;
+  logs) replay "$S/docker/logs" ;;
+  network) replay "$S/docker/network" ;;
+  *) echo "docker (simulated): unsupported command: $*" >&2; exit 1 ;;
+esac
+"#;
+
+/// `journalctl -o json …` replays `journal`.
+pub const JOURNALCTL: &str = r#"replay "$S/journal"
+"#;
