@@ -23,6 +23,7 @@ pub fn routes(
     fanout: infrastructor_actors::fanout::Fanout,
     cancel: tokio_util::sync::CancellationToken,
 ) -> impl poem::Endpoint + use<> {
+    use crate::telemetry::track;
     use poem::endpoint::TowerCompatExt;
     let tokens = Tokens::new(api.tokens.clone());
     let ws = crate::ws::WsState::new(fanout, handle.clone(), tokens.clone(), api, cancel.clone());
@@ -33,9 +34,11 @@ pub fn routes(
         .at("/metrics", get(metrics));
     Route::new()
         .at("/health", get(health))
-        .nest("/mcp", auth::require(tokens.clone(), mcp))
-        .nest("/api", auth::require(tokens, rest))
-        .at("/ws", get(crate::ws::endpoint).data(ws))
+        .at("/ready", get(crate::ready::ready))
+        .at("/metrics", auth::require(tokens.clone(), get(crate::telemetry::scrape)))
+        .nest("/mcp", track("mcp", auth::require(tokens.clone(), mcp)))
+        .nest("/api", track("api", auth::require(tokens, rest)))
+        .at("/ws", track("ws", get(crate::ws::endpoint).data(ws)))
         .data(handle)
 }
 

@@ -8,4 +8,6 @@ pub mod history;
 pub mod http;
 pub mod logging;
 pub mod mcp;
+pub mod ready;
+pub mod telemetry;
 pub mod ws;
