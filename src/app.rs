@@ -108,6 +108,8 @@ pub async fn start(opts: AppOptions) -> anyhow::Result<Running> {
 
 /// Starts the fleet and the HTTP server on `bus` (tests subscribe to it before the start).
 pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
+    // Before anything records a metric (the first polls start with the fleet).
+    crate::telemetry::install();
     // Bind first: a port in use must fail before any device is contacted.
     let listen = guarded(opts.listen, &opts.api);
     let acceptor = TcpListener::bind(listen).into_acceptor().await.map_err(|e| {

@@ -20,6 +20,7 @@ pub fn routes(
     fanout: infrastructor_actors::fanout::Fanout,
     cancel: tokio_util::sync::CancellationToken,
 ) -> impl poem::Endpoint + use<> {
+    use crate::telemetry::track;
     use poem::endpoint::TowerCompatExt;
     let tokens = Tokens::new(api.tokens.clone());
     let ws = crate::ws::WsState::new(fanout, handle.clone(), tokens.clone(), api, cancel.clone());
@@ -29,14 +30,19 @@ pub fn routes(
     let docs = rest.swagger_ui();
     Route::new()
         .at("/health", get(health))
+        .at("/ready", get(crate::ready::ready))
+        .at("/metrics", auth::require(tokens.clone(), get(crate::telemetry::scrape)))
         .at("/api/openapi.json", spec)
         .nest("/docs", docs)
-        .nest("/mcp", auth::require(tokens.clone(), mcp))
+        .nest("/mcp", track("mcp", auth::require(tokens.clone(), mcp)))
         .nest(
             "/api",
-            auth::require(tokens, crate::rest::guard(poem::IntoEndpoint::into_endpoint(rest))),
+            track(
+                "api",
+                auth::require(tokens, crate::rest::guard(poem::IntoEndpoint::into_endpoint(rest))),
+            ),
         )
-        .at("/ws", get(crate::ws::endpoint).data(ws))
+        .at("/ws", track("ws", get(crate::ws::endpoint).data(ws)))
         .data(handle)
 }
 

@@ -8,5 +8,7 @@ pub mod history;
 pub mod http;
 pub mod logging;
 pub mod mcp;
+pub mod ready;
 pub mod rest;
+pub mod telemetry;
 pub mod ws;

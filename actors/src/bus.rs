@@ -124,12 +124,14 @@ impl Bus {
     /// Publishes one event to every subscriber.
     ///
     /// Waits for room in every lossless queue; a queue full for longer than 5 s is reported
-    /// (a WARN line and `infrastructor_bus_lossless_stalls_total`) while the wait goes on. The
+    /// (a WARN line and `infrastructor_bus_lossless_stalls_total`) while the wait goes on. Every
+    /// event counts in `infrastructor_bus_published_total{kind}` (its `type` tag). The
     /// depth of each lossless queue is the gauge `infrastructor_bus_lossless_queue_depth`.
     /// Returns the published event.
     pub async fn publish(&self, event: Event) -> Arc<Event> {
         let event = Arc::new(event);
-        metrics::counter!("infrastructor_bus_published_total").increment(1);
+        metrics::counter!("infrastructor_bus_published_total", "kind" => event.type_name())
+            .increment(1);
         let senders: Vec<_> = lock(&self.inner.lossless).clone();
         let mut closed = false;
         for sub in &senders {

@@ -65,6 +65,11 @@ impl FleetHandle {
         Self { registry, ..self }
     }
 
+    /// Whether the root supervisor is running (readiness; `false` once it stopped).
+    pub fn fleet_running(&self) -> bool {
+        self.fleet.get_status() == ractor::ActorStatus::Running
+    }
+
     /// The history store, when one is kept.
     pub fn store(&self) -> Result<&Store, ApiError> {
         self.store.as_ref().ok_or_else(|| {

@@ -199,9 +199,15 @@ impl PollerState {
             command_timeout: a.command_timeout,
             generation: a.generation.load(Ordering::Acquire),
         };
+        let name = self.name;
         self.in_flight = Some(tokio::spawn(async move {
+            let started = std::time::Instant::now();
             let msg = match poll_task::run(job).await {
-                Ok((probe, report)) => PollerMsg::Done(probe, report),
+                Ok((probe, report)) => {
+                    metrics::histogram!("infrastructor_poll_duration_seconds", "probe" => name)
+                        .record(started.elapsed().as_secs_f64());
+                    PollerMsg::Done(probe, report)
+                }
                 Err(reason) => PollerMsg::Crashed(reason),
             };
             let _ = myself.cast(msg);
@@ -229,7 +235,13 @@ impl PollerState {
             _ => {}
         }
         let ok = if report.error.is_none() { "true" } else { "false" };
-        metrics::counter!("infrastructor_polls_total", "probe" => probe, "ok" => ok).increment(1);
+        let label = match &outcome {
+            PollOutcome::Ok => "ok",
+            PollOutcome::Unreachable(_) => "unreachable",
+            PollOutcome::Failed => "failed",
+        };
+        let labels = [("probe", probe), ("ok", ok), ("outcome", label)];
+        metrics::counter!("infrastructor_polls_total", &labels).increment(1);
         (self.args.sink)(probe, report.generation, outcome);
     }
 }

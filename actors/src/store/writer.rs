@@ -103,6 +103,9 @@ pub(crate) struct Writer<S> {
 impl<S: EventSink> Writer<S> {
     /// A writer over `sink`, spooling to `spool`.
     pub(crate) fn new(sink: S, spool: Spool, settings: WriterSettings) -> Self {
+        // The gauges exist from the start (a spool left by the last run shows at once).
+        metrics::gauge!("infrastructor_store_spool_bytes").set(spool.len() as f64);
+        metrics::gauge!("infrastructor_store_buffer_events").set(0.0);
         Self { sink, spool, buffer: Vec::new(), settings, failing: AtomicBool::new(false) }
     }
 
@@ -153,6 +156,7 @@ impl<S: EventSink> Writer<S> {
                     .record(started.elapsed().as_secs_f64());
                 metrics::counter!("infrastructor_store_rows_written_total")
                     .increment(batch.len() as u64);
+                metrics::counter!("infrastructor_store_batches_written_total").increment(1);
                 if self.failing.swap(false, Ordering::Relaxed) {
                     tracing::info!("the store takes writes again; what waited is written in order");
                 }

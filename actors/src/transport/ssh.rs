@@ -139,10 +139,23 @@ impl SshTransport {
     /// One run of `command` on `conn` within the command's timeout (counted from the exec).
     /// A broken session is dropped at once; after a timeout the session is dropped only if it
     /// does not answer a keepalive either (checked in the background: a hung tool is not a
-    /// dead link).
+    /// dead link). Each attempt is timed (`infrastructor_ssh_command_seconds{command}`) and
+    /// counted by outcome (`infrastructor_ssh_commands_total{command,outcome}`).
     async fn attempt(&self, conn: &Arc<Conn>, command: &Command) -> Result<Output, TransportError> {
         let deadline = command.local_deadline();
-        match tokio::time::timeout(deadline, conn.exec(command)).await {
+        let started = std::time::Instant::now();
+        let result = tokio::time::timeout(deadline, conn.exec(command)).await;
+        let outcome = match &result {
+            Ok(Ok(_)) => "completed",
+            Ok(Err(_)) => "error",
+            Err(_) => "timeout",
+        };
+        let name = command.name;
+        metrics::histogram!("infrastructor_ssh_command_seconds", "command" => name)
+            .record(started.elapsed().as_secs_f64());
+        let labels = [("command", name), ("outcome", outcome)];
+        metrics::counter!("infrastructor_ssh_commands_total", &labels).increment(1);
+        match result {
             Ok(Err(e @ TransportError::Session { .. })) => {
                 self.shared.forget(conn, cause::CHANNEL_ERROR, &e);
                 Err(e)
