@@ -16,6 +16,8 @@ pub struct Answer {
     pub text: String,
     /// The body as JSON (`Null` when it is not JSON).
     pub json: Value,
+    /// Every header.
+    pub headers: reqwest::header::HeaderMap,
 }
 
 impl Answer {
@@ -38,22 +40,8 @@ pub async fn send(
     token: Option<&str>,
     body: Option<&Value>,
 ) -> Answer {
-    let client = reqwest::Client::new();
-    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
-    let mut req = client.request(method, format!("http://{addr}{path}"));
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    if let Some(b) = body {
-        req = req.header("content-type", "application/json").body(b.to_string());
-    }
-    let resp = req.send().await.expect("the server answers");
-    let status = resp.status().as_u16();
-    let content_type =
-        resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    let text = resp.text().await.expect("a body");
-    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Answer { status, content_type, text, json }
+    let body = body.map(|b| b.to_string().into_bytes());
+    request(addr, method, path, token, &[], body.map(|b| ("application/json", b))).await
 }
 
 /// `GET path`.
@@ -70,20 +58,36 @@ pub async fn send_raw(
     content_type: &str,
     body: Vec<u8>,
 ) -> Answer {
+    request(addr, method, path, token, &[], Some((content_type, body))).await
+}
+
+/// One request with extra `headers` and an optional body of a content type.
+pub async fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+    body: Option<(&str, Vec<u8>)>,
+) -> Answer {
     let client = reqwest::Client::new();
     let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
-    let mut req = client
-        .request(method, format!("http://{addr}{path}"))
-        .header("content-type", content_type)
-        .body(body);
+    let mut req = client.request(method, format!("http://{addr}{path}"));
     if let Some(t) = token {
         req = req.header("authorization", format!("Bearer {t}"));
     }
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    if let Some((content_type, bytes)) = body {
+        req = req.header("content-type", content_type).body(bytes);
+    }
     let resp = req.send().await.expect("the server answers");
     let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
     let content_type =
-        resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let text = resp.text().await.unwrap_or_default();
     let json = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Answer { status, content_type, text, json }
+    Answer { status, content_type, text, json, headers }
 }
