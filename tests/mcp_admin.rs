@@ -19,16 +19,6 @@ use serde_json::json;
 const READ: &str = "read-token-0123456789abcdef";
 const ADMIN: &str = "admin-token-0123456789abcdef";
 
-/// `docker` that also starts, stops and restarts: an action rewrites the container's state in
-/// the replayed `ps` output, the way the engine would.
-const DOCKER: &str = r#"case "${1:-}" in
-  ps|stats|inspect|version) replay "$S/docker/$1" ;;
-  start|restart) sed -i "/\"Names\":\"$2\"/s/\"State\":\"[a-z]*\"/\"State\":\"running\"/" "$S/docker/ps"; echo "$2" ;;
-  stop) sed -i "/\"Names\":\"$2\"/s/\"State\":\"[a-z]*\"/\"State\":\"exited\"/" "$S/docker/ps"; echo "$2" ;;
-  *) echo "docker (simulated): unsupported command: $*" >&2; exit 1 ;;
-esac
-"#;
-
 fn api(allow_actions: bool) -> ApiSettings {
     let token =
         |name: &str, t: &str, scope| ApiToken { name: name.into(), token: Secret::new(t), scope };
@@ -60,7 +50,7 @@ fn device() -> SimDevice {
     dev.set_docker_ps(&harness::fixture("docker/client-20.10/ps.jsonl"));
     dev.set_docker_stats(&harness::fixture("docker/client-20.10/stats.jsonl"));
     dev.set_docker_inspect(&harness::fixture("docker/client-20.10/inspect.json"));
-    dev.install_tool("docker", DOCKER);
+    dev.install_tool("docker", harness::shims::DOCKER_ACTIONS);
     dev
 }
 

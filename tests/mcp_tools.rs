@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use harness::mcp::{self, call, err, ok};
 use harness::server::{count, every, serve_in};
-use harness::shims::SYSTEMCTL;
 use harness::{SimDevice, wait_until};
 use infrastructor::history::HistoryOptions;
 use infrastructor_actors::device::Probes;
@@ -48,13 +47,7 @@ fn with_state(ps: &str, name: &str, state: &str, status: &str) -> String {
 }
 
 fn device() -> SimDevice {
-    let dev = SimDevice::start("tower");
-    dev.set_docker_ps(&harness::fixture("docker/client-20.10/ps.jsonl"));
-    dev.set_docker_stats(&harness::fixture("docker/client-20.10/stats.jsonl"));
-    dev.set_docker_inspect(&harness::fixture("docker/client-20.10/inspect.json"));
-    dev.install_tool("systemctl", SYSTEMCTL);
-    dev.set("systemctl/failed", &harness::fixture("systemd/failed-252.txt"));
-    dev
+    harness::docker_device("tower", true)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

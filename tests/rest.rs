@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use harness::rest::{Answer, get, send, send_raw};
 use harness::server::{TestServer, count, every, serve_opts};
-use harness::shims::SYSTEMCTL;
 use harness::{SimDevice, wait_until};
 use infrastructor::app::AppOptions;
 use infrastructor::config::{ApiSettings, ApiToken, Scope, Secret};
@@ -30,13 +29,7 @@ fn api() -> ApiSettings {
 }
 
 fn device() -> SimDevice {
-    let dev = SimDevice::start("tower");
-    dev.set_docker_ps(&harness::fixture("docker/client-20.10/ps.jsonl"));
-    dev.set_docker_stats(&harness::fixture("docker/client-20.10/stats.jsonl"));
-    dev.set_docker_inspect(&harness::fixture("docker/client-20.10/inspect.json"));
-    dev.install_tool("systemctl", SYSTEMCTL);
-    dev.set("systemctl/failed", &harness::fixture("systemd/failed-252.txt"));
-    dev
+    harness::docker_device("tower", true)
 }
 
 async fn start(dev: &SimDevice, data: &std::path::Path) -> TestServer {

@@ -19,15 +19,6 @@ use serde_json::json;
 const READ: &str = "read-token-0123456789abcdef";
 const ADMIN: &str = "admin-token-0123456789abcdef";
 
-/// `docker` that also starts, stops and restarts, rewriting the replayed `ps` output.
-const DOCKER: &str = r#"case "${1:-}" in
-  ps|stats|inspect|version) replay "$S/docker/$1" ;;
-  start|restart) sed -i "/\"Names\":\"$2\"/s/\"State\":\"[a-z]*\"/\"State\":\"running\"/" "$S/docker/ps"; echo "$2" ;;
-  stop) sed -i "/\"Names\":\"$2\"/s/\"State\":\"[a-z]*\"/\"State\":\"exited\"/" "$S/docker/ps"; echo "$2" ;;
-  *) echo "docker (simulated): unsupported command: $*" >&2; exit 1 ;;
-esac
-"#;
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_change_the_registry_act_on_containers_and_set_maintenance() {
     let data = tempfile::tempdir().unwrap();
@@ -35,7 +26,7 @@ async fn admins_change_the_registry_act_on_containers_and_set_maintenance() {
     dev.set_docker_ps(&harness::fixture("docker/client-20.10/ps.jsonl"));
     dev.set_docker_stats(&harness::fixture("docker/client-20.10/stats.jsonl"));
     dev.set_docker_inspect(&harness::fixture("docker/client-20.10/inspect.json"));
-    dev.install_tool("docker", DOCKER);
+    dev.install_tool("docker", harness::shims::DOCKER_ACTIONS);
     let token =
         |name: &str, t: &str, scope| ApiToken { name: name.into(), token: Secret::new(t), scope };
     let probes = Probes { containers: every(300), ..Probes::disabled() };

@@ -8,7 +8,7 @@ mod harness;
 use std::time::Duration;
 
 use harness::server::{TestServer, count, every, serve_opts};
-use harness::shims::{DOCKER_READS, JOURNALCTL, SYSTEMCTL};
+use harness::shims::{DOCKER_READS, JOURNALCTL};
 use harness::{SimDevice, wait_until};
 use infrastructor::app::AppOptions;
 use infrastructor::config::{ApiSettings, ApiToken, Scope, Secret};
@@ -55,18 +55,13 @@ async fn generated_requests_get_documented_answers_and_no_server_errors() {
     };
     let data = tempfile::tempdir().unwrap();
     let report = tempfile::tempdir().unwrap();
-    let dev = SimDevice::start("tower");
-    dev.set_docker_ps(&harness::fixture("docker/client-20.10/ps.jsonl"));
-    dev.set_docker_stats(&harness::fixture("docker/client-20.10/stats.jsonl"));
-    dev.set_docker_inspect(&harness::fixture("docker/client-20.10/inspect.json"));
+    let dev = harness::docker_device("tower", true);
     dev.install_tool("docker", DOCKER_READS);
     dev.set("docker/logs", &harness::fixture("docker-logs/client-20.10/mixed.stdout"));
     dev.set("docker/logs.stderr", &harness::fixture("docker-logs/client-20.10/mixed.stderr"));
     dev.set("docker/network", &harness::fixture("docker-logs/client-20.10/network-ls.jsonl"));
     dev.install_tool("journalctl", JOURNALCTL);
     dev.set("journal", &harness::fixture("journalctl/journal.jsonl"));
-    dev.install_tool("systemctl", SYSTEMCTL);
-    dev.set("systemctl/failed", &harness::fixture("systemd/failed-252.txt"));
     let app = start(&dev, data.path()).await;
 
     let spec = format!("http://{}/api/openapi.json", app.addr);

@@ -129,3 +129,17 @@ pub fn is_root() -> bool {
     use std::os::unix::fs::MetadataExt;
     std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
 }
+
+/// A device replaying docker 20.10's captures (13 containers in every state) and, with
+/// `services`, systemd 252's failed units (4).
+pub fn docker_device(name: &str, services: bool) -> SimDevice {
+    let dev = SimDevice::start(name);
+    dev.set_docker_ps(&fixture("docker/client-20.10/ps.jsonl"));
+    dev.set_docker_stats(&fixture("docker/client-20.10/stats.jsonl"));
+    dev.set_docker_inspect(&fixture("docker/client-20.10/inspect.json"));
+    if services {
+        dev.install_tool("systemctl", shims::SYSTEMCTL);
+        dev.set("systemctl/failed", &fixture("systemd/failed-252.txt"));
+    }
+    dev
+}

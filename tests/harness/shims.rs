@@ -63,3 +63,13 @@ esac
 /// `journalctl -o json …` replays `journal`.
 pub const JOURNALCTL: &str = r#"replay "$S/journal"
 "#;
+
+/// `docker` that also starts, stops and restarts: an action rewrites the container's state in
+/// the replayed `ps` output, the way the engine would.
+pub const DOCKER_ACTIONS: &str = r#"case "${1:-}" in
+  ps|stats|inspect|version) replay "$S/docker/$1" ;;
+  start|restart) sed -i "/\"Names\":\"$2\"/s/\"State\":\"[a-z]*\"/\"State\":\"running\"/" "$S/docker/ps"; echo "$2" ;;
+  stop) sed -i "/\"Names\":\"$2\"/s/\"State\":\"[a-z]*\"/\"State\":\"exited\"/" "$S/docker/ps"; echo "$2" ;;
+  *) echo "docker (simulated): unsupported command: $*" >&2; exit 1 ;;
+esac
+"#;
