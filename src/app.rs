@@ -52,6 +52,8 @@ pub struct AppOptions {
     pub history: Option<crate::history::HistoryOptions>,
     /// Tokens, accepted hosts and origins, actions.
     pub api: crate::config::ApiSettings,
+    /// Alert rules and notifiers.
+    pub alerts: crate::config::AlertSettings,
 }
 
 /// `listen`, or its loopback twin when no token is configured: without auth the server is

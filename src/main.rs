@@ -84,6 +84,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     ..history::HistoryOptions::new(cfg.data_dir, cfg.database_url)
                 }),
                 api: cfg.api,
+                alerts: cfg.alerts,
             };
             app::serve(opts).await?;
         }

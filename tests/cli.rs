@@ -231,6 +231,7 @@ async fn start_binds_before_contacting_devices() {
         probes: Probes::default(),
     };
     let opts = AppOptions {
+        alerts: Default::default(),
         listen: taken.local_addr().unwrap(),
         devices: vec![spec],
         fleet: FleetSettings::default(),

@@ -36,6 +36,7 @@ async fn start(
 ) -> harness::server::TestServer {
     let probes = Probes { containers: every(300), ..Probes::disabled() };
     serve_opts(AppOptions {
+        alerts: Default::default(),
         listen: "127.0.0.1:0".parse().unwrap(),
         devices: vec![harness::device_spec(dev, probes)],
         fleet: harness::server::fast_settings(),

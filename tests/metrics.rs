@@ -204,6 +204,7 @@ async fn metrics_show_polls_ssh_devices_events_writer_and_requests() {
     let data = tempfile::tempdir().unwrap();
     let probes = Probes { containers: every(300), ..Probes::disabled() };
     let app = serve_opts(AppOptions {
+        alerts: Default::default(),
         listen: "127.0.0.1:0".parse().unwrap(),
         devices: vec![harness::device_spec(&dev, probes)],
         fleet: fast_settings(),
@@ -297,6 +298,7 @@ async fn ready_is_503_while_postgresql_does_not_answer_and_200_once_it_does() {
     let data = tempfile::tempdir().unwrap();
     let history = HistoryOptions::new(data.path(), Some(Secret::new(url_via(&db, &proxy))));
     let app = serve_opts(AppOptions {
+        alerts: Default::default(),
         listen: "127.0.0.1:0".parse().unwrap(),
         devices: vec![],
         fleet: fast_settings(),

@@ -35,6 +35,7 @@ fn device() -> SimDevice {
 async fn start(dev: &SimDevice, data: &std::path::Path) -> TestServer {
     let probes = Probes { containers: every(400), services: every(400), ..Probes::disabled() };
     let app = serve_opts(AppOptions {
+        alerts: Default::default(),
         listen: "127.0.0.1:0".parse().unwrap(),
         devices: vec![harness::device_spec(dev, probes)],
         fleet: harness::server::fast_settings(),

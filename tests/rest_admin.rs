@@ -31,6 +31,7 @@ async fn admins_change_the_registry_act_on_containers_and_set_maintenance() {
         |name: &str, t: &str, scope| ApiToken { name: name.into(), token: Secret::new(t), scope };
     let probes = Probes { containers: every(300), ..Probes::disabled() };
     let app = serve_opts(AppOptions {
+        alerts: Default::default(),
         listen: "127.0.0.1:0".parse().unwrap(),
         devices: vec![harness::device_spec(&dev, probes)],
         fleet: harness::server::fast_settings(),

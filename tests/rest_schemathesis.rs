@@ -30,6 +30,7 @@ async fn start(dev: &SimDevice, data: &std::path::Path) -> TestServer {
     let token = ApiToken { name: "fuzz".into(), token: Secret::new(READ), scope: Scope::Read };
     let probes = Probes { containers: every(2000), services: every(2000), ..Probes::disabled() };
     let app = serve_opts(AppOptions {
+        alerts: Default::default(),
         listen: "127.0.0.1:0".parse().unwrap(),
         devices: vec![harness::device_spec(dev, probes)],
         fleet: harness::server::fast_settings(),

@@ -22,6 +22,7 @@ async fn history_on_postgresql_survives_a_restart() {
     dev.set_docker_ps(&harness::fixture("docker/client-28.2/ps.jsonl"));
     let spec = harness::device_spec(&dev, Probes { containers: every(300), ..Probes::disabled() });
     let opts = || AppOptions {
+        alerts: Default::default(),
         listen: "127.0.0.1:0".parse().unwrap(),
         devices: vec![spec.clone()],
         fleet: fast_settings(),

@@ -50,6 +50,7 @@ async fn the_server_starts_without_its_database_and_stores_everything_once_it_an
         ..HistoryOptions::new(data.path(), Some(Secret::new(url_via(&db, &proxy))))
     };
     let opts = AppOptions {
+        alerts: Default::default(),
         listen: "127.0.0.1:0".parse().unwrap(),
         devices: vec![spec],
         fleet: fast_settings(),
@@ -143,6 +144,7 @@ async fn a_database_that_answers_but_cannot_be_used_stops_the_start_up() {
         ),
     ] {
         let opts = AppOptions {
+            alerts: Default::default(),
             listen: "127.0.0.1:0".parse().unwrap(),
             devices: Vec::new(),
             fleet: fast_settings(),

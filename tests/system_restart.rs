@@ -19,6 +19,7 @@ async fn a_restarted_server_answers_with_the_last_known_state() {
     dev.set_docker_ps(&harness::fixture("docker/client-28.2/ps.jsonl"));
     let spec = harness::device_spec(&dev, Probes { containers: every(300), ..Probes::disabled() });
     let opts = || AppOptions {
+        alerts: Default::default(),
         listen: "127.0.0.1:0".parse().unwrap(),
         devices: vec![spec.clone()],
         fleet: fast_settings(),

@@ -30,6 +30,7 @@ fn device() -> SimDevice {
 async fn start(dev: Option<&SimDevice>, api: ApiSettings) -> TestServer {
     let probes = Probes { containers: every(300), ..Probes::disabled() };
     serve_opts(AppOptions {
+        alerts: Default::default(),
         listen: "127.0.0.1:0".parse().unwrap(),
         devices: dev.map(|d| harness::device_spec(d, probes)).into_iter().collect(),
         fleet: harness::server::fast_settings(),

@@ -51,6 +51,7 @@ async fn resume_case(history: HistoryOptions) {
     dev.set_docker_inspect(&harness::fixture("docker/client-20.10/inspect.json"));
     let probes = Probes { containers: every(150), ..Probes::disabled() };
     let app = serve_opts(AppOptions {
+        alerts: Default::default(),
         listen: "127.0.0.1:0".parse().unwrap(),
         devices: vec![harness::device_spec(&dev, probes)],
         fleet: fast_settings(),
@@ -124,6 +125,7 @@ async fn stalled_client(addr: std::net::SocketAddr) -> ws_support::Ws {
 async fn a_client_that_stops_reading_is_dropped_while_another_keeps_every_event() {
     let ws = WsSettings { queue: 64, ..WsSettings::default() };
     let app = serve_opts(AppOptions {
+        alerts: Default::default(),
         listen: "127.0.0.1:0".parse().unwrap(),
         devices: vec![],
         fleet: fast_settings(),
@@ -203,6 +205,7 @@ async fn a_lagging_client_is_told_where_to_resume_and_the_replay_fills_the_gap()
     let data = tempfile::tempdir().unwrap();
     let ws = WsSettings { queue: 16, ..WsSettings::default() };
     let app = serve_opts(AppOptions {
+        alerts: Default::default(),
         listen: "127.0.0.1:0".parse().unwrap(),
         devices: vec![],
         fleet: fast_settings(),

@@ -43,6 +43,9 @@ pub struct FileConfig {
     /// Who may call MCP, REST and WebSocket.
     #[serde(default)]
     pub api: super::api::FileApi,
+    /// Alert rules and notifiers.
+    #[serde(default)]
+    pub alerts: super::alerts::FileAlerts,
 }
 
 /// `[retention]`: how long each kind of stored data is kept (human durations, "30d").

@@ -4,6 +4,7 @@
 //! built-in defaults (the local machine as the only device). Environment variables override
 //! `listen` and the database URL. Secrets never appear in `Debug`, errors or output.
 
+pub mod alerts;
 pub mod api;
 mod api_resolve;
 pub mod bounds;
@@ -24,6 +25,7 @@ use std::path::{Path, PathBuf};
 
 use infrastructor_actors::device::{Auth, DeviceSpec, FleetSettings, Probes, TransportKind};
 
+pub use alerts::AlertSettings;
 pub use api::{ApiSettings, ApiToken, Scope, WsSettings};
 pub use duration::{format_duration, parse_duration};
 pub use error::{ConfigError, Location};
@@ -81,6 +83,8 @@ pub struct Config {
     pub devices: Vec<DeviceSpec>,
     /// Tokens, accepted hosts and origins, actions.
     pub api: ApiSettings,
+    /// Alert rules and notifiers.
+    pub alerts: AlertSettings,
     /// The file this came from; `None` for built-in defaults.
     pub source: Option<PathBuf>,
     /// Non-fatal problems for the operator (e.g. a readable file holding secrets).
@@ -119,6 +123,7 @@ impl fmt::Debug for Config {
             .field("fleet", &self.fleet)
             .field("devices", &devices)
             .field("api", &self.api)
+            .field("alerts", &self.alerts)
             .field("source", &self.source)
             .field("warnings", &self.warnings)
             .finish()
@@ -170,6 +175,7 @@ pub fn parse_str(text: &str, origin: &Path, env: Env<'_>) -> Result<Config, Conf
         retention: resolved.retention,
         devices: resolved.devices,
         api: env::api_token(env, resolved.api)?,
+        alerts: resolved.alerts,
         source: Some(origin.to_path_buf()),
         warnings,
         files: resolved.files,
@@ -203,6 +209,7 @@ fn builtin(env: Env<'_>) -> Result<Config, ConfigError> {
         retention: Default::default(),
         devices: vec![device],
         api: env::api_token(env, ApiSettings::default())?,
+        alerts: AlertSettings::default(),
         source: None,
         warnings: Vec::new(),
         files: Vec::new(),

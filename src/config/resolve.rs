@@ -44,6 +44,8 @@ pub struct Resolved {
     pub files: Vec<FileRef>,
     /// `[api]`.
     pub api: super::api::ApiSettings,
+    /// `[alerts]`.
+    pub alerts: super::alerts::AlertSettings,
 }
 
 impl Resolver<'_> {
@@ -243,7 +245,18 @@ impl Resolver<'_> {
             None => PathBuf::from(file::DEFAULT_DATA_DIR),
         };
         let api = self.api(&cfg.api)?;
-        Ok(Resolved { listen, database_url, data_dir, fleet, retention, devices, files, api })
+        let alerts = super::alerts::resolve(&cfg.alerts);
+        Ok(Resolved {
+            listen,
+            database_url,
+            data_dir,
+            fleet,
+            retention,
+            devices,
+            files,
+            api,
+            alerts,
+        })
     }
 }
 

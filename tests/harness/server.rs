@@ -74,6 +74,7 @@ pub async fn serve(devices: Vec<DeviceSpec>) -> TestServer {
 /// Starts the server on a free port with `fleet` settings.
 pub async fn serve_with(devices: Vec<DeviceSpec>, fleet: FleetSettings) -> TestServer {
     serve_opts(AppOptions {
+        alerts: Default::default(),
         listen: "127.0.0.1:0".parse().unwrap(),
         devices,
         fleet,
@@ -89,6 +90,7 @@ pub async fn serve_in(devices: Vec<DeviceSpec>, history: &HistoryOptions) -> Tes
     let listen = "127.0.0.1:0".parse().unwrap();
     let history = Some(history.clone());
     serve_opts(AppOptions {
+        alerts: Default::default(),
         listen,
         devices,
         fleet: fast_settings(),

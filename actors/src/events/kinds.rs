@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::alerts::{Alert, Severity, Suppressed};
 use crate::model::arrays::ArraysSample;
 use crate::model::capabilities::Capabilities;
 use crate::model::containers::Container;
@@ -300,6 +301,49 @@ pub enum EventKind {
         on: bool,
         /// When it ends by itself; `None`: until switched off.
         until: Option<chrono::DateTime<chrono::Utc>>,
+        /// The token name of the caller.
+        by: String,
+        /// Why, as given.
+        reason: Option<String>,
+    },
+    /// An alert began firing, escalated (`previous` is the lower severity), or is sent again
+    /// while it keeps firing (`renotify`).
+    AlertRaised {
+        /// The alert as it stands.
+        alert: Alert,
+        /// The severity before an escalation; `None` when the alert is new.
+        previous: Option<Severity>,
+        /// A reminder of an alert that keeps firing (the re-notify interval passed).
+        #[serde(default)]
+        renotify: bool,
+        /// Why no notification is sent for it, if none is.
+        suppressed: Option<Suppressed>,
+    },
+    /// An alert stopped firing (its condition cleared past the hysteresis, or its object is
+    /// gone).
+    AlertResolved {
+        /// The alert as it was last raised.
+        alert: Alert,
+        /// Why no notification is sent for it, if none is (the raise was not sent either).
+        suppressed: Option<Suppressed>,
+    },
+    /// An admin acknowledged a firing alert: reminders stop; escalations and the recovery
+    /// are still sent.
+    AlertAcknowledged {
+        /// The alert's key.
+        key: String,
+        /// The token name of the caller.
+        by: String,
+        /// Why, as given.
+        comment: Option<String>,
+    },
+    /// An admin silenced an alert key, or a rule on the device (`key` = `rule/device`),
+    /// until a time: nothing is sent for it until then.
+    AlertSilenced {
+        /// The alert key or `rule/device` prefix silenced.
+        key: String,
+        /// When the silence ends.
+        until: chrono::DateTime<chrono::Utc>,
         /// The token name of the caller.
         by: String,
         /// Why, as given.

@@ -61,6 +61,10 @@ impl EventKind {
             Self::VmStateChanged { .. } => "VmStateChanged",
             Self::ActionPerformed { .. } => "ActionPerformed",
             Self::MaintenanceChanged { .. } => "MaintenanceChanged",
+            Self::AlertRaised { .. } => "AlertRaised",
+            Self::AlertResolved { .. } => "AlertResolved",
+            Self::AlertAcknowledged { .. } => "AlertAcknowledged",
+            Self::AlertSilenced { .. } => "AlertSilenced",
         }
     }
 }
@@ -106,6 +110,10 @@ pub const TYPE_NAMES: &[&str] = &[
     "VmStateChanged",
     "ActionPerformed",
     "MaintenanceChanged",
+    "AlertRaised",
+    "AlertResolved",
+    "AlertAcknowledged",
+    "AlertSilenced",
 ];
 
 /// Whether `name` is the `type` tag of an event kind.

@@ -4,6 +4,7 @@
 //! `events`, `state` and the probes all take their types from here, so none of them needs
 //! another's module to name what a sample holds.
 
+pub mod alerts;
 pub mod arrays;
 pub mod capabilities;
 pub mod containers;

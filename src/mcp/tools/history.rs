@@ -24,7 +24,7 @@ pub struct MetricsArgs {
     pub from: Option<String>,
     /// End: RFC 3339 or an age (default now).
     pub to: Option<String>,
-    /// `auto` (default: raw up to 2 days, hourly up to 60 days, daily beyond), `raw`, `hour`
+    /// `auto` (default: raw up to 12 h, hourly up to 31 days, daily beyond), `raw`, `hour`
     /// or `day`.
     pub bucket: Option<Bucket>,
 }
