@@ -101,6 +101,8 @@ pub struct Running {
     streams: tokio_util::sync::CancellationToken,
     /// Connects to a database that did not answer at start-up (aborted at shutdown).
     reconnect: Option<JoinHandle<()>>,
+    /// The alerting task (stopped after the fleet, before the bus is dropped).
+    alerts: Option<infrastructor_actors::alerts::Alerts>,
 }
 
 /// Starts the fleet and the HTTP server.
@@ -152,6 +154,21 @@ pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
         Some(h) => crate::history::seed_devices(&h.store, &opts.devices).await?,
         None => Vec::new(),
     };
+    let stored_alerts = match &history {
+        Some(h) if h.store.is_connected() => {
+            infrastructor_actors::alerts::stored(&h.store).await.unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "open alerts could not be read back; they are raised again");
+                Vec::new()
+            })
+        }
+        _ => Vec::new(),
+    };
+    let alerts = infrastructor_actors::alerts::Alerts::spawn(
+        &bus,
+        &projection.snapshot(),
+        &stored_alerts,
+        opts.alerts.rules.clone(),
+    );
     let registry = Registry::new(history.as_ref().map(|h| h.store.clone()), &opts.devices);
     let config_devices = opts.devices.clone();
     // The projection is restored from the store above, before any probe is built: every
@@ -165,7 +182,9 @@ pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
         Some(h) => (Some(h.store), Some(h.writer)),
         None => (None, None),
     };
-    let mut handle = FleetHandle::new(fleet.clone(), projection.clone()).with_registry(registry);
+    let mut handle = FleetHandle::new(fleet.clone(), projection.clone())
+        .with_registry(registry)
+        .with_alerts(alerts.watcher());
     if let Some(store) = store {
         handle = handle.with_store(store);
     }
@@ -200,6 +219,7 @@ pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
         fanout,
         streams,
         reconnect,
+        alerts: Some(alerts),
     })
 }
 
@@ -216,6 +236,9 @@ impl Running {
         let _ = tokio::time::timeout(Duration::from_secs(6), &mut self.http).await;
         let _ =
             self.fleet.stop_and_wait(Some("shutdown".into()), Some(Duration::from_secs(3))).await;
+        if let Some(alerts) = self.alerts.take() {
+            alerts.stop(Duration::from_secs(1)).await;
+        }
         // Let the store take in what the pollers published before they stopped.
         drop(self.bus);
         if tokio::time::timeout(Duration::from_secs(1), &mut self.feeder).await.is_err() {

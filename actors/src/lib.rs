@@ -11,6 +11,7 @@
 //! Parsers, diffs and actor internals are crate-private; the benches and tests that exercise
 //! them directly go through the hidden `bench_support` module.
 
+pub mod alerts;
 pub mod analysis;
 pub mod api;
 pub mod bus;

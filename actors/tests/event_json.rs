@@ -14,6 +14,7 @@ use infrastructor_actors::bench_support::probes::updates::parse_upgradable;
 use infrastructor_actors::bench_support::probes::vms::parse_dominfo;
 use infrastructor_actors::bench_support::probes::zfs::parse_zfs;
 use infrastructor_actors::events::{Event, EventKind};
+use infrastructor_actors::model::alerts::{Alert, Severity, Suppressed};
 use infrastructor_actors::model::refs::{ContainerRef, DriveRef};
 use uuid::Uuid;
 
@@ -64,12 +65,28 @@ fn covered(kind: &EventKind) -> &'static str {
         | EventKind::VmsSampled { .. }
         | EventKind::VmStateChanged { .. }
         | EventKind::ActionPerformed { .. }
-        | EventKind::MaintenanceChanged { .. } => kind.type_name(),
+        | EventKind::MaintenanceChanged { .. }
+        | EventKind::AlertRaised { .. }
+        | EventKind::AlertResolved { .. }
+        | EventKind::AlertAcknowledged { .. }
+        | EventKind::AlertSilenced { .. } => kind.type_name(),
     }
 }
 
 fn examples() -> Vec<EventKind> {
     let at = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+    let alert = Alert {
+        key: "filesystem/tower//mnt/user".into(),
+        rule: "filesystem".into(),
+        object: Some("/mnt/user".into()),
+        severity: Severity::Critical,
+        summary: "filesystem /mnt/user is 93 % full".into(),
+        value: Some(93.0),
+        threshold: Some(90.0),
+        unit: Some("%".into()),
+        since: at - chrono::Duration::minutes(20),
+        evidence: vec!["used_bytes: 9300000000".into()],
+    };
     let (containers, _) = parse_ps(&fixture("docker/client-28.2/ps.jsonl"), at);
     let mut one = containers.into_iter().next().expect("a container in the fixture");
     let (mut inspected, _) = parse_inspect(&fixture("docker/client-28.2/inspect.json"), at);
@@ -216,6 +233,24 @@ fn examples() -> Vec<EventKind> {
             until: Some(at + chrono::Duration::hours(2)),
             by: "admin".into(),
             reason: Some("disk swap".into()),
+        },
+        EventKind::AlertRaised {
+            alert: alert.clone(),
+            previous: Some(Severity::Warning),
+            renotify: false,
+            suppressed: None,
+        },
+        EventKind::AlertResolved { alert, suppressed: Some(Suppressed::Maintenance) },
+        EventKind::AlertAcknowledged {
+            key: "filesystem/tower//mnt/user".into(),
+            by: "admin".into(),
+            comment: Some("moving files".into()),
+        },
+        EventKind::AlertSilenced {
+            key: "container/tower".into(),
+            until: at + chrono::Duration::hours(4),
+            by: "admin".into(),
+            reason: None,
         },
     ]
 }

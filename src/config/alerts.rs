@@ -3,18 +3,30 @@
 
 use serde::Deserialize;
 
+pub use infrastructor_actors::alerts::RuleSettings;
+
+use super::error::ConfigError;
+use super::resolve::Resolver;
+
 /// `[alerts]` as written.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileAlerts {
-    // Rules and thresholds (alert_rules.rs) go here.
-
+    // Rules and thresholds (alert_rules.rs).
+    /// Thresholds over the defaults (`cpu_warning_percent = 85`, …).
+    pub thresholds: Option<toml::Spanned<toml::Table>>,
+    /// Per rule: `[alerts.rules.cpu] for = "15m"`, `enabled = false`, `renotify = "4h"`.
+    #[serde(default)]
+    pub rules: super::alert_rules::FileRules,
+    /// `[[alerts.overrides]]`: by device, rule and object glob.
+    #[serde(default)]
+    pub overrides: Vec<super::alert_rules::FileOverride>,
+    /// How far below a percent threshold a firing alert must drop to resolve (default 5).
+    pub hysteresis_percent: Option<f64>,
+    /// How far below a temperature threshold, °C (default 3).
+    pub hysteresis_celsius: Option<i64>,
     // Notifiers (notify.rs) go here.
 }
-
-/// The rules' switches and thresholds, resolved.
-#[derive(Debug, Clone, Default)]
-pub struct RuleSettings {}
 
 /// Where notifications go, resolved.
 #[derive(Debug, Clone, Default)]
@@ -29,7 +41,10 @@ pub struct AlertSettings {
     pub notify: NotifySettings,
 }
 
-/// `[alerts]` resolved (each half checks its own part and says which field is wrong).
-pub fn resolve(_file: &FileAlerts) -> AlertSettings {
-    AlertSettings::default()
+impl Resolver<'_> {
+    /// `[alerts]` resolved (each half checks its own part and says which field is wrong).
+    pub(super) fn alerts(&self, a: &FileAlerts) -> Result<AlertSettings, ConfigError> {
+        let rules = self.alert_rules(a)?;
+        Ok(AlertSettings { rules, notify: NotifySettings::default() })
+    }
 }

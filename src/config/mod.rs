@@ -4,6 +4,7 @@
 //! built-in defaults (the local machine as the only device). Environment variables override
 //! `listen` and the database URL. Secrets never appear in `Debug`, errors or output.
 
+mod alert_rules;
 pub mod alerts;
 pub mod api;
 mod api_resolve;

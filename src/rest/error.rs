@@ -107,6 +107,23 @@ fn code(status: StatusCode) -> &'static str {
     }
 }
 
+/// poem-openapi's validator wording (`verification failed. minimum(1, exclusive: false)`)
+/// in words.
+fn plain(reason: &str) -> String {
+    let Some(rule) = reason.strip_prefix("verification failed. ") else {
+        return reason.to_string();
+    };
+    let bound = |name: &str| {
+        let inner = rule.strip_prefix(name)?.strip_prefix('(')?;
+        inner.split(',').next().map(str::trim).map(String::from)
+    };
+    match (bound("minimum"), bound("maximum")) {
+        (Some(min), _) => format!("must be at least {min}"),
+        (_, Some(max)) => format!("must be at most {max}"),
+        _ => format!("breaks its rule: {rule}"),
+    }
+}
+
 /// Any poem error as a response in the one shape: parameters and bodies that do not parse
 /// are 400 with the parameter named in `details`.
 pub fn respond(e: poem::Error) -> Response {
@@ -117,7 +134,7 @@ pub fn respond(e: poem::Error) -> Response {
     }
     let status = e.status();
     let (status, message, details) = if let Some(p) = e.downcast_ref::<ParseParamError>() {
-        let message = format!("parameter `{}`: {}", p.name, p.reason);
+        let message = format!("parameter `{}`: {}", p.name, plain(&p.reason));
         (StatusCode::BAD_REQUEST, message, Some(json!({ "parameter": p.name })))
     } else if let Some(p) = e.downcast_ref::<ParseRequestPayloadError>() {
         let message = format!("the request body is not valid: {}", p.reason);
@@ -136,4 +153,14 @@ pub fn respond(e: poem::Error) -> Response {
     let mut resp = Json(body).into_response();
     resp.set_status(status);
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn validator_reasons_read_as_words() {
+        assert_eq!(super::plain("verification failed. minimum(1, exclusive: false)"), "must be at least 1");
+        assert_eq!(super::plain("verification failed. maximum(500, exclusive: false)"), "must be at most 500");
+        assert_eq!(super::plain("failed to parse \"u32\""), "failed to parse \"u32\"");
+    }
 }

@@ -2,6 +2,7 @@
 //! so the two faces cannot disagree), plus current state and streamed exports; the OpenAPI
 //! document at `/api/openapi.json` and Swagger UI at `/docs`; one error shape; bodies capped.
 
+mod alerts;
 pub mod call;
 mod containers;
 mod devices;
@@ -36,6 +37,8 @@ pub enum Tag {
     History,
     /// Diagnoses, trends and capacity forecasts.
     Analysis,
+    /// Firing alerts, acknowledgements and silences.
+    Alerts,
 }
 
 /// Every operation group.
@@ -46,6 +49,7 @@ pub type Apis = (
     history::History,
     history::Analysis,
     export::Export,
+    alerts::Alerts,
 );
 
 const DESCRIPTION: &str = "Agentless SSH monitoring of a fleet of Linux machines. Every \
@@ -63,7 +67,8 @@ pub fn service(handle: FleetHandle, allow_actions: bool) -> OpenApiService<Apis,
         system::System(api.clone()),
         history::History(api.clone()),
         history::Analysis(api.clone()),
-        export::Export(api),
+        export::Export(api.clone()),
+        alerts::Alerts(api),
     );
     OpenApiService::new(apis, "Infrastructor", env!("CARGO_PKG_VERSION"))
         .description(DESCRIPTION)

@@ -42,6 +42,24 @@ pub(crate) fn memory(
     out.push(Problem::new(severity, Area::Memory, device, summary, evidence, at));
 }
 
+/// CPU busy above the thresholds (the alert rule holds it for a duration before raising).
+pub(crate) fn cpu(m: &MetricsSample, at: At, device: &str, t: &Thresholds, out: &mut Vec<Problem>) {
+    let Some(percent) = m.cpu_percent else { return };
+    let (severity, threshold) = if percent >= t.cpu_critical_percent {
+        (Severity::Critical, t.cpu_critical_percent)
+    } else if percent >= t.cpu_warning_percent {
+        (Severity::Warning, t.cpu_warning_percent)
+    } else {
+        return;
+    };
+    let summary = format!("CPU is {percent:.0} % busy");
+    let evidence = json!({
+        "cpu_percent": percent, "threshold_percent": threshold,
+        "load1": m.load1, "load5": m.load5, "load15": m.load15,
+    });
+    out.push(Problem::new(severity, Area::Cpu, device, summary, evidence, at));
+}
+
 /// The name of the signal behind a `128 + n` exit code, for the common ones.
 fn signal(code: i64) -> Option<&'static str> {
     Some(match code {

@@ -124,6 +124,7 @@ fn samples(
     if let Some(m) = s.metrics() {
         checks_storage::filesystems(&m.filesystems, at("metrics"), t, out);
         checks_host::memory(m, at("metrics"), name, t, out);
+        checks_host::cpu(m, at("metrics"), name, t, out);
     }
     checks_host::containers(s.containers(), at("containers"), t, out);
     if let Some(units) = s.failed_units() {

@@ -27,6 +27,11 @@ pub use problem::{
     Area, DeviceDiagnosis, FleetDiagnosis, Problem, ProblemCounts, Reachability, Severity,
 };
 pub use thresholds::{DEFAULT_CAPACITY_PERCENT, Thresholds};
+
+/// Whether `name` matches the glob `pattern` as a whole (`*` any run, `?` one character).
+pub fn glob_matches(pattern: &str, name: &str) -> bool {
+    glob::matches(pattern, name)
+}
 pub use trend::{Direction, Trend, TrendFit, analyze_performance_trends};
 
 /// An argument an analysis cannot work with.

@@ -39,6 +39,8 @@ pub enum Area {
     Filesystem,
     /// Memory.
     Memory,
+    /// CPU load.
+    Cpu,
     /// A Docker container.
     Container,
     /// A systemd unit.

@@ -17,6 +17,10 @@ pub struct Thresholds {
     pub mem_warning_percent: f64,
     /// Memory in use at this percent is critical.
     pub mem_critical_percent: f64,
+    /// CPU busy at this percent (all cores) is a warning.
+    pub cpu_warning_percent: f64,
+    /// CPU busy at this percent is critical.
+    pub cpu_critical_percent: f64,
     /// An ATA/SCSI drive this hot (°C) is a warning.
     pub drive_temp_warning_c: i64,
     /// An ATA/SCSI drive this hot (°C) is critical.
@@ -63,6 +67,8 @@ impl Default for Thresholds {
             fs_critical_percent: 90.0,
             mem_warning_percent: 85.0,
             mem_critical_percent: 95.0,
+            cpu_warning_percent: 80.0,
+            cpu_critical_percent: 95.0,
             drive_temp_warning_c: 55,
             drive_temp_critical_c: 65,
             nvme_temp_warning_c: 70,

@@ -44,13 +44,15 @@ pub struct FleetHandle {
     store: Option<Store>,
     /// Which devices the config owns, and where API devices are persisted.
     registry: Registry,
+    /// The alerting task's view (firing alerts, silences); `None` when alerts do not run.
+    pub(crate) alerts: Option<tokio::sync::watch::Receiver<Arc<crate::alerts::AlertsView>>>,
 }
 
 impl FleetHandle {
     /// A handle over a running fleet and the projection fed from its bus (no store, no
     /// registry).
     pub fn new(fleet: ActorRef<FleetMsg>, projection: Arc<Projection>) -> Self {
-        Self { fleet, projection, store: None, registry: Registry::default() }
+        Self { fleet, projection, store: None, registry: Registry::default(), alerts: None }
     }
 
     /// The same handle answering history questions from `store`.
@@ -63,6 +65,14 @@ impl FleetHandle {
     /// is persisted.
     pub fn with_registry(self, registry: Registry) -> Self {
         Self { registry, ..self }
+    }
+
+    /// The same handle answering alert questions from the alerting task's `view`.
+    pub fn with_alerts(
+        self,
+        view: tokio::sync::watch::Receiver<Arc<crate::alerts::AlertsView>>,
+    ) -> Self {
+        Self { alerts: Some(view), ..self }
     }
 
     /// Whether the root supervisor is running (readiness; `false` once it stopped).

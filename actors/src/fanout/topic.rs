@@ -1,5 +1,5 @@
 //! Topic patterns of the live stream: `device.<name>.<Type>` with `*` for any segment (`*`
-//! alone is every device event), and `alerts` (reserved for the alerts feature).
+//! alone is every device event), and `alerts` (every alert event of every device).
 
 use crate::events::Event;
 use crate::events::TYPE_NAMES;
@@ -20,7 +20,8 @@ pub struct Topic {
 enum Pattern {
     /// Device events: `None` is `*` in that segment.
     Device { device: Option<String>, ty: Option<&'static str> },
-    /// Alerts (none are published yet).
+    /// Alert events of every device (`AlertRaised`, `AlertResolved`, `AlertAcknowledged`,
+    /// `AlertSilenced`).
     Alerts,
 }
 
@@ -65,7 +66,9 @@ impl Topic {
     /// Whether `event` is selected. A sample event (`…Sampled`) is selected only when the
     /// pattern names its type, or when `samples` is asked for.
     pub fn matches(&self, event: &Event, samples: bool) -> bool {
-        let Pattern::Device { device, ty } = &self.kind else { return false };
+        let Pattern::Device { device, ty } = &self.kind else {
+            return event.type_name().starts_with("Alert");
+        };
         if device.as_deref().is_some_and(|d| d != event.device) {
             return false;
         }
@@ -154,7 +157,7 @@ mod tests {
         assert!(t("device.tower.DeviceRemoved").matches(&online("tower"), false));
         assert!(!t("device.tower.DeviceRemoved").matches(&online("tower2"), false));
         assert!(t("device.a.b.*").matches(&online("a.b"), false), "a device name with dots");
-        assert!(!t("alerts").matches(&died_tower, false), "no alerts exist yet");
+        assert!(!t("alerts").matches(&died_tower, false), "only alert events");
     }
 
     #[test]

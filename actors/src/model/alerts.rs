@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
     schemars::JsonSchema,
 )]
 #[serde(rename_all = "lowercase")]
+#[schemars(rename = "AlertSeverity")]
 pub enum Severity {
     /// Worth knowing.
     Info,

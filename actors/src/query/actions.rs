@@ -45,7 +45,7 @@ pub struct MaintenanceState {
 impl FleetHandle {
     /// Publishes `kind` about `device` through its supervisor (so it is stored like any
     /// other event), waiting until it is on the bus.
-    async fn record(&self, device: &str, kind: EventKind) -> Result<(), ApiError> {
+    pub(crate) async fn record(&self, device: &str, kind: EventKind) -> Result<(), ApiError> {
         self.route(device, RECORD_TIMEOUT, |reply| DeviceRequest::Record {
             kind: Box::new(kind),
             reply,

@@ -3,6 +3,7 @@
 //! how old it is. The faces (MCP, REST) only parse arguments and render what this returns.
 
 mod actions;
+mod alerts;
 mod analysis;
 mod containers;
 mod devices;
@@ -14,6 +15,7 @@ mod system;
 mod topology;
 
 pub use actions::{ActionResult, MaintenanceState};
+pub use alerts::{AlertList, Silence};
 pub use analysis::{Diagnosis, SnapshotFreshness};
 pub use containers::{
     ContainerDetail, ContainerFilter, ContainerItem, ContainerList, ContainerStats, Dependency,

@@ -1,6 +1,7 @@
 //! Every MCP tool, one file per area; [`all`] is the table the server lists and calls.
 
 pub mod actions;
+pub mod alerts;
 pub mod analysis;
 pub mod containers;
 pub mod devices;
@@ -18,6 +19,7 @@ pub fn all() -> Vec<ToolDef> {
     tools.extend(storage::tools());
     tools.extend(history::tools());
     tools.extend(analysis::tools());
+    tools.extend(alerts::tools());
     tools.extend(actions::tools());
     tools
 }

@@ -1,0 +1,165 @@
+//! The alerting task on the bus: every event is folded into its own copy of the devices'
+//! states and judged by the rules (`rules.rs`, the diagnosis's checks); the lifecycle
+//! (`engine.rs`) turns conditions into `AlertRaised` / `AlertResolved` events, published on
+//! the bus like any other (so they are stored, streamed on the `alerts` topic, and sent by
+//! the notifiers). Open alerts are rebuilt from the stored alert events at start-up, so a
+//! restart sends no duplicate and misses no recovery.
+
+mod engine;
+pub mod rules;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+pub use engine::{Engine, OpenAlert, Out};
+pub use rules::{Override, RULES, Rule, RuleSettings};
+
+use crate::bus::Bus;
+use crate::events::Event;
+use crate::state::Snapshot;
+
+/// How often hold-downs, reminders and expiries are looked at without an event.
+pub const TICK: Duration = Duration::from_secs(5);
+
+/// What readers see of the engine: the firing alerts and the silences in force.
+#[derive(Debug, Clone, Default)]
+pub struct AlertsView {
+    /// Firing alerts, by key.
+    pub open: Vec<OpenAlert>,
+    /// Silenced keys (or `rule/device` prefixes) and until when.
+    pub silences: Vec<(String, chrono::DateTime<chrono::Utc>)>,
+}
+
+/// The running alerting task.
+pub struct Alerts {
+    view: watch::Receiver<Arc<AlertsView>>,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+    publisher: Option<JoinHandle<()>>,
+}
+
+impl Alerts {
+    /// Starts judging `bus`'s events with `settings`, from the devices' restored states and
+    /// the stored alert events (oldest first).
+    pub fn spawn(bus: &Bus, snapshot: &Snapshot, stored: &[Event], settings: RuleSettings) -> Self {
+        let states: HashMap<_, _> =
+            snapshot.devices.iter().map(|(n, s)| (n.clone(), (**s).clone())).collect();
+        let mut engine = Engine::new(settings, states);
+        engine.restore(stored);
+        let now = chrono::Utc::now();
+        let (view_tx, view) = watch::channel(Arc::new(AlertsView {
+            open: engine.open(),
+            silences: engine.silences(now),
+        }));
+        let rx = bus.subscribe_lossless("alerts", 4096);
+        // Publishing happens in a task of its own: publishing from inside a lossless
+        // subscriber could wait on this very subscriber's full queue.
+        let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Out>();
+        let publisher_bus = bus.clone();
+        let publisher = tokio::spawn(async move {
+            while let Some(o) = out_rx.recv().await {
+                publisher_bus.publish(Event::new(o.device, chrono::Utc::now(), o.kind)).await;
+            }
+        });
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let task = tokio::spawn(run(engine, rx, out_tx, view_tx, stop_rx));
+        Self {
+            view,
+            stop: stop_tx,
+            task: Some(task),
+            publisher: Some(publisher),
+        }
+    }
+
+    /// The firing alerts and silences now.
+    pub fn view(&self) -> Arc<AlertsView> {
+        self.view.borrow().clone()
+    }
+
+    /// A reader of the view (for the query facade).
+    pub fn watcher(&self) -> watch::Receiver<Arc<AlertsView>> {
+        self.view.clone()
+    }
+
+    /// Stops judging and publishes what was already decided (within `within`), so the bus
+    /// can be dropped afterwards.
+    pub async fn stop(mut self, within: Duration) {
+        let _ = self.stop.send(true);
+        if let Some(t) = self.task.take() {
+            let _ = tokio::time::timeout(within, t).await;
+        }
+        if let Some(p) = self.publisher.take()
+            && tokio::time::timeout(within, p).await.is_err()
+        {
+            tracing::warn!("alert events not published before shutdown; they are raised again");
+        }
+    }
+}
+
+async fn run(
+    mut engine: Engine,
+    mut rx: mpsc::Receiver<Arc<Event>>,
+    out: mpsc::UnboundedSender<Out>,
+    view: watch::Sender<Arc<AlertsView>>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut batch = Vec::with_capacity(256);
+    loop {
+        let now = chrono::Utc::now();
+        let (outs, events) = tokio::select! {
+            _ = stop.changed() => break,
+            n = rx.recv_many(&mut batch, 256) => {
+                if n == 0 {
+                    break;
+                }
+                let outs: Vec<Out> = batch.iter().flat_map(|ev| engine.apply(ev, now)).collect();
+                batch.clear();
+                (outs, true)
+            }
+            _ = tick.tick() => (engine.tick(now), false),
+        };
+        let changed = events || !outs.is_empty();
+        for o in outs {
+            let _ = out.send(o);
+        }
+        if changed || view.borrow().silences.len() != engine.silences(now).len() {
+            let _ = view.send(Arc::new(AlertsView {
+                open: engine.open(),
+                silences: engine.silences(now),
+            }));
+        }
+    }
+}
+
+/// The stored alert events of the last year, oldest first: what [`Alerts::spawn`] rebuilds
+/// the open alerts from.
+pub async fn stored(store: &crate::store::Store) -> Result<Vec<Event>, crate::store::StoreError> {
+    use crate::store::{Cursor, TimelineQuery};
+    let kinds = ["AlertRaised", "AlertResolved", "AlertAcknowledged", "AlertSilenced"];
+    let mut q = TimelineQuery {
+        kinds: kinds.iter().map(|k| k.to_string()).collect(),
+        from: Some(chrono::Utc::now() - chrono::Duration::days(366)),
+        cursor: Some(Cursor::First),
+        limit: 1000,
+        ..TimelineQuery::default()
+    };
+    let mut out = Vec::new();
+    loop {
+        let page = store.timeline(&q).await?;
+        let last = page.events.last().map(|e| e.id);
+        out.extend(page.events);
+        match (page.newer, last) {
+            (Some(_), Some(id)) => q.cursor = Some(Cursor::After(id)),
+            _ => return Ok(out),
+        }
+    }
+}
+
+#[cfg(test)]
+mod engine_tests;
