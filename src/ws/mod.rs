@@ -1,8 +1,9 @@
 //! The live stream at `/ws`: a WebSocket per client over the fan-out actor. The upgrade is
 //! authenticated by `Authorization: Bearer`, `?token=`, or (when neither is given) a first
 //! `auth` message; a connection over the cap is refused with 503. The protocol is in
-//! `protocol.rs`, a connection's life in `session.rs`.
+//! `protocol.rs` (its JSON Schemas in `contract.rs`), a connection's life in `session.rs`.
 
+pub mod contract;
 mod protocol;
 mod session;
 
