@@ -31,10 +31,9 @@ use infrastructor::config::{ApiSettings, WsSettings};
 use infrastructor_actors::bus::Bus;
 use infrastructor_actors::device::FleetSettings;
 
-/// The REST path measured. The target is a device-state read,
-/// `GET /api/devices/dev000/state` (a device of `mix.rs`); until that route exists, the
-/// device list, which reads the same snapshot (and answers every device).
-pub const REST_PATH: &str = "/api/devices";
+/// The REST path measured: the target's device-state read, of a device of `mix.rs` (known
+/// to the projection from the warm-up's events).
+pub const REST_PATH: &str = "/api/devices/dev000/state";
 /// Concurrent REST readers.
 pub const REST_CLIENTS: usize = 64;
 

@@ -160,7 +160,7 @@ pub fn print(f: &Figures<'_>) {
     );
     let r = &f.rest;
     println!(
-        "| REST `GET {REST_PATH}` ({} devices known; {:.1} KiB answers), {REST_CLIENTS} concurrent clients: p50 / p99 / max ({:.0} req/s, {} errors) | {} / {} / {} | p99 ≤ 10 ms | {} |",
+        "| REST `GET {REST_PATH}` ({} devices known; {:.1} KiB answer), {REST_CLIENTS} concurrent clients: p50 / p99 / max ({:.0} req/s, {} errors) | {} / {} / {} | p99 ≤ 10 ms | {} |",
         a.devices,
         r.body as f64 / 1024.0,
         r.rate,
