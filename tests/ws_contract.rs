@@ -248,6 +248,7 @@ async fn frames_from_a_live_session_match_the_schemas() {
     let probes = Probes { containers: every(300), ..Probes::disabled() };
     let ws = WsSettings { queue: 16, ..WsSettings::default() };
     let app = serve_opts(AppOptions {
+        alerts: Default::default(),
         listen: "127.0.0.1:0".parse().unwrap(),
         devices: vec![harness::device_spec(&dev, probes)],
         fleet: fast_settings(),

@@ -140,6 +140,7 @@ async fn until(what: &str, mut cond: impl FnMut() -> bool) {
 async fn start(bus: Bus, clients: usize) -> Running {
     let ws = WsSettings { max_connections: clients + 100, ..WsSettings::default() };
     let opts = AppOptions {
+        alerts: Default::default(),
         listen: "127.0.0.1:0".parse().expect("an address"),
         devices: Vec::new(),
         fleet: FleetSettings::default(),
