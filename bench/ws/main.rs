@@ -156,6 +156,7 @@ fn main() {
         return child::main(&argv[1..]);
     }
     let a = args(&argv);
+    let load_at_start = table::load_average();
     let (server_rt, rest_rt) = (runtime("ws-server", 2), runtime("rest-clients", 2));
     let window = Duration::from_secs(a.seconds);
     let bus = Bus::new();
@@ -220,5 +221,6 @@ fn main() {
         rss_before,
         rss_idle,
         rest,
+        load_at_start,
     });
 }

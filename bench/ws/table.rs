@@ -68,6 +68,14 @@ pub struct Figures<'a> {
     pub rss_idle: u64,
     /// The REST row.
     pub rest: RestResult,
+    /// The machine's 1-minute load average when the bench started.
+    pub load_at_start: String,
+}
+
+/// The machine's 1-minute load average (`/proc/loadavg`), as text.
+pub fn load_average() -> String {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    text.split_whitespace().next().unwrap_or("?").to_string()
 }
 
 fn ms(d: Duration) -> String {
@@ -88,12 +96,15 @@ pub fn print(f: &Figures<'_>) {
          {} WebSocket clients in a child process (2 workers): 90 % `device.<name>.*`, 9 % \
          `device.*.ContainerDied`, 1 % `*`. Paced runs publish {} events/s for {} s in \
          batches every 10 ms; latency is the client's receive time minus the event's \
-         `observed_at`, stamped just before publishing. {} cores.\n",
+         `observed_at`, stamped just before publishing. {} cores; load average (1 min, \
+         every process on the machine) {} at the start, {} at the end.\n",
         a.devices,
         a.clients,
         a.rate,
         a.seconds,
-        std::thread::available_parallelism().map_or(0, |n| n.get())
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        f.load_at_start,
+        load_average()
     );
     println!("| measure | result | target | met? |");
     println!("|---|---|---|---|");
