@@ -5,14 +5,28 @@
 use std::sync::Arc;
 
 use infrastructor_actors::events::Event;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// Largest client message accepted, in bytes (a larger one gets an `error`).
 pub const MAX_CLIENT_MESSAGE: usize = 64 * 1024;
 
+/// Every `error` code (a stable contract: clients branch on it).
+pub const ERROR_CODES: &[&str] = &[
+    "bad_message",
+    "too_large",
+    "bad_topic",
+    "unknown_cursor",
+    "replay_incomplete",
+    "unavailable",
+    "unauthorized",
+    "auth_timeout",
+    "internal",
+];
+
 /// A message from the client.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ClientMsg {
     /// The token, when it was not given on the upgrade request.
@@ -40,7 +54,7 @@ pub enum ClientMsg {
 }
 
 /// A message from the server.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMsg<'a> {
     /// One event.
@@ -64,8 +78,8 @@ pub enum ServerMsg<'a> {
     },
     /// A request was refused.
     Error {
-        /// A stable code: `bad_message`, `too_large`, `bad_topic`, `unknown_cursor`,
-        /// `replay_incomplete`, `unavailable`, `unauthorized`, `auth_timeout`.
+        /// A stable code that clients can branch on.
+        #[schemars(extend("enum" = ERROR_CODES))]
         code: &'static str,
         /// What was wrong.
         message: String,
@@ -85,6 +99,7 @@ impl ServerMsg<'_> {
 
 /// An `error` message.
 pub fn error(code: &'static str, message: impl Into<String>) -> String {
+    debug_assert!(ERROR_CODES.contains(&code), "undocumented error code {code}");
     ServerMsg::Error { code, message: message.into() }.text()
 }
 
