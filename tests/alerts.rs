@@ -71,8 +71,12 @@ async fn down_containers_alert_once_recover_once_and_survive_a_restart() {
     assert_eq!(alert_events(&app, "AlertRaised", failer), 1, "no duplicate across polls");
     let list = get(app.addr, "/api/alerts", None).await;
     assert_eq!(list.status, 200, "{list:?}");
-    let keys: Vec<&str> =
-        list.json["alerts"].as_array().unwrap().iter().map(|a| a["alert"]["key"].as_str().unwrap()).collect();
+    let keys: Vec<&str> = list.json["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["alert"]["key"].as_str().unwrap())
+        .collect();
     for k in ["container/tower/failer", "container/tower/crashloop", "container/tower/oomer"] {
         assert!(keys.contains(&k), "{k} not in {keys:?}");
     }
@@ -84,10 +88,19 @@ async fn down_containers_alert_once_recover_once_and_survive_a_restart() {
     assert_eq!(stop.status, 403, "actions are off by default: {stop:?}");
 
     // Acknowledge and silence through REST.
-    let ack = send(app.addr, "POST", "/api/alerts/container%2Ftower%2Fcrashloop/ack", None, Some(&json!({ "comment": "on it" }))).await;
+    let ack = send(
+        app.addr,
+        "POST",
+        "/api/alerts/container%2Ftower%2Fcrashloop/ack",
+        None,
+        Some(&json!({ "comment": "on it" })),
+    )
+    .await;
     assert_eq!(ack.status, 200, "{ack:?}");
     assert_eq!(ack.json["acknowledged_by"], "local");
-    let unknown = send(app.addr, "POST", "/api/alerts/container%2Ftower%2Fnope/ack", None, Some(&json!({}))).await;
+    let unknown =
+        send(app.addr, "POST", "/api/alerts/container%2Ftower%2Fnope/ack", None, Some(&json!({})))
+            .await;
     assert_eq!(unknown.status, 404, "{unknown:?}");
     let silence = json!({ "key": "container/tower/oomer", "for": "1h", "reason": "known" });
     let s = send(app.addr, "POST", "/api/alerts/silences", None, Some(&silence)).await;

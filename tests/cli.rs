@@ -89,7 +89,10 @@ async fn serve_on_defaults_monitors_this_host_and_stops_on_sigterm() {
     let bad = get(&addr, "/api/metrics?device=ghost&metric=host.cpu_percent").await.unwrap();
     assert!(bad.starts_with("HTTP/1.1 404"), "{bad}");
     let bad = get(&addr, "/api/events?limit=0").await.unwrap();
-    assert!(bad.starts_with("HTTP/1.1 400") && bad.contains("`limit`: must be at least 1"), "{bad}");
+    assert!(
+        bad.starts_with("HTTP/1.1 400") && bad.contains("`limit`: must be at least 1"),
+        "{bad}"
+    );
     let bad = get(&addr, "/api/events?kinds=Bogus").await.unwrap();
     assert!(bad.starts_with("HTTP/1.1 400") && bad.contains("unknown event type"), "{bad}");
 

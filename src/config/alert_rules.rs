@@ -47,8 +47,7 @@ pub struct FileOverride {
 
 impl Resolver<'_> {
     fn duration_of(&self, field: &str, v: &Spanned<String>) -> Result<Duration, ConfigError> {
-        super::parse_duration(v.get_ref())
-            .or_else(|e| self.invalid(v.span(), field, e))
+        super::parse_duration(v.get_ref()).or_else(|e| self.invalid(v.span(), field, e))
     }
 
     fn thresholds_of(
@@ -71,7 +70,8 @@ impl Resolver<'_> {
             if !n.is_finite() || n < 0.0 {
                 return self.invalid(t.span(), &format!("{field}.{k}"), "must be 0 or more".into());
             }
-            let v = if known[k].is_f64() { serde_json::json!(n) } else { serde_json::json!(n as i64) };
+            let v =
+                if known[k].is_f64() { serde_json::json!(n) } else { serde_json::json!(n as i64) };
             out.insert(k.clone(), v);
         }
         Ok(out)
@@ -90,7 +90,8 @@ impl Resolver<'_> {
         }
         for (name, r) in &a.rules {
             if !RULES.contains(&name.get_ref().as_str()) {
-                let msg = format!("unknown rule `{}` (rules: {})", name.get_ref(), RULES.join(", "));
+                let msg =
+                    format!("unknown rule `{}` (rules: {})", name.get_ref(), RULES.join(", "));
                 return self.invalid(name.span(), "alerts.rules", msg);
             }
             let field = |f: &str| format!("alerts.rules.{}.{f}", name.get_ref());
@@ -110,7 +111,11 @@ impl Resolver<'_> {
             if let Some(n) = &r.renotify {
                 let every = self.duration_of(&field("renotify"), n)?;
                 if every < Duration::from_secs(60) {
-                    return self.invalid(n.span(), &field("renotify"), "must be at least 1m".into());
+                    return self.invalid(
+                        n.span(),
+                        &field("renotify"),
+                        "must be at least 1m".into(),
+                    );
                 }
                 rule.renotify = Some(every);
             }

@@ -79,7 +79,11 @@ impl Alerts {
     ///
     /// Nothing is sent for it until the silence ends; if it still fires then, it is sent.
     #[oai(path = "/alerts/silences", method = "post", operation_id = "silence_alert")]
-    async fn silence(&self, caller: Data<&Caller>, body: Json<Input<SilenceBody>>) -> Reply<Silence> {
+    async fn silence(
+        &self,
+        caller: Data<&Caller>,
+        body: Json<Input<SilenceBody>>,
+    ) -> Reply<Silence> {
         self.0.call(&caller, "silence_alert", body.0.raw).await
     }
 }

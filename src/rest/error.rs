@@ -159,8 +159,14 @@ pub fn respond(e: poem::Error) -> Response {
 mod tests {
     #[test]
     fn validator_reasons_read_as_words() {
-        assert_eq!(super::plain("verification failed. minimum(1, exclusive: false)"), "must be at least 1");
-        assert_eq!(super::plain("verification failed. maximum(500, exclusive: false)"), "must be at most 500");
+        assert_eq!(
+            super::plain("verification failed. minimum(1, exclusive: false)"),
+            "must be at least 1"
+        );
+        assert_eq!(
+            super::plain("verification failed. maximum(500, exclusive: false)"),
+            "must be at most 500"
+        );
         assert_eq!(super::plain("failed to parse \"u32\""), "failed to parse \"u32\"");
     }
 }

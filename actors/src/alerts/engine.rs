@@ -190,7 +190,8 @@ impl Engine {
                     let remind = rule.renotify.is_some_and(|every| {
                         o.acknowledged_by.is_none()
                             && suppressed.is_none()
-                            && now - o.notified_at >= chrono::Duration::from_std(every).unwrap_or_default()
+                            && now - o.notified_at
+                                >= chrono::Duration::from_std(every).unwrap_or_default()
                     });
                     if !(worse || released || remind) {
                         continue;
@@ -225,8 +226,12 @@ impl Engine {
                             notified_at: now,
                         },
                     );
-                    let kind =
-                        EventKind::AlertRaised { alert, previous: None, renotify: false, suppressed };
+                    let kind = EventKind::AlertRaised {
+                        alert,
+                        previous: None,
+                        renotify: false,
+                        suppressed,
+                    };
                     out.push(Out { device: device.to_string(), kind });
                 }
             }

@@ -97,9 +97,19 @@ fn a_short_spike_is_never_raised() {
 #[test]
 fn a_dead_container_raises_at_once_and_recovers_once() {
     let mut e = engine();
-    one(&e.apply(&containers("exited", 1, at(0)), at(0)), "raised", "container/tower/web", Severity::Warning);
+    one(
+        &e.apply(&containers("exited", 1, at(0)), at(0)),
+        "raised",
+        "container/tower/web",
+        Severity::Warning,
+    );
     assert!(e.apply(&containers("exited", 1, at(1)), at(1)).is_empty());
-    one(&e.apply(&containers("running", 0, at(2)), at(2)), "resolved", "container/tower/web", Severity::Warning);
+    one(
+        &e.apply(&containers("running", 0, at(2)), at(2)),
+        "resolved",
+        "container/tower/web",
+        Severity::Warning,
+    );
     assert!(e.apply(&containers("running", 0, at(3)), at(3)).is_empty());
 }
 
@@ -139,23 +149,35 @@ fn maintenance_holds_notifications_back_and_releases_what_still_fires() {
     };
     e.apply(&ev(on, at(0)), at(0));
     let raised = e.apply(&containers("exited", 1, at(1)), at(1));
-    assert_eq!(said(&raised), vec![("raised".into(), "container/tower/web".into(), Severity::Warning, true)]);
+    assert_eq!(
+        said(&raised),
+        vec![("raised".into(), "container/tower/web".into(), Severity::Warning, true)]
+    );
     let EventKind::AlertRaised { suppressed, .. } = &raised[0].kind else { unreachable!() };
     assert_eq!(*suppressed, Some(Suppressed::Maintenance));
     assert!(e.tick(at(10)).is_empty());
     // Maintenance ended while it still fires: now it is sent.
     one(&e.tick(at(31)), "raised", "container/tower/web", Severity::Warning);
-    one(&e.apply(&containers("running", 0, at(32)), at(32)), "resolved", "container/tower/web", Severity::Warning);
+    one(
+        &e.apply(&containers("running", 0, at(32)), at(32)),
+        "resolved",
+        "container/tower/web",
+        Severity::Warning,
+    );
 }
 
 #[test]
 fn an_alert_raised_and_cleared_in_maintenance_sends_nothing() {
     let mut e = engine();
-    let on = EventKind::MaintenanceChanged { on: true, until: None, by: "ops".into(), reason: None };
+    let on =
+        EventKind::MaintenanceChanged { on: true, until: None, by: "ops".into(), reason: None };
     e.apply(&ev(on, at(0)), at(0));
     e.apply(&containers("exited", 1, at(1)), at(1));
     let cleared = e.apply(&containers("running", 0, at(2)), at(2));
-    assert_eq!(said(&cleared), vec![("resolved".into(), "container/tower/web".into(), Severity::Warning, true)]);
+    assert_eq!(
+        said(&cleared),
+        vec![("resolved".into(), "container/tower/web".into(), Severity::Warning, true)]
+    );
 }
 
 #[test]
@@ -177,13 +199,19 @@ fn a_silence_on_a_rule_holds_back_until_it_expires() {
 fn restored_alerts_are_not_raised_again_and_still_recover() {
     let mut first = engine();
     let raised = first.apply(&containers("exited", 1, at(0)), at(0));
-    let stored: Vec<Event> = raised.into_iter().map(|o| Event::new(o.device, at(0), o.kind)).collect();
+    let stored: Vec<Event> =
+        raised.into_iter().map(|o| Event::new(o.device, at(0), o.kind)).collect();
     let mut e = Engine::new(RuleSettings::default(), Default::default());
     e.restore(&stored);
     assert_eq!(e.open().len(), 1);
     assert!(e.tick(at(1)).is_empty(), "a device not heard from since the restart is not judged");
     assert!(e.apply(&containers("exited", 1, at(2)), at(2)).is_empty(), "no duplicate");
-    one(&e.apply(&containers("running", 0, at(3)), at(3)), "resolved", "container/tower/web", Severity::Warning);
+    one(
+        &e.apply(&containers("running", 0, at(3)), at(3)),
+        "resolved",
+        "container/tower/web",
+        Severity::Warning,
+    );
 }
 
 #[test]

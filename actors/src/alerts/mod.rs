@@ -67,12 +67,7 @@ impl Alerts {
         });
         let (stop_tx, stop_rx) = watch::channel(false);
         let task = tokio::spawn(run(engine, rx, out_tx, view_tx, stop_rx));
-        Self {
-            view,
-            stop: stop_tx,
-            task: Some(task),
-            publisher: Some(publisher),
-        }
+        Self { view, stop: stop_tx, task: Some(task), publisher: Some(publisher) }
     }
 
     /// The firing alerts and silences now.
@@ -129,10 +124,8 @@ async fn run(
             let _ = out.send(o);
         }
         if changed || view.borrow().silences.len() != engine.silences(now).len() {
-            let _ = view.send(Arc::new(AlertsView {
-                open: engine.open(),
-                silences: engine.silences(now),
-            }));
+            let _ = view
+                .send(Arc::new(AlertsView { open: engine.open(), silences: engine.silences(now) }));
         }
     }
 }

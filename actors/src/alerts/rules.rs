@@ -74,7 +74,9 @@ pub struct Override {
 
 impl Override {
     fn matches(&self, device: &str, rule: &str, object: Option<&str>) -> bool {
-        let glob = |p: &Option<String>, v: &str| p.as_deref().is_none_or(|p| crate::analysis::glob_matches(p, v));
+        let glob = |p: &Option<String>, v: &str| {
+            p.as_deref().is_none_or(|p| crate::analysis::glob_matches(p, v))
+        };
         glob(&self.device, device)
             && self.rule.as_deref().is_none_or(|r| r == rule)
             && match (&self.object, object) {

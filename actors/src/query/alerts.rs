@@ -65,7 +65,9 @@ impl FleetHandle {
             .filter(|a| min.is_none_or(|m| a.alert.severity >= m))
             .cloned()
             .collect();
-        alerts.sort_by(|a, b| b.alert.severity.cmp(&a.alert.severity).then(a.alert.key.cmp(&b.alert.key)));
+        alerts.sort_by(|a, b| {
+            b.alert.severity.cmp(&a.alert.severity).then(a.alert.key.cmp(&b.alert.key))
+        });
         let count = |s: Severity| alerts.iter().filter(|a| a.alert.severity == s).count();
         let (critical, warning, info) =
             (count(Severity::Critical), count(Severity::Warning), count(Severity::Info));
