@@ -101,6 +101,8 @@ pub struct Running {
     streams: tokio_util::sync::CancellationToken,
     /// Connects to a database that did not answer at start-up (aborted at shutdown).
     reconnect: Option<JoinHandle<()>>,
+    /// The notifiers' delivery tasks (stopped at shutdown).
+    notifiers: Option<crate::notify::Running>,
 }
 
 /// Starts the fleet and the HTTP server.
@@ -170,11 +172,19 @@ pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
         handle = handle.with_store(store);
     }
     let reconnect = crate::history::connect_later(&handle, &config_devices);
+    let notify = crate::notify::Notifiers::new(&opts.alerts.notify);
+    let notifiers = notify.start(handle.store().ok(), &bus).await;
     let streams = tokio_util::sync::CancellationToken::new();
     let changes = crate::mcp::resources::change_feed(&bus);
     let fanout = infrastructor_actors::fanout::Fanout::spawn(&bus);
-    let routes =
-        crate::http::routes(handle.clone(), &opts.api, changes, fanout.clone(), streams.clone());
+    let routes = crate::http::routes(
+        handle.clone(),
+        &opts.api,
+        changes,
+        fanout.clone(),
+        notify,
+        streams.clone(),
+    );
     let http = tokio::spawn(async move {
         poem::Server::new_with_acceptor(NoDelay(acceptor))
             .run_with_graceful_shutdown(
@@ -200,6 +210,7 @@ pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
         fanout,
         streams,
         reconnect,
+        notifiers,
     })
 }
 
@@ -214,6 +225,9 @@ impl Running {
             reconnect.abort();
         }
         let _ = tokio::time::timeout(Duration::from_secs(6), &mut self.http).await;
+        if let Some(notifiers) = self.notifiers.take() {
+            notifiers.shutdown().await;
+        }
         let _ =
             self.fleet.stop_and_wait(Some("shutdown".into()), Some(Duration::from_secs(3))).await;
         // Let the store take in what the pollers published before they stopped.

@@ -2,6 +2,10 @@
 //! (`notify.rs`), as written in the file and as resolved.
 
 use serde::Deserialize;
+use toml::Spanned;
+
+use super::error::ConfigError;
+use super::resolve::Resolver;
 
 /// `[alerts]` as written.
 #[derive(Debug, Default, Deserialize)]
@@ -9,16 +13,24 @@ use serde::Deserialize;
 pub struct FileAlerts {
     // Rules and thresholds (alert_rules.rs) go here.
 
-    // Notifiers (notify.rs) go here.
+    // Notifiers (notify.rs):
+    /// This server's URL as users reach it (`https://infra.example.org`), for the click
+    /// links of notifications; without it messages carry no link.
+    pub public_url: Option<Spanned<String>>,
+    /// Most messages per notifier per hour (default 30, 1 ..= 3600); the excess is folded
+    /// into one digest sent when the hour rolls over.
+    pub rate_limit_per_hour: Option<Spanned<i64>>,
+    /// `[alerts.gotify]`: push notifications through a Gotify server.
+    pub gotify: Option<super::notify::FileGotify>,
+    /// `[alerts.webhook]`: every alert event POSTed as JSON.
+    pub webhook: Option<super::notify::FileWebhook>,
 }
 
 /// The rules' switches and thresholds, resolved.
 #[derive(Debug, Clone, Default)]
 pub struct RuleSettings {}
 
-/// Where notifications go, resolved.
-#[derive(Debug, Clone, Default)]
-pub struct NotifySettings {}
+pub use super::notify::NotifySettings;
 
 /// `[alerts]`, resolved.
 #[derive(Debug, Clone, Default)]
@@ -30,6 +42,6 @@ pub struct AlertSettings {
 }
 
 /// `[alerts]` resolved (each half checks its own part and says which field is wrong).
-pub fn resolve(_file: &FileAlerts) -> AlertSettings {
-    AlertSettings::default()
+pub(super) fn resolve(r: &Resolver<'_>, file: &FileAlerts) -> Result<AlertSettings, ConfigError> {
+    Ok(AlertSettings { rules: RuleSettings::default(), notify: r.notify(file)? })
 }

@@ -9,6 +9,7 @@ pub mod error;
 mod export;
 mod export_stream;
 mod history;
+mod notify;
 pub mod schema;
 mod system;
 
@@ -36,6 +37,8 @@ pub enum Tag {
     History,
     /// Diagnoses, trends and capacity forecasts.
     Analysis,
+    /// Alerts and their notifications.
+    Alerts,
 }
 
 /// Every operation group.
@@ -46,6 +49,7 @@ pub type Apis = (
     history::History,
     history::Analysis,
     export::Export,
+    notify::Notify,
 );
 
 const DESCRIPTION: &str = "Agentless SSH monitoring of a fleet of Linux machines. Every \
@@ -55,15 +59,20 @@ with the `admin` scope. Reads of a device's probes are live (polled now, within 
 `max_age_seconds` accepts a stored answer; every such answer says how fresh it is.";
 
 /// The OpenAPI service over `handle`.
-pub fn service(handle: FleetHandle, allow_actions: bool) -> OpenApiService<Apis, ()> {
-    let api = Api::new(handle, allow_actions);
+pub fn service(
+    handle: FleetHandle,
+    allow_actions: bool,
+    notify: crate::notify::Notifiers,
+) -> OpenApiService<Apis, ()> {
+    let api = Api::new(handle, allow_actions, notify);
     let apis = (
         devices::Devices(api.clone()),
         containers::Containers(api.clone()),
         system::System(api.clone()),
         history::History(api.clone()),
         history::Analysis(api.clone()),
-        export::Export(api),
+        export::Export(api.clone()),
+        notify::Notify(api),
     );
     OpenApiService::new(apis, "Infrastructor", env!("CARGO_PKG_VERSION"))
         .description(DESCRIPTION)

@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod containers;
 pub mod devices;
 pub mod history;
+pub mod notify;
 pub mod storage;
 pub mod system;
 
@@ -19,5 +20,6 @@ pub fn all() -> Vec<ToolDef> {
     tools.extend(history::tools());
     tools.extend(analysis::tools());
     tools.extend(actions::tools());
+    tools.extend(notify::tools());
     tools
 }
