@@ -14,7 +14,7 @@ use harness::gotify::Gotify;
 use harness::server::{TestServer, serve_opts};
 use harness::wait_until;
 use infrastructor::app::AppOptions;
-use infrastructor::config::notify::{GotifySettings, NotifyTiming, Priorities};
+use infrastructor::config::notify::{GotifySettings, NotifyTiming, Priorities, WebhookSettings};
 use infrastructor::config::{AlertSettings, NotifySettings, Secret};
 use infrastructor::history::HistoryOptions;
 use infrastructor_actors::events::{Event, EventKind};
@@ -212,10 +212,16 @@ async fn a_wrong_token_is_one_request_not_a_storm_and_the_test_says_why() {
         "{error}"
     );
     assert!(!error.contains("wrong-token"), "the token shows: {error}");
+    let client = harness::mcp::connect(app.addr, None).await;
+    let r = harness::mcp::call(&client, "test_notification", serde_json::json!({})).await;
+    assert_eq!(harness::mcp::ok(&r)["results"][0]["ok"], false);
+    let summary = harness::mcp::text(&r);
+    assert!(summary.contains("gotify: failed: gotify rejected the token"), "{summary}");
+    client.cancel().await.ok();
     // An observation window (not synchronisation): with a 20 ms backoff a storm would be
     // dozens of requests by now; the rejected token is retried every 10 minutes.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(g.requests(), 2, "one attempt of the outbox and the test");
+    assert_eq!(g.requests(), 3, "one attempt of the outbox and the two tests");
     assert!(g.messages().is_empty());
     app.shutdown().await;
 }
@@ -257,5 +263,47 @@ async fn the_excess_over_the_rate_limit_comes_as_one_digest() {
         assert!(body.contains(&format!("\\/d{i} is 93\\.5 \\% full")), "{body}");
     }
     assert!(body.contains("over the limit of 2 per hour"), "{body}");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_webhook_gets_each_alert_event_as_json() {
+    let data = tempfile::tempdir().unwrap();
+    let g = Gotify::start(TOKEN).await;
+    let mut notify = settings(&g.url(), TOKEN, 30, Duration::from_secs(3600));
+    let auth = Secret::new("Bearer hook-secret");
+    notify.webhook = Some(WebhookSettings {
+        url: format!("{}/hook", g.url()),
+        headers: vec![("Authorization".into(), auth)],
+    });
+    let app = start(data.path(), notify).await;
+    let muted = raised(alert("/m", Severity::Warning), None, Some(Suppressed::Maintenance));
+    app.bus.publish(muted).await;
+    let sent = app.bus.publish(raised(alert("/w", Severity::Critical), None, None)).await;
+    wait_until(Duration::from_secs(15), "the webhook call", || !g.hooks().is_empty()).await;
+    received(&g, 1, "the Gotify message").await;
+    let hooks = g.hooks();
+    assert_eq!(hooks.len(), 1, "{hooks:?}");
+    assert_eq!(hooks[0].0.as_deref(), Some("Bearer hook-secret"));
+    let body = &hooks[0].1;
+    assert_eq!(
+        (body["type"].as_str(), body["id"].as_str()),
+        (Some("AlertRaised"), Some(sent.id.to_string().as_str()))
+    );
+    assert_eq!(body["payload"]["alert"]["key"], "fs_usage/tower//w");
+    let answer = harness::rest::send(app.addr, "POST", "/api/alerts/test", None, None).await;
+    let results: Vec<(String, bool)> = answer.json["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["notifier"].as_str().unwrap().to_string(), r["ok"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        results,
+        [("gotify".to_string(), true), ("webhook".to_string(), true)],
+        "{}",
+        answer.text
+    );
+    assert_eq!(g.hooks()[1].1["type"], "Test");
     app.shutdown().await;
 }

@@ -1,7 +1,8 @@
 //! A real Gotify receiver for the notifier tests: `POST /message` with the application token
 //! in the `X-Gotify-Key` header or `?token=`, a JSON body, 200 with `{"id": n, ...}`, 401 on a
 //! bad token, 400 on a bad body. It records every accepted message and counts every request,
-//! and can be taken down and brought back on the same port.
+//! and can be taken down and brought back on the same port. `POST /hook` is a generic
+//! webhook receiver: it records each body with its `Authorization` header.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -22,6 +23,8 @@ struct State {
     messages: Vec<Value>,
     /// Every request to `/message`, accepted or not.
     requests: usize,
+    /// Bodies POSTed to `/hook`, with their `Authorization` header.
+    hooks: Vec<(Option<String>, Value)>,
 }
 
 /// The receiver.
@@ -71,6 +74,18 @@ fn message(
     poem::IntoResponse::into_response(Json(msg))
 }
 
+#[handler]
+fn hook(
+    req: &Request,
+    body: String,
+    Data((state, _)): Data<&(Arc<Mutex<State>>, String)>,
+) -> Response {
+    let auth = req.headers().get("Authorization").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let body = serde_json::from_str(&body).unwrap_or(Value::String(body));
+    state.lock().unwrap().hooks.push((auth, body));
+    Response::builder().status(StatusCode::NO_CONTENT).finish()
+}
+
 impl Gotify {
     /// A receiver accepting `token`, on a free port.
     pub async fn start(token: &str) -> Self {
@@ -85,6 +100,7 @@ impl Gotify {
         let acceptor = TcpAcceptor::from_tokio(listener).unwrap();
         let app = Route::new()
             .at("/message", post(message))
+            .at("/hook", post(hook))
             .data((self.state.clone(), self.token.clone()));
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -123,6 +139,11 @@ impl Gotify {
     /// Every accepted message, in arrival order.
     pub fn messages(&self) -> Vec<Value> {
         self.state.lock().unwrap().messages.clone()
+    }
+
+    /// Every body POSTed to `/hook`, with its `Authorization` header.
+    pub fn hooks(&self) -> Vec<(Option<String>, Value)> {
+        self.state.lock().unwrap().hooks.clone()
     }
 
     /// How many requests `/message` got (accepted or not).
