@@ -23,9 +23,11 @@ fn gotify_webhook_and_limits_are_read() {
     assert_eq!(g.token.expose(), "AbCdEf0123456789");
     assert_eq!(g.priorities, Priorities { info: 0, warning: 5, critical: 10 });
     let w = n.webhook.as_ref().unwrap();
-    assert_eq!((w.url.as_str(), w.headers[0].0.as_str()), ("http://hooks.lan/x", "Authorization"));
+    assert_eq!((w.url.expose(), w.headers[0].0.as_str()), ("http://hooks.lan/x", "Authorization"));
     let debug = format!("{cfg:?}");
-    assert!(!debug.contains("AbCdEf0123456789") && !debug.contains("sekrit"), "{debug}");
+    for secret in ["AbCdEf0123456789", "sekrit", "hooks.lan"] {
+        assert!(!debug.contains(secret), "{secret} in {debug}");
+    }
     let none = accept("");
     assert!(none.alerts.notify.gotify.is_none() && none.alerts.notify.webhook.is_none());
     assert_eq!(none.alerts.notify.rate_limit_per_hour, 30);
@@ -77,6 +79,13 @@ fn bad_notifier_settings_are_refused_with_the_field() {
     check(
         "[alerts.webhook]\nurl = \"http://h/\"\nheaders = { \"Bad Name\" = \"v\" }\n",
         "alerts.webhook.headers.Bad Name: is not a valid header name",
+    );
+    let err = parse("[alerts.webhook]\nurl = \"ftp://hooks.lan/T0/sekrit\"\n", &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("alerts.webhook.url: must be an http") && !err.contains("sekrit"),
+        "{err}"
     );
     // A secret's value never shows in an error.
     let err = parse(&format!("{GOTIFY}token = 1234567890123\n"), &[]).unwrap_err().to_string();

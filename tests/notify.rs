@@ -273,7 +273,7 @@ async fn the_webhook_gets_each_alert_event_as_json() {
     let mut notify = settings(&g.url(), TOKEN, 30, Duration::from_secs(3600));
     let auth = Secret::new("Bearer hook-secret");
     notify.webhook = Some(WebhookSettings {
-        url: format!("{}/hook", g.url()),
+        url: Secret::new(format!("{}/hook", g.url())),
         headers: vec![("Authorization".into(), auth)],
     });
     let app = start(data.path(), notify).await;

@@ -86,8 +86,8 @@ pub struct GotifySettings {
 /// `[alerts.webhook]`, resolved.
 #[derive(Debug, Clone)]
 pub struct WebhookSettings {
-    /// Where events are POSTed.
-    pub url: String,
+    /// Where events are POSTed (a secret: webhook URLs often carry one, as Slack's do).
+    pub url: Secret,
     /// Extra headers (name, secret value).
     pub headers: Vec<(String, Secret)>,
 }
@@ -151,19 +151,25 @@ impl Default for NotifySettings {
 }
 
 impl Resolver<'_> {
-    /// An `http(s)://` URL field, without its trailing `/`.
-    fn http_url(&self, v: &Spanned<String>, field: &str) -> Result<String, ConfigError> {
+    /// An `http(s)://` URL field, without its trailing `/` (not repeated in the error
+    /// when it is `secret`).
+    fn http_url(
+        &self,
+        v: &Spanned<String>,
+        field: &str,
+        secret: bool,
+    ) -> Result<String, ConfigError> {
         let text = v.get_ref().trim();
+        let shown = if secret { String::new() } else { format!(" \"{text}\"") };
         match reqwest::Url::parse(text) {
             Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
                 Ok(text.trim_end_matches('/').to_owned())
             }
-            Ok(_) => self.invalid(
-                v.span(),
-                field,
-                format!("must be an http:// or https:// URL, got \"{text}\""),
-            ),
-            Err(e) => self.invalid(v.span(), field, format!("invalid URL \"{text}\": {e}")),
+            Ok(_) => {
+                let msg = format!("must be an http:// or https:// URL, got{shown}");
+                self.invalid(v.span(), field, msg)
+            }
+            Err(e) => self.invalid(v.span(), field, format!("invalid URL{shown}: {e}")),
         }
     }
 
@@ -174,7 +180,7 @@ impl Resolver<'_> {
     }
 
     fn gotify(&self, g: &FileGotify) -> Result<GotifySettings, ConfigError> {
-        let url = self.http_url(&g.url, "alerts.gotify.url")?;
+        let url = self.http_url(&g.url, "alerts.gotify.url", false)?;
         let token = match (&g.token, &g.token_file) {
             (Some(_), Some(f)) => {
                 let msg = "set either token or token_file, not both".to_owned();
@@ -205,7 +211,7 @@ impl Resolver<'_> {
     }
 
     fn webhook(&self, w: &FileWebhook) -> Result<WebhookSettings, ConfigError> {
-        let url = self.http_url(&w.url, "alerts.webhook.url")?;
+        let url = Secret::new(self.http_url(&w.url, "alerts.webhook.url", true)?);
         let mut headers = Vec::new();
         for (name, value) in &w.headers {
             let field = format!("alerts.webhook.headers.{name}");
@@ -224,7 +230,7 @@ impl Resolver<'_> {
     /// Validates the notifier fields of `[alerts]`.
     pub(super) fn notify(&self, a: &FileAlerts) -> Result<NotifySettings, ConfigError> {
         let public_url = match &a.public_url {
-            Some(u) => Some(self.http_url(u, "alerts.public_url")?),
+            Some(u) => Some(self.http_url(u, "alerts.public_url", false)?),
             None => None,
         };
         let limit = self.integer(

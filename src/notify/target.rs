@@ -143,7 +143,7 @@ impl Target {
                 (req, gotify_body(&m, &g.priorities))
             }
             Kind::Webhook(w) => {
-                let mut req = self.client.post(&w.url);
+                let mut req = self.client.post(w.url.expose());
                 for (name, value) in &w.headers {
                     req = req.header(name.as_str(), value.expose());
                 }
@@ -153,8 +153,8 @@ impl Target {
         let req =
             req.header(reqwest::header::CONTENT_TYPE, "application/json").body(body.to_string());
         let resp = req.send().await.map_err(|e| {
-            // reqwest's errors name the URL, never a header: the token stays out.
-            SendError::Transient(format!("{} unreachable: {}", self.name, describe(&e)))
+            // Without the URL (a webhook URL may be a secret, as Slack's are) or any header.
+            SendError::Transient(format!("{} unreachable: {}", self.name, describe(e)))
         })?;
         let status = resp.status();
         let text = resp.text().await.unwrap_or_default();
@@ -190,10 +190,11 @@ impl Target {
     }
 }
 
-/// A reqwest error with its causes, on one line.
-fn describe(e: &reqwest::Error) -> String {
+/// A reqwest error with its causes, on one line, without the URL.
+fn describe(e: reqwest::Error) -> String {
+    let e = e.without_url();
     let mut msg = e.to_string();
-    let mut source = std::error::Error::source(e);
+    let mut source = std::error::Error::source(&e);
     while let Some(s) = source {
         msg.push_str(": ");
         msg.push_str(&s.to_string());
