@@ -103,6 +103,8 @@ pub struct Running {
     reconnect: Option<JoinHandle<()>>,
     /// The alerting task (stopped after the fleet, before the bus is dropped).
     alerts: Option<infrastructor_actors::alerts::Alerts>,
+    /// The notifiers' delivery tasks (stopped at shutdown).
+    notifiers: Option<crate::notify::Running>,
 }
 
 /// Starts the fleet and the HTTP server.
@@ -189,11 +191,19 @@ pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
         handle = handle.with_store(store);
     }
     let reconnect = crate::history::connect_later(&handle, &config_devices);
+    let notify = crate::notify::Notifiers::new(&opts.alerts.notify);
+    let notifiers = notify.start(handle.store().ok(), &bus).await;
     let streams = tokio_util::sync::CancellationToken::new();
     let changes = crate::mcp::resources::change_feed(&bus);
     let fanout = infrastructor_actors::fanout::Fanout::spawn(&bus);
-    let routes =
-        crate::http::routes(handle.clone(), &opts.api, changes, fanout.clone(), streams.clone());
+    let routes = crate::http::routes(
+        handle.clone(),
+        &opts.api,
+        changes,
+        fanout.clone(),
+        notify,
+        streams.clone(),
+    );
     let http = tokio::spawn(async move {
         poem::Server::new_with_acceptor(NoDelay(acceptor))
             .run_with_graceful_shutdown(
@@ -220,6 +230,7 @@ pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
         streams,
         reconnect,
         alerts: Some(alerts),
+        notifiers,
     })
 }
 
@@ -234,6 +245,9 @@ impl Running {
             reconnect.abort();
         }
         let _ = tokio::time::timeout(Duration::from_secs(6), &mut self.http).await;
+        if let Some(notifiers) = self.notifiers.take() {
+            notifiers.shutdown().await;
+        }
         let _ =
             self.fleet.stop_and_wait(Some("shutdown".into()), Some(Duration::from_secs(3))).await;
         if let Some(alerts) = self.alerts.take() {

@@ -18,14 +18,15 @@ pub fn routes(
     api: &ApiSettings,
     changes: crate::mcp::resources::Changes,
     fanout: infrastructor_actors::fanout::Fanout,
+    notify: crate::notify::Notifiers,
     cancel: tokio_util::sync::CancellationToken,
 ) -> impl poem::Endpoint + use<> {
     use crate::telemetry::track;
     use poem::endpoint::TowerCompatExt;
     let tokens = Tokens::new(api.tokens.clone());
     let ws = crate::ws::WsState::new(fanout, handle.clone(), tokens.clone(), api, cancel.clone());
-    let mcp = crate::mcp::service(handle.clone(), api, changes, cancel).compat();
-    let rest = crate::rest::service(handle.clone(), api.allow_actions);
+    let mcp = crate::mcp::service(handle.clone(), api, (changes, notify.clone()), cancel).compat();
+    let rest = crate::rest::service(handle.clone(), api.allow_actions, notify);
     let spec = rest.spec_endpoint();
     let docs = rest.swagger_ui();
     Route::new()

@@ -8,6 +8,7 @@ pub mod history;
 pub mod http;
 pub mod logging;
 pub mod mcp;
+pub mod notify;
 pub mod ready;
 pub mod rest;
 pub mod telemetry;

@@ -2,7 +2,9 @@
 //! (`notify.rs`), as written in the file and as resolved.
 
 use serde::Deserialize;
+use toml::Spanned;
 
+pub use super::notify::NotifySettings;
 pub use infrastructor_actors::alerts::RuleSettings;
 
 use super::error::ConfigError;
@@ -14,7 +16,7 @@ use super::resolve::Resolver;
 pub struct FileAlerts {
     // Rules and thresholds (alert_rules.rs).
     /// Thresholds over the defaults (`cpu_warning_percent = 85`, …).
-    pub thresholds: Option<toml::Spanned<toml::Table>>,
+    pub thresholds: Option<Spanned<toml::Table>>,
     /// Per rule: `[alerts.rules.cpu] for = "15m"`, `enabled = false`, `renotify = "4h"`.
     #[serde(default)]
     pub rules: super::alert_rules::FileRules,
@@ -25,12 +27,19 @@ pub struct FileAlerts {
     pub hysteresis_percent: Option<f64>,
     /// How far below a temperature threshold, °C (default 3).
     pub hysteresis_celsius: Option<i64>,
-    // Notifiers (notify.rs) go here.
-}
 
-/// Where notifications go, resolved.
-#[derive(Debug, Clone, Default)]
-pub struct NotifySettings {}
+    // Notifiers (notify.rs).
+    /// This server's URL as users reach it (`https://infra.example.org`), for the click
+    /// links of notifications; without it messages carry no link.
+    pub public_url: Option<Spanned<String>>,
+    /// Most messages per notifier per hour (default 30, 1 ..= 3600); the excess is folded
+    /// into one digest sent when the hour rolls over.
+    pub rate_limit_per_hour: Option<Spanned<i64>>,
+    /// `[alerts.gotify]`: push notifications through a Gotify server.
+    pub gotify: Option<super::notify::FileGotify>,
+    /// `[alerts.webhook]`: every alert event POSTed as JSON.
+    pub webhook: Option<super::notify::FileWebhook>,
+}
 
 /// `[alerts]`, resolved.
 #[derive(Debug, Clone, Default)]
@@ -41,10 +50,7 @@ pub struct AlertSettings {
     pub notify: NotifySettings,
 }
 
-impl Resolver<'_> {
-    /// `[alerts]` resolved (each half checks its own part and says which field is wrong).
-    pub(super) fn alerts(&self, a: &FileAlerts) -> Result<AlertSettings, ConfigError> {
-        let rules = self.alert_rules(a)?;
-        Ok(AlertSettings { rules, notify: NotifySettings::default() })
-    }
+/// `[alerts]` resolved (each half checks its own part and says which field is wrong).
+pub(super) fn resolve(r: &Resolver<'_>, file: &FileAlerts) -> Result<AlertSettings, ConfigError> {
+    Ok(AlertSettings { rules: r.alert_rules(file)?, notify: r.notify(file)? })
 }

@@ -127,6 +127,8 @@ pub fn lower_first(s: &str) -> String {
 pub fn is_secret_field(field: &str) -> bool {
     let last = field.rsplit('.').next().unwrap_or(field);
     matches!(last, "passphrase" | "database_url" | "token")
+        || field.starts_with("alerts.webhook.headers")
+        || field == "alerts.webhook.url"
 }
 
 /// 1-based line and column (in characters) of byte `offset` in `text`.

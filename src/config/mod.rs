@@ -16,6 +16,7 @@ mod error;
 mod file;
 mod files;
 mod fleet;
+pub mod notify;
 mod resolve;
 pub mod ssh_import;
 pub mod validate;
@@ -26,7 +27,7 @@ use std::path::{Path, PathBuf};
 
 use infrastructor_actors::device::{Auth, DeviceSpec, FleetSettings, Probes, TransportKind};
 
-pub use alerts::AlertSettings;
+pub use alerts::{AlertSettings, NotifySettings};
 pub use api::{ApiSettings, ApiToken, Scope, WsSettings};
 pub use duration::{format_duration, parse_duration};
 pub use error::{ConfigError, Location};

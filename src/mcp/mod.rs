@@ -45,13 +45,21 @@ pub struct McpServer {
     changes: resources::Changes,
     /// This session's `resources/subscribe` tasks (aborted when the session ends).
     subscriptions: resources::Subscriptions,
+    /// The configured notifiers.
+    notify: crate::notify::Notifiers,
 }
 
 impl McpServer {
     /// A server over `handle`, told about changes by `changes`.
-    pub fn new(handle: FleetHandle, allow_actions: bool, changes: resources::Changes) -> Self {
+    pub fn new(
+        handle: FleetHandle,
+        allow_actions: bool,
+        changes: resources::Changes,
+        notify: crate::notify::Notifiers,
+    ) -> Self {
         let tools = Arc::new(tools::all());
-        Self { handle, tools, allow_actions, changes, subscriptions: Default::default() }
+        let subscriptions = Default::default();
+        Self { handle, tools, allow_actions, changes, subscriptions, notify }
     }
 
     /// The same server with subscriptions of its own, for a new session.
@@ -113,6 +121,7 @@ impl ServerHandler for McpServer {
             allow_actions: self.allow_actions,
             progress: context.meta.get_progress_token(),
             peer: Some(context.peer.clone()),
+            notify: self.notify.clone(),
         };
         Ok(tool.run(ctx, request.arguments).await.into())
     }
@@ -218,10 +227,10 @@ impl ServerHandler for McpServer {
 pub fn service(
     handle: FleetHandle,
     api: &ApiSettings,
-    changes: resources::Changes,
+    (changes, notify): (resources::Changes, crate::notify::Notifiers),
     cancel: CancellationToken,
 ) -> StreamableHttpService<McpServer, LocalSessionManager> {
-    let server = McpServer::new(handle, api.allow_actions, changes);
+    let server = McpServer::new(handle, api.allow_actions, changes, notify);
     let mut config = StreamableHttpServerConfig::default()
         .with_allowed_hosts(api.allowed_hosts.clone())
         .with_cancellation_token(cancel);

@@ -30,6 +30,8 @@ pub struct Ctx {
     pub peer: Option<Peer<RoleServer>>,
     /// The progress token the client sent, if any.
     pub progress: Option<rmcp::model::ProgressToken>,
+    /// The configured notifiers (for `test_notification`).
+    pub notify: crate::notify::Notifiers,
 }
 
 /// A tool's answer: the structured value and a short summary for an LLM to read.

@@ -27,13 +27,14 @@ pub struct Api {
     /// Whether `[api] allow_actions` is on.
     pub allow_actions: bool,
     tools: Arc<HashMap<String, ToolDef>>,
+    notify: crate::notify::Notifiers,
 }
 
 impl Api {
     /// Over `handle`, with every MCP tool.
-    pub fn new(handle: FleetHandle, allow_actions: bool) -> Self {
+    pub fn new(handle: FleetHandle, allow_actions: bool, notify: crate::notify::Notifiers) -> Self {
         let tools = crate::mcp::tools::all().into_iter().map(|t| (t.tool.name.to_string(), t));
-        Self { handle, allow_actions, tools: Arc::new(tools.collect()) }
+        Self { handle, allow_actions, tools: Arc::new(tools.collect()), notify }
     }
 
     /// Runs tool `name` with `args` for `caller`; its structured answer is the body.
@@ -56,6 +57,7 @@ impl Api {
             allow_actions: self.allow_actions,
             peer: None,
             progress: None,
+            notify: self.notify.clone(),
         };
         let reply = tool.invoke(ctx, args).await?;
         Ok(Json(Answer::from_value(reply.value)))

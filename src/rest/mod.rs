@@ -10,6 +10,7 @@ pub mod error;
 mod export;
 mod export_stream;
 mod history;
+mod notify;
 pub mod schema;
 mod system;
 
@@ -37,7 +38,7 @@ pub enum Tag {
     History,
     /// Diagnoses, trends and capacity forecasts.
     Analysis,
-    /// Firing alerts, acknowledgements and silences.
+    /// Firing alerts, acknowledgements, silences and notification tests.
     Alerts,
 }
 
@@ -50,6 +51,7 @@ pub type Apis = (
     history::Analysis,
     export::Export,
     alerts::Alerts,
+    notify::Notify,
 );
 
 const DESCRIPTION: &str = "Agentless SSH monitoring of a fleet of Linux machines. Every \
@@ -59,8 +61,12 @@ with the `admin` scope. Reads of a device's probes are live (polled now, within 
 `max_age_seconds` accepts a stored answer; every such answer says how fresh it is.";
 
 /// The OpenAPI service over `handle`.
-pub fn service(handle: FleetHandle, allow_actions: bool) -> OpenApiService<Apis, ()> {
-    let api = Api::new(handle, allow_actions);
+pub fn service(
+    handle: FleetHandle,
+    allow_actions: bool,
+    notify: crate::notify::Notifiers,
+) -> OpenApiService<Apis, ()> {
+    let api = Api::new(handle, allow_actions, notify);
     let apis = (
         devices::Devices(api.clone()),
         containers::Containers(api.clone()),
@@ -68,7 +74,8 @@ pub fn service(handle: FleetHandle, allow_actions: bool) -> OpenApiService<Apis,
         history::History(api.clone()),
         history::Analysis(api.clone()),
         export::Export(api.clone()),
-        alerts::Alerts(api),
+        alerts::Alerts(api.clone()),
+        notify::Notify(api),
     );
     OpenApiService::new(apis, "Infrastructor", env!("CARGO_PKG_VERSION"))
         .description(DESCRIPTION)

@@ -5,6 +5,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod device;
+pub mod gotify;
 pub mod mcp;
 pub mod postgres;
 pub mod proxy;

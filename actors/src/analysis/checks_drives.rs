@@ -87,9 +87,11 @@ fn findings(d: &Drive, t: &Thresholds) -> Vec<(Severity, String)> {
         (d.scsi_grown_defects, "grown defects"),
         (d.scsi_uncorrected_errors, "uncorrected SCSI errors"),
     ];
-    for (value, what) in counters {
+    for (i, (value, what)) in counters.into_iter().enumerate() {
         if let Some(n) = value.filter(|&n| n > 0) {
-            f.push((Warning, format!("{n} {what}")));
+            // Reallocated and pending sectors in numbers mean a dying surface.
+            let severity = if i < 2 && n >= t.sectors_critical { Critical } else { Warning };
+            f.push((severity, format!("{n} {what}")));
         }
     }
     if let Some(used) = d.nvme_percentage_used.filter(|&u| u >= t.nvme_life_used_warning_percent) {

@@ -29,6 +29,8 @@ pub struct Thresholds {
     pub nvme_temp_warning_c: i64,
     /// An NVMe drive this hot (°C) is critical.
     pub nvme_temp_critical_c: i64,
+    /// This many reallocated or pending sectors is critical (any is a warning).
+    pub sectors_critical: u64,
     /// An NVMe drive that used this percent of its rated life is a warning.
     pub nvme_life_used_warning_percent: u64,
     /// A running container restarted this many times (the engine's count) is a warning.
@@ -73,6 +75,7 @@ impl Default for Thresholds {
             drive_temp_critical_c: 65,
             nvme_temp_warning_c: 70,
             nvme_temp_critical_c: 80,
+            sectors_critical: 20,
             nvme_life_used_warning_percent: 90,
             restart_count_warning: 5,
             snapshot_max_age_secs: 48 * 3600,

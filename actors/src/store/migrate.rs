@@ -47,6 +47,11 @@ pub const SQLITE: &[Migration] = &[
         name: "0006_packed.sql",
         sql: include_str!("../../../schema/sqlite/0006_packed.sql"),
     },
+    Migration {
+        version: 7,
+        name: "0007_notifier_cursor.sql",
+        sql: include_str!("../../../schema/sqlite/0007_notifier_cursor.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, in order (the same numbers as SQLite's).
@@ -80,6 +85,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 6,
         name: "0006_packed.sql",
         sql: include_str!("../../../schema/postgres/0006_packed.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "0007_notifier_cursor.sql",
+        sql: include_str!("../../../schema/postgres/0007_notifier_cursor.sql"),
     },
 ];
 

@@ -3,6 +3,7 @@
 //! writer's disk spool.
 
 pub mod blocks;
+pub mod cursors;
 pub mod devices;
 pub mod error;
 pub mod migrate;

@@ -6,6 +6,7 @@ pub mod analysis;
 pub mod containers;
 pub mod devices;
 pub mod history;
+pub mod notify;
 pub mod storage;
 pub mod system;
 
@@ -21,5 +22,6 @@ pub fn all() -> Vec<ToolDef> {
     tools.extend(analysis::tools());
     tools.extend(alerts::tools());
     tools.extend(actions::tools());
+    tools.extend(notify::tools());
     tools
 }
