@@ -7,9 +7,6 @@ use toml::Spanned;
 pub use super::notify::NotifySettings;
 pub use infrastructor_actors::alerts::RuleSettings;
 
-use super::error::ConfigError;
-use super::resolve::Resolver;
-
 /// `[alerts]` as written.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -48,9 +45,4 @@ pub struct AlertSettings {
     pub rules: RuleSettings,
     /// Where notifications go.
     pub notify: NotifySettings,
-}
-
-/// `[alerts]` resolved (each half checks its own part and says which field is wrong).
-pub(super) fn resolve(r: &Resolver<'_>, file: &FileAlerts) -> Result<AlertSettings, ConfigError> {
-    Ok(AlertSettings { rules: r.alert_rules(file)?, notify: r.notify(file)? })
 }

@@ -6,6 +6,7 @@
 
 mod alert_rules;
 pub mod alerts;
+mod alerts_resolve;
 pub mod api;
 mod api_resolve;
 pub mod bounds;

@@ -10,9 +10,6 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::Secret;
-use super::alerts::FileAlerts;
-use super::error::ConfigError;
-use super::resolve::Resolver;
 
 /// Default `rate_limit_per_hour`.
 pub const DEFAULT_RATE_LIMIT: u32 = 30;
@@ -147,105 +144,5 @@ impl Default for NotifySettings {
             webhook: None,
             timing: NotifyTiming::default(),
         }
-    }
-}
-
-impl Resolver<'_> {
-    /// An `http(s)://` URL field, without its trailing `/` (not repeated in the error
-    /// when it is `secret`).
-    fn http_url(
-        &self,
-        v: &Spanned<String>,
-        field: &str,
-        secret: bool,
-    ) -> Result<String, ConfigError> {
-        let text = v.get_ref().trim();
-        let shown = if secret { String::new() } else { format!(" \"{text}\"") };
-        match reqwest::Url::parse(text) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
-                Ok(text.trim_end_matches('/').to_owned())
-            }
-            Ok(_) => {
-                let msg = format!("must be an http:// or https:// URL, got{shown}");
-                self.invalid(v.span(), field, msg)
-            }
-            Err(e) => self.invalid(v.span(), field, format!("invalid URL{shown}: {e}")),
-        }
-    }
-
-    fn priority(&self, v: &Option<Spanned<i64>>, field: &str, dflt: u8) -> Result<u8, ConfigError> {
-        let why = " (0 silent, 1-3 quiet, 4-7 sound, 8-10 sound and vibration)";
-        let n = self.integer(v, field, i64::from(dflt), (0, 10), why)?;
-        Ok(u8::try_from(n).unwrap_or(dflt))
-    }
-
-    fn gotify(&self, g: &FileGotify) -> Result<GotifySettings, ConfigError> {
-        let url = self.http_url(&g.url, "alerts.gotify.url", false)?;
-        let token = match (&g.token, &g.token_file) {
-            (Some(_), Some(f)) => {
-                let msg = "set either token or token_file, not both".to_owned();
-                return self.invalid(f.span(), "alerts.gotify.token_file", msg);
-            }
-            (Some(t), None) if t.get_ref().trim().is_empty() => {
-                return self.invalid(t.span(), "alerts.gotify.token", "must not be empty".into());
-            }
-            (Some(t), None) => t.get_ref().trim().to_owned(),
-            (None, Some(f)) => self.secret_file(f, "alerts.gotify.token_file")?,
-            (None, None) => {
-                let msg = "set token or token_file (the token of a Gotify application)".to_owned();
-                return self.invalid(g.url.span(), "alerts.gotify.token", msg);
-            }
-        };
-        let d = Priorities::default();
-        let p = &g.priorities;
-        let priorities = Priorities {
-            info: self.priority(&p.info, "alerts.gotify.priorities.info", d.info)?,
-            warning: self.priority(&p.warning, "alerts.gotify.priorities.warning", d.warning)?,
-            critical: self.priority(
-                &p.critical,
-                "alerts.gotify.priorities.critical",
-                d.critical,
-            )?,
-        };
-        Ok(GotifySettings { url, token: Secret::new(token), priorities })
-    }
-
-    fn webhook(&self, w: &FileWebhook) -> Result<WebhookSettings, ConfigError> {
-        let url = Secret::new(self.http_url(&w.url, "alerts.webhook.url", true)?);
-        let mut headers = Vec::new();
-        for (name, value) in &w.headers {
-            let field = format!("alerts.webhook.headers.{name}");
-            if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
-                return self.invalid(value.span(), &field, "is not a valid header name".into());
-            }
-            if reqwest::header::HeaderValue::from_str(value.get_ref()).is_err() {
-                let msg = "must be visible ASCII characters (no line breaks)".to_owned();
-                return self.invalid(value.span(), &field, msg);
-            }
-            headers.push((name.clone(), Secret::new(value.get_ref().clone())));
-        }
-        Ok(WebhookSettings { url, headers })
-    }
-
-    /// Validates the notifier fields of `[alerts]`.
-    pub(super) fn notify(&self, a: &FileAlerts) -> Result<NotifySettings, ConfigError> {
-        let public_url = match &a.public_url {
-            Some(u) => Some(self.http_url(u, "alerts.public_url", false)?),
-            None => None,
-        };
-        let limit = self.integer(
-            &a.rate_limit_per_hour,
-            "alerts.rate_limit_per_hour",
-            i64::from(DEFAULT_RATE_LIMIT),
-            (1, 3600),
-            "",
-        )?;
-        Ok(NotifySettings {
-            public_url,
-            rate_limit_per_hour: u32::try_from(limit).unwrap_or(DEFAULT_RATE_LIMIT),
-            gotify: a.gotify.as_ref().map(|g| self.gotify(g)).transpose()?,
-            webhook: a.webhook.as_ref().map(|w| self.webhook(w)).transpose()?,
-            timing: NotifyTiming::default(),
-        })
     }
 }

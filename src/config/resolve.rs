@@ -245,7 +245,7 @@ impl Resolver<'_> {
             None => PathBuf::from(file::DEFAULT_DATA_DIR),
         };
         let api = self.api(&cfg.api)?;
-        let alerts = super::alerts::resolve(self, &cfg.alerts)?;
+        let alerts = self.alerts(&cfg.alerts)?;
         Ok(Resolved {
             listen,
             database_url,
