@@ -239,3 +239,12 @@ fn a_rule_switched_off_for_an_object_stays_quiet() {
     e.apply(&online(t0()), t0());
     assert!(e.apply(&containers("exited", 1, at(0)), at(0)).is_empty());
 }
+
+#[test]
+fn a_changed_host_key_is_its_own_alert_at_once() {
+    let mut e = engine();
+    let reason = "host key SHA256:abc does NOT match the key recorded in /root/.ssh/known_hosts";
+    let off = EventKind::DeviceOffline { consecutive_failures: 3, reason: reason.into() };
+    one(&e.apply(&ev(off, at(0)), at(0)), "raised", "host_key_changed/tower", Severity::Critical);
+    one(&e.tick(at(1)), "raised", "device_offline/tower", Severity::Critical);
+}

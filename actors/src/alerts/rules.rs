@@ -14,6 +14,7 @@ use crate::state::DeviceState;
 /// Every rule, with its name as configured and as the first part of alert keys.
 pub const RULES: &[&str] = &[
     "device_offline",
+    "host_key_changed",
     "probe_failing",
     "drive",
     "pool",
@@ -49,6 +50,7 @@ impl Rule {
         let minutes = |m: u64| Duration::from_secs(60 * m);
         let hold = match name {
             "cpu" => minutes(10),
+            "updates" => minutes(7 * 24 * 60),
             "memory" => minutes(5),
             "device_offline" => minutes(1),
             _ => Duration::ZERO,
@@ -256,13 +258,32 @@ fn pass(
         })
     };
     let mut out = BTreeMap::new();
+    // A host key that no longer matches: the device was reinstalled, or someone is in the
+    // middle. Not a mere outage, so its own rule, at once.
+    let reason = state.offline_reason.as_deref().unwrap_or("");
+    if offline && reason.contains("does NOT match") && s.enabled(device, "host_key_changed", None) {
+        let k = key("host_key_changed", device, None);
+        let alert = Alert {
+            key: k.clone(),
+            rule: "host_key_changed".into(),
+            object: None,
+            severity: Severity::Critical,
+            summary: format!("the SSH host key of {device} changed"),
+            value: None,
+            threshold: None,
+            unit: None,
+            since: now,
+            evidence: vec![format!("reason: {reason}")],
+        };
+        out.insert(k, Condition { alert });
+    }
     let mut take = |p: &Problem, mine: &dyn Fn(&str, Option<&str>) -> bool| {
         let rule = rule_of(p);
         let object = match p.area {
             Area::Device | Area::Memory | Area::Cpu | Area::Updates => None,
             _ => Some(p.object.as_str()),
         };
-        let info = p.severity == crate::analysis::Severity::Info && rule != "updates";
+        let info = p.severity == crate::analysis::Severity::Info;
         if info || (offline && p.area != Area::Device) || !mine(rule, object) {
             return;
         }

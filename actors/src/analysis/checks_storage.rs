@@ -72,6 +72,18 @@ fn pool(p: &Pool, at: At, t: &Thresholds, out: &mut Vec<Problem>) {
                 json!({ "kind": s.kind, "errors": s.errors, "finished_at": s.finished_at });
             out.push(Problem::new(Severity::Warning, Area::Pool, name, summary, evidence, at));
         }
+        Some(s) if s.kind == "scrub" && s.state == "finished" => {
+            let done = s.finished_at.as_deref().and_then(scan_time);
+            if let (Some(done), Some(now)) = (done, at)
+                && (now - done).num_days() > t.scrub_max_age_days
+            {
+                let days = (now - done).num_days();
+                let summary = format!("pool {name} was last scrubbed {days} days ago");
+                let evidence = json!({ "finished_at": s.finished_at, "age_days": days,
+                                       "threshold_days": t.scrub_max_age_days });
+                out.push(Problem::new(Severity::Warning, Area::Pool, name, summary, evidence, at));
+            }
+        }
         Some(_) => {}
         None => {
             let summary = format!("pool {name} has never been scrubbed");
@@ -89,6 +101,16 @@ fn pool(p: &Pool, at: At, t: &Thresholds, out: &mut Vec<Problem>) {
                                "alloc_bytes": p.alloc_bytes, "free_bytes": p.free_bytes });
         out.push(Problem::new(severity, Area::Pool, name, summary, evidence, at));
     }
+}
+
+/// A scan time as `zpool status` prints it (`Sun Nov 10 00:24:01 2024`, the device's local
+/// time, read as UTC: days matter here, not hours) or as RFC 3339.
+fn scan_time(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text.trim()) {
+        return Some(t.with_timezone(&chrono::Utc));
+    }
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    chrono::NaiveDateTime::parse_from_str(&words, "%a %b %d %H:%M:%S %Y").ok().map(|n| n.and_utc())
 }
 
 /// md arrays (external-metadata containers left out) and the Unraid array.
@@ -213,5 +235,17 @@ pub(crate) fn snapshots(
             evidence,
             Some(observed_at),
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn scan_times_read_as_zpool_prints_them() {
+        let t = super::scan_time("Sun Nov 10 00:24:01 2024").unwrap();
+        assert_eq!(t.to_rfc3339(), "2024-11-10T00:24:01+00:00");
+        assert!(super::scan_time("Sun  Nov  3 00:24:01 2024").is_some(), "padded day");
+        assert!(super::scan_time("2024-11-10T00:24:01Z").is_some());
+        assert!(super::scan_time("yesterday").is_none());
     }
 }

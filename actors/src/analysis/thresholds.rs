@@ -35,6 +35,8 @@ pub struct Thresholds {
     pub nvme_life_used_warning_percent: u64,
     /// A running container restarted this many times (the engine's count) is a warning.
     pub restart_count_warning: u64,
+    /// A pool whose last finished scrub is older than this many days is overdue.
+    pub scrub_max_age_days: i64,
     /// A dataset whose newest snapshot is older than this (seconds) is stale.
     pub snapshot_max_age_secs: i64,
     /// Score lost per critical problem.
@@ -78,6 +80,7 @@ impl Default for Thresholds {
             sectors_critical: 20,
             nvme_life_used_warning_percent: 90,
             restart_count_warning: 5,
+            scrub_max_age_days: 35,
             snapshot_max_age_secs: 48 * 3600,
             penalty_critical: 25,
             penalty_warning: 10,
