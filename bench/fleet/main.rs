@@ -75,7 +75,7 @@ async fn main() {
         print_soak(soak::run(a.containers, Duration::from_secs(secs)).await);
         return;
     }
-    let r = replay::run(a.devices, a.containers, Duration::from_secs(30), window).await;
+    let r = replay::run(a.devices, a.containers, Duration::from_secs(30), window, false).await;
     println!("| scenario | devices | events/s | CPU (% of one core) | RSS per device | target |");
     println!("|---|---:|---:|---:|---:|---|");
     println!(
@@ -87,6 +87,17 @@ async fn main() {
         r.events_per_sec,
         r.cpu_percent,
         r.rss_per_device as f64 / 1024.0
+    );
+    let al = replay::run(a.devices, a.containers, Duration::from_secs(30), window, true).await;
+    let added = al.cpu_percent - r.cpu_percent;
+    let relative = if r.cpu_percent > 0.0 { 100.0 * added / r.cpu_percent } else { 0.0 };
+    println!(
+        "| same, with the alert engine judging every event | {} | {:.1} | {:.2} % ({added:+.2} points, {relative:+.0} %) | {:.0} KiB | adds ≤ 5 % CPU: {} |",
+        al.devices,
+        al.events_per_sec,
+        al.cpu_percent,
+        al.rss_per_device as f64 / 1024.0,
+        if relative <= 5.0 { "met" } else { "not met" }
     );
     if !a.ssh {
         return;

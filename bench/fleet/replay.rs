@@ -79,12 +79,14 @@ fn spec(i: usize, every: Duration) -> DeviceSpec {
     }
 }
 
-/// Runs `devices` replay devices polling `containers` containers every `every` for `window`.
+/// Runs `devices` replay devices polling `containers` containers every `every` for `window`,
+/// with the alert engine judging every event when `alerts` is set.
 pub async fn run(
     devices: usize,
     containers: usize,
     every: Duration,
     window: Duration,
+    alerts: bool,
 ) -> ReplayResult {
     let (ps, stats) = synthetic_docker(containers);
     let transport = Arc::new(ReplayTransport::new(move |cmd| {
@@ -103,6 +105,14 @@ pub async fn run(
         while rx.recv().await.is_some() {
             counter.fetch_add(1, Ordering::Relaxed);
         }
+    });
+    let engine = alerts.then(|| {
+        infrastructor_actors::alerts::Alerts::spawn(
+            &bus,
+            &infrastructor_actors::state::Snapshot::default(),
+            &[],
+            infrastructor_actors::alerts::RuleSettings::default(),
+        )
     });
     let rss_before = rss_bytes();
     let specs = (0..devices).map(|i| spec(i, every)).collect();
@@ -124,6 +134,9 @@ pub async fn run(
     let (cpu1, ev1, calls1) = (cpu_time(), events.load(Ordering::Relaxed), transport.calls());
     let rss_after = rss_bytes();
     let _ = fleet.stop_and_wait(None, Some(Duration::from_secs(5))).await;
+    if let Some(e) = engine {
+        e.stop(Duration::from_secs(1)).await;
+    }
     ReplayResult {
         devices,
         containers,
