@@ -181,6 +181,11 @@ fn fold(snap: &mut Snapshot, ev: &Arc<Event>) {
         snap.devices.remove(&ev.device);
         return;
     }
+    // Alert events are judgements, not observations: they change no device's state (and
+    // the recovery of a removed device's alerts must not bring it back).
+    if ev.type_name().starts_with("Alert") {
+        return;
+    }
     let state = snap.devices.entry(ev.device.clone()).or_default();
     Arc::make_mut(state).apply(ev);
 }
