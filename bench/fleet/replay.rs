@@ -127,6 +127,17 @@ pub async fn run(
     {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // With alerts: let the first judgements' raises (one per failing container) pass, so
+    // the window measures the steady state.
+    if let Some(e) = &engine {
+        let (mut last, mut still) = (usize::MAX, 0);
+        while still < 4 && settle.elapsed() < Duration::from_secs(120) {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let open = e.view().open.len();
+            still = if open == last { still + 1 } else { 0 };
+            last = open;
+        }
+    }
     let (cpu0, ev0, calls0, t0) =
         (cpu_time(), events.load(Ordering::Relaxed), transport.calls(), Instant::now());
     tokio::time::sleep(window).await;

@@ -56,6 +56,8 @@ pub struct Engine {
     silences: BTreeMap<String, DateTime<Utc>>,
     /// Containers stopped by a recorded action (device, name): not alerted until they run.
     stopped_by_action: HashSet<(String, String)>,
+    /// When every device was last judged by a tick.
+    last_full: Option<DateTime<Utc>>,
 }
 
 impl Engine {
@@ -147,11 +149,25 @@ impl Engine {
         self.judge(&device, now)
     }
 
-    /// Judges every device again (hold-downs that ran out, reminders, expired silences and
-    /// maintenance).
+    /// Judges again the devices with something that time alone can change: a hold-down or
+    /// a clear-for running, an open alert (reminders, the end of maintenance or of a
+    /// silence), or an offline device (its grace); every device once a minute (ages such as
+    /// a snapshot's grow without events).
     pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<Out> {
         self.silences.retain(|_, until| *until > now);
-        let devices: Vec<String> = self.fresh.iter().cloned().collect();
+        let all = self.last_full.is_none_or(|t| now - t >= chrono::Duration::seconds(60));
+        if all {
+            self.last_full = Some(now);
+        }
+        let device_of = |k: &String| k.split('/').nth(1).map(String::from);
+        let mut busy: HashSet<String> = self.pending.keys().filter_map(device_of).collect();
+        busy.extend(self.clearing.keys().filter_map(device_of));
+        busy.extend(self.open.values().map(|o| o.device.clone()));
+        busy.extend(
+            self.states.iter().filter(|(_, s)| s.online == Some(false)).map(|(d, _)| d.clone()),
+        );
+        let devices: Vec<String> =
+            self.fresh.iter().filter(|d| all || busy.contains(*d)).cloned().collect();
         devices.iter().flat_map(|d| self.judge(d, now)).collect()
     }
 

@@ -114,8 +114,12 @@ async fn run(
                     break;
                 }
                 let outs: Vec<Out> = batch.iter().flat_map(|ev| engine.apply(ev, now)).collect();
+                // Acknowledgements and silences change the view without any output.
+                let admin = batch.iter().any(|e| {
+                    matches!(e.type_name(), "AlertAcknowledged" | "AlertSilenced")
+                });
                 batch.clear();
-                (outs, true)
+                (outs, admin)
             }
             _ = tick.tick() => (engine.tick(now), false),
         };

@@ -134,6 +134,9 @@ impl RuleSettings {
     /// The thresholds for `device` (overrides without an object), and the object overrides
     /// that change thresholds.
     fn thresholds_for(&self, device: &str) -> (Thresholds, Vec<&Override>) {
+        if self.overrides.iter().all(|o| o.thresholds.is_empty()) {
+            return (self.thresholds.clone(), Vec::new());
+        }
         let mut base = serde_json::to_value(&self.thresholds).unwrap_or_default();
         let mut objects = Vec::new();
         for o in self.overrides.iter().filter(|o| !o.thresholds.is_empty()) {
