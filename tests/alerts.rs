@@ -14,24 +14,7 @@ use harness::wait_until;
 use infrastructor::history::HistoryOptions;
 use infrastructor_actors::device::Probes;
 use infrastructor_actors::events::EventKind;
-use serde_json::{Value, json};
-
-/// `ps` output with container `name` in `state` / `status`.
-fn with_state(ps: &str, name: &str, state: &str, status: &str) -> String {
-    let lines: Vec<String> = ps
-        .lines()
-        .map(|line| {
-            let mut v: Value = serde_json::from_str(line).unwrap();
-            if v["Names"] == name {
-                v["State"] = state.into();
-                v["Status"] = status.into();
-                v["ExitCode"] = 0.into();
-            }
-            v.to_string()
-        })
-        .collect();
-    lines.join("\n") + "\n"
-}
+use serde_json::json;
 
 /// The alert events of `kind` about `key` this server published.
 fn alert_events(app: &TestServer, ty: &str, key: &str) -> usize {
@@ -128,7 +111,7 @@ async fn down_containers_alert_once_recover_once_and_survive_a_restart() {
 
     // It runs again: exactly one recovery.
     let ps = harness::fixture("docker/client-20.10/ps.jsonl");
-    dev.set_docker_ps(&with_state(&ps, "failer", "running", "Up 2 seconds"));
+    dev.set_docker_ps(&harness::ps_with_state(&ps, "failer", "running", "Up 2 seconds"));
     wait_until(Duration::from_secs(20), "failer resolved", || {
         alert_events(&app, "AlertResolved", failer) == 1
     })

@@ -30,22 +30,6 @@ fn check_snapshot(tools: &[rmcp::model::Tool]) {
     );
 }
 
-/// `ps` output with container `name` in `state` / `status`.
-fn with_state(ps: &str, name: &str, state: &str, status: &str) -> String {
-    let lines: Vec<String> = ps
-        .lines()
-        .map(|line| {
-            let mut v: Value = serde_json::from_str(line).unwrap();
-            if v["Names"] == name {
-                v["State"] = state.into();
-                v["Status"] = status.into();
-            }
-            v.to_string()
-        })
-        .collect();
-    lines.join("\n") + "\n"
-}
-
 fn device() -> SimDevice {
     harness::docker_device("tower", true)
 }
@@ -229,7 +213,7 @@ async fn the_stateless_protocol_lists_and_calls_tools() {
         .resource_subscription("infrastructor://devices/tower")
         .build();
     let mut sub = client.listen(filter).await.unwrap();
-    dev.set_docker_ps(&with_state(
+    dev.set_docker_ps(&harness::ps_with_state(
         &harness::fixture("docker/client-20.10/ps.jsonl"),
         "web",
         "exited",

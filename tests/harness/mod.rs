@@ -144,3 +144,23 @@ pub fn docker_device(name: &str, services: bool) -> SimDevice {
     }
     dev
 }
+
+/// `docker ps` JSON lines with container `name` in `state` / `status` (a running one also
+/// gets exit code 0, as the engine reports it).
+pub fn ps_with_state(ps: &str, name: &str, state: &str, status: &str) -> String {
+    let lines: Vec<String> = ps
+        .lines()
+        .map(|line| {
+            let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+            if v["Names"] == name {
+                v["State"] = state.into();
+                v["Status"] = status.into();
+                if state == "running" {
+                    v["ExitCode"] = 0.into();
+                }
+            }
+            v.to_string()
+        })
+        .collect();
+    lines.join("\n") + "\n"
+}
