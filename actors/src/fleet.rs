@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use crate::bus::Bus;
 use crate::device::{
     DeviceRequest, DeviceSpec, DeviceSupervisor, DeviceSupervisorArgs, DeviceSupervisorMsg,
-    FleetSettings, LastSample, ProbeSlot, default_slots, no_last_sample, transport_for,
+    FleetSettings, LastSample, ProbeSlot, no_last_sample, transport_for,
 };
 use crate::events::{Event, EventKind};
 use crate::transport::Transport;
@@ -81,12 +81,13 @@ pub struct FleetArgs {
 impl FleetArgs {
     /// Args with the default SSH/local transports and built-in probes.
     pub fn new(settings: FleetSettings, bus: Bus, devices: Vec<DeviceSpec>) -> Self {
+        let patterns = settings.log_patterns.clone();
         Self {
             settings,
             bus,
             devices,
             transports: Arc::new(transport_for),
-            slots: Arc::new(default_slots),
+            slots: Arc::new(move |spec| crate::device::slots_with(spec, &patterns)),
             last_sample: no_last_sample(),
         }
     }

@@ -24,6 +24,11 @@ pub struct FileAlerts {
     pub hysteresis_percent: Option<f64>,
     /// How far below a temperature threshold, °C (default 3).
     pub hysteresis_celsius: Option<i64>,
+    /// Keep the built-in log patterns (default `true`).
+    pub default_log_patterns: Option<bool>,
+    /// `[[alerts.log_patterns]]`: regexes over the journal and the containers' logs.
+    #[serde(default)]
+    pub log_patterns: Vec<super::log_patterns::FileLogPattern>,
 
     // Notifiers (notify.rs).
     /// This server's URL as users reach it (`https://infra.example.org`), for the click
@@ -39,10 +44,24 @@ pub struct FileAlerts {
 }
 
 /// `[alerts]`, resolved.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct AlertSettings {
     /// Which rules run, with which thresholds.
     pub rules: RuleSettings,
     /// Where notifications go.
     pub notify: NotifySettings,
+    /// What the `logs` probe looks for.
+    pub log_patterns: std::sync::Arc<infrastructor_actors::probes::logs::LogPatterns>,
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        Self {
+            rules: RuleSettings::default(),
+            notify: NotifySettings::default(),
+            log_patterns: std::sync::Arc::new(
+                infrastructor_actors::probes::logs::LogPatterns::defaults(),
+            ),
+        }
+    }
 }

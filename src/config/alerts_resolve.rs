@@ -20,7 +20,11 @@ use super::resolve::Resolver;
 impl Resolver<'_> {
     /// `[alerts]` resolved.
     pub(super) fn alerts(&self, a: &FileAlerts) -> Result<AlertSettings, ConfigError> {
-        Ok(AlertSettings { rules: self.alert_rules(a)?, notify: self.notify(a)? })
+        Ok(AlertSettings {
+            rules: self.alert_rules(a)?,
+            notify: self.notify(a)?,
+            log_patterns: self.log_patterns(a.default_log_patterns, &a.log_patterns)?,
+        })
     }
 }
 

@@ -168,6 +168,7 @@ fn set_probe(probes: &mut Probes, name: &str, settings: ProbeSettings) {
         "vms" => &mut probes.vms,
         "services" => &mut probes.services,
         "updates" => &mut probes.updates,
+        "logs" => &mut probes.logs,
         _ => return,
     };
     *slot = settings;

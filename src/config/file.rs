@@ -204,13 +204,16 @@ pub struct FileProbes {
     /// Upgradable packages: apt, dnf or pacman (default every "6h").
     #[serde(default)]
     pub updates: FileProbe,
+    /// The journal and running containers' logs, for the log patterns (default every "1m").
+    #[serde(default)]
+    pub logs: FileProbe,
 }
 
 impl FileProbes {
     /// Every probe entry with its name, in the order of [`Probes::entries`].
     ///
     /// [`Probes::entries`]: infrastructor_actors::device::Probes::entries
-    pub fn entries(&self) -> [(&'static str, &FileProbe); 8] {
+    pub fn entries(&self) -> [(&'static str, &FileProbe); 9] {
         [
             ("containers", &self.containers),
             ("metrics", &self.metrics),
@@ -220,6 +223,7 @@ impl FileProbes {
             ("vms", &self.vms),
             ("services", &self.services),
             ("updates", &self.updates),
+            ("logs", &self.logs),
         ]
     }
 }

@@ -92,6 +92,8 @@ impl Resolver<'_> {
                 bounds::RECONNECT_MAX,
             )?,
             restart,
+            // Set from `[alerts]` once that is resolved.
+            log_patterns: d.log_patterns.clone(),
         };
         if fleet.reconnect_min > fleet.reconnect_max {
             let span =

@@ -17,6 +17,7 @@ mod error;
 mod file;
 mod files;
 mod fleet;
+mod log_patterns;
 pub mod notify;
 mod resolve;
 pub mod ssh_import;

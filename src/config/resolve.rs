@@ -246,6 +246,8 @@ impl Resolver<'_> {
         };
         let api = self.api(&cfg.api)?;
         let alerts = self.alerts(&cfg.alerts)?;
+        let mut fleet = fleet;
+        fleet.log_patterns = alerts.log_patterns.clone();
         Ok(Resolved {
             listen,
             database_url,

@@ -6,6 +6,7 @@
 
 pub mod device;
 pub mod gotify;
+pub mod journald;
 pub mod mcp;
 pub mod postgres;
 pub mod proxy;

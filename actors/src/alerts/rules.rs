@@ -27,6 +27,7 @@ pub const RULES: &[&str] = &[
     "vm",
     "snapshot",
     "updates",
+    "log_pattern",
 ];
 
 /// One rule's switches.
@@ -200,6 +201,7 @@ fn rule_of(p: &Problem) -> &'static str {
         Area::Vm => "vm",
         Area::Snapshot => "snapshot",
         Area::Updates => "updates",
+        Area::Logs => "log_pattern",
     }
 }
 
@@ -374,9 +376,13 @@ fn evidence_lines(e: &serde_json::Value) -> Vec<String> {
         Some(m) => m
             .iter()
             .filter(|(_, v)| !v.is_null())
-            .map(|(k, v)| match v.as_str() {
-                Some(s) => format!("{k}: {s}"),
-                None => format!("{k}: {v}"),
+            .flat_map(|(k, v)| match v {
+                serde_json::Value::String(s) => vec![format!("{k}: {s}")],
+                // A list of lines (a log pattern's matches): one evidence line each.
+                serde_json::Value::Array(items) if items.iter().all(|i| i.is_string()) => {
+                    items.iter().filter_map(|i| i.as_str()).map(|s| format!("{k}: {s}")).collect()
+                }
+                v => vec![format!("{k}: {v}")],
             })
             .collect(),
         None => Vec::new(),

@@ -8,7 +8,7 @@ use super::problem::{
     Area, DeviceDiagnosis, FleetDiagnosis, Problem, ProblemCounts, Reachability, Severity, rank,
     score,
 };
-use super::{Thresholds, checks_drives, checks_host, checks_storage};
+use super::{Thresholds, checks_drives, checks_host, checks_logs, checks_storage};
 use crate::state::{DeviceState, Snapshot};
 
 /// The diagnosis of one device from its current state at `now`: its connection, failing
@@ -134,6 +134,7 @@ fn samples(
     if let Some(u) = s.updates() {
         checks_host::updates(u, at("updates"), out);
     }
+    checks_logs::logs(s.log_matches(), at("logs"), now, t, out);
 }
 
 fn summary(

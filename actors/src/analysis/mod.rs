@@ -10,6 +10,7 @@
 mod capacity;
 mod checks_drives;
 mod checks_host;
+mod checks_logs;
 mod checks_storage;
 mod diagnose;
 mod freshness;

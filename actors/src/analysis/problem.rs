@@ -51,6 +51,8 @@ pub enum Area {
     Snapshot,
     /// Pending package updates.
     Updates,
+    /// Log lines that matched a log pattern.
+    Logs,
 }
 
 /// One finding.

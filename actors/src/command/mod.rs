@@ -4,6 +4,7 @@
 
 mod docker;
 mod host;
+pub(crate) mod logs;
 pub(crate) mod ondemand;
 mod storage;
 mod wrap;

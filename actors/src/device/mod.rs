@@ -22,7 +22,7 @@ pub use policy::RestartPolicy;
 pub use requests::CheckReport;
 pub(crate) use requests::{Answer, DeviceRequest, Query};
 pub use settings::FleetSettings;
-pub use slots::{LastSample, ProbeFactory, ProbeSlot, default_slots, no_last_sample};
+pub use slots::{LastSample, ProbeFactory, ProbeSlot, default_slots, no_last_sample, slots_with};
 pub use spec::{DeviceSource, DeviceSpec, ProbeSettings, Probes, TransportKind};
 pub(crate) use supervisor::{DeviceSupervisor, DeviceSupervisorArgs, DeviceSupervisorMsg};
 pub use transports::{ssh_options, transport_for};

@@ -23,6 +23,8 @@ pub struct FleetSettings {
     pub reconnect_max: Duration,
     /// How crashed pollers are restarted.
     pub restart: RestartPolicy,
+    /// What the `logs` probe looks for (the built-in patterns by default).
+    pub log_patterns: std::sync::Arc<crate::probes::logs::LogPatterns>,
 }
 
 impl Default for FleetSettings {
@@ -36,6 +38,7 @@ impl Default for FleetSettings {
             reconnect_min: Duration::from_secs(1),
             reconnect_max: Duration::from_secs(300),
             restart: RestartPolicy::default(),
+            log_patterns: std::sync::Arc::new(crate::probes::logs::LogPatterns::defaults()),
         }
     }
 }

@@ -8,6 +8,7 @@ use crate::probes::Probe;
 use crate::probes::arrays::ArraysProbe;
 use crate::probes::containers::ContainersProbe;
 use crate::probes::drives::DrivesProbe;
+use crate::probes::logs::{LogPatterns, LogsProbe};
 use crate::probes::metrics::MetricsProbe;
 use crate::probes::services::ServicesProbe;
 use crate::probes::updates::UpdatesProbe;
@@ -52,9 +53,29 @@ impl ProbeSlot {
     }
 }
 
-/// The enabled built-in probes of `spec`.
+/// The built-in log patterns, compiled once.
+static DEFAULT_PATTERNS: std::sync::LazyLock<Arc<LogPatterns>> =
+    std::sync::LazyLock::new(|| Arc::new(LogPatterns::defaults()));
+
+/// The enabled built-in probes of `spec`, with the built-in log patterns.
 pub fn default_slots(spec: &DeviceSpec) -> Vec<ProbeSlot> {
+    slots_with(spec, &DEFAULT_PATTERNS)
+}
+
+/// The enabled built-in probes of `spec`; the `logs` probe reads for `patterns` (and does
+/// not run without any).
+pub fn slots_with(spec: &DeviceSpec, patterns: &Arc<LogPatterns>) -> Vec<ProbeSlot> {
     let p = &spec.probes;
+    let logs = {
+        let patterns = patterns.clone();
+        let settings = ProbeSettings { enabled: p.logs.enabled && !patterns.is_empty(), ..p.logs };
+        ProbeSlot {
+            name: "logs",
+            required_tool: None,
+            settings,
+            make: Arc::new(move || Box::new(LogsProbe::new(patterns.clone()))),
+        }
+    };
     [
         ProbeSlot::of::<ContainersProbe>(p.containers),
         ProbeSlot::of::<MetricsProbe>(p.metrics),
@@ -64,6 +85,7 @@ pub fn default_slots(spec: &DeviceSpec) -> Vec<ProbeSlot> {
         ProbeSlot::of::<VmsProbe>(p.vms),
         ProbeSlot::of::<ServicesProbe>(p.services),
         ProbeSlot::of::<UpdatesProbe>(p.updates),
+        logs,
     ]
     .into_iter()
     .filter(|s| s.settings.enabled)

@@ -50,6 +50,8 @@ pub struct Probes {
     pub services: ProbeSettings,
     /// Upgradable packages; default every 6 h.
     pub updates: ProbeSettings,
+    /// The journal and the containers' logs, for the log patterns; default every 1 min.
+    pub logs: ProbeSettings,
 }
 
 impl Default for Probes {
@@ -63,6 +65,7 @@ impl Default for Probes {
             vms: ProbeSettings::every(300),
             services: ProbeSettings::every(300),
             updates: ProbeSettings::every(6 * 3600),
+            logs: ProbeSettings::every(60),
         }
     }
 }
@@ -80,6 +83,7 @@ impl Probes {
             &mut p.vms,
             &mut p.services,
             &mut p.updates,
+            &mut p.logs,
         ] {
             s.enabled = false;
         }
@@ -87,7 +91,7 @@ impl Probes {
     }
 
     /// Every probe with its settings, in a fixed order.
-    pub fn entries(&self) -> [(&'static str, ProbeSettings); 8] {
+    pub fn entries(&self) -> [(&'static str, ProbeSettings); 9] {
         [
             ("containers", self.containers),
             ("metrics", self.metrics),
@@ -97,6 +101,7 @@ impl Probes {
             ("vms", self.vms),
             ("services", self.services),
             ("updates", self.updates),
+            ("logs", self.logs),
         ]
     }
 

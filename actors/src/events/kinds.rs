@@ -7,6 +7,7 @@ use crate::model::arrays::ArraysSample;
 use crate::model::capabilities::Capabilities;
 use crate::model::containers::Container;
 use crate::model::drives::Drive;
+use crate::model::logs::LogMatch;
 use crate::model::metrics::MetricsSample;
 use crate::model::refs::{ContainerRef, DriveRef};
 use crate::model::services::FailedUnit;
@@ -181,6 +182,25 @@ pub enum EventKind {
         threshold_c: i64,
         /// `true` when it went above the threshold, `false` when it came back below.
         rising: bool,
+    },
+    /// One poll of the logs (the journal and the running containers' logs) for the log
+    /// patterns: the window read, and the matches of the last 24 hours.
+    LogsScanned {
+        /// Start of the window read (the device's clock).
+        from: chrono::DateTime<chrono::Utc>,
+        /// End of the window, exclusive: the next poll starts here, so no line is read twice.
+        until: chrono::DateTime<chrono::Utc>,
+        /// The sources read: `journal`, `container:<name>`.
+        sources: Vec<String>,
+        /// Matches of the last 24 hours, by pattern and source, newest lines as evidence.
+        recent: Vec<LogMatch>,
+        /// Sources that could not be read, and why.
+        errors: Vec<String>,
+    },
+    /// Lines read by this poll matched a log pattern (once per pattern and source).
+    LogPatternMatched {
+        /// The pattern, the source, how many lines and the lines.
+        matched: LogMatch,
     },
     /// One poll of the failed systemd units.
     ServicesSampled {

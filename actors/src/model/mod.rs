@@ -9,6 +9,7 @@ pub mod arrays;
 pub mod capabilities;
 pub mod containers;
 pub mod drives;
+pub mod logs;
 pub mod metrics;
 pub mod refs;
 pub mod services;

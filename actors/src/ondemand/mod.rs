@@ -7,8 +7,8 @@
 //! the device) and caps what it returns (newest lines kept, `truncated` set).
 
 mod caps;
-mod journal;
-mod logs;
+pub(crate) mod journal;
+pub(crate) mod logs;
 mod networks;
 
 #[cfg(test)]

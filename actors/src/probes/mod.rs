@@ -6,6 +6,7 @@
 pub(crate) mod arrays;
 pub(crate) mod containers;
 pub(crate) mod drives;
+pub mod logs;
 pub(crate) mod metrics;
 pub(crate) mod sane;
 pub(crate) mod sections;

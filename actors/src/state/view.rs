@@ -80,6 +80,14 @@ impl DeviceState {
         }
     }
 
+    /// Log-pattern matches of the last 24 hours, from the last logs sample (empty before).
+    pub fn log_matches(&self) -> &[crate::model::logs::LogMatch] {
+        match self.kind("logs") {
+            Some(EventKind::LogsScanned { recent, .. }) => recent,
+            _ => &[],
+        }
+    }
+
     /// `(manager, packages, security_count)` of the last updates sample.
     pub fn updates(&self) -> Option<(&str, &[Package], u32)> {
         match self.kind("updates") {

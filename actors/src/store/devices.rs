@@ -200,6 +200,7 @@ fn probe_mut<'a>(p: &'a mut Probes, name: &str) -> Option<&'a mut ProbeSettings>
         "vms" => &mut p.vms,
         "services" => &mut p.services,
         "updates" => &mut p.updates,
+        "logs" => &mut p.logs,
         _ => return None,
     })
 }

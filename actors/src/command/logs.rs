@@ -1,0 +1,61 @@
+//! The `logs` probe's command: one window of the journal and of every running container's
+//! log, filtered on the device by the log patterns, so only matching lines cross the network.
+
+use super::{Command, DEFAULT_TIMEOUT, sudo_prefix};
+use crate::probes::logs::LogPatterns;
+
+/// How far back the very first scan of a device reads, seconds.
+pub(crate) const FIRST_LOOKBACK_SECS: i64 = 600;
+
+/// How far back a scan reads at most (after an outage), seconds.
+pub(crate) const MAX_WINDOW_SECS: i64 = 86_400;
+
+/// Lines a device lags behind its clock: what is logged in the last seconds is read by the
+/// next scan, so a line still being written is not missed.
+const LAG_SECS: i64 = 2;
+
+/// Most journal entries, and lines per container, read by one scan.
+pub(crate) const MAX_LINES: usize = 200;
+
+/// The scan of the window from `from` (device seconds; `None`: the first scan) to the
+/// device's clock less a lag. Sections: `clock` (`<from> <until>` as read, exclusive end),
+/// `journal` (`journalctl -o json` entries matching a journal pattern), `docker-error` (why
+/// the containers could not be listed) and one `container:<name>` per running container
+/// (its matching lines with docker's timestamps). Patterns are shell-quoted; the window
+/// numbers are ours.
+pub(crate) fn log_scan(from: Option<i64>, patterns: &LogPatterns, sudo: bool) -> Command {
+    let start = match from {
+        Some(s) => s.to_string(),
+        None => format!("$((u-{FIRST_LOOKBACK_SECS}))"),
+    };
+    let mut body = format!(
+        "section clock; u=$(( $(date +%s) - {LAG_SECS} )); s={start}; \
+         if [ \"$s\" -gt \"$u\" ]; then s=$u; fi; lo=$((u-{MAX_WINDOW_SECS})); \
+         if [ \"$s\" -lt \"$lo\" ]; then s=$lo; fi; echo \"$s $u\"; e=$((u-1)); \
+         if [ \"$s\" -lt \"$u\" ]; then "
+    );
+    if let Some(q) =
+        patterns.combined(true).and_then(|q| shlex::try_quote(&q).ok().map(|q| q.into_owned()))
+    {
+        body.push_str(&format!(
+            "if command -v journalctl >/dev/null 2>&1; then section journal; \
+             {}journalctl --since=@$s --until=@$e.999999 --grep={q} -o json \
+             --output-fields=MESSAGE,PRIORITY,SYSLOG_IDENTIFIER,_SYSTEMD_UNIT,_COMM \
+             --no-pager -q -n {MAX_LINES} 2>&1; fi; ",
+            sudo_prefix(sudo)
+        ));
+    }
+    let docker = patterns.combined(false).map(|q| format!("(?:{q})|^Error"));
+    if let Some(q) = docker.and_then(|q| shlex::try_quote(&q).ok().map(|q| q.into_owned())) {
+        body.push_str(&format!(
+            "if command -v docker >/dev/null 2>&1; then \
+             if names=$(docker ps --format '{{{{.Names}}}}' 2>&1); then \
+             for c in $names; do section \"container:$c\"; \
+             docker logs --since $s --until $e.999999999 --tail 5000 --timestamps \"$c\" 2>&1 \
+             | grep -a -P -e {q} 2>&1 | cut -c 1-2000 | head -n {MAX_LINES}; done; \
+             else section docker-error; echo \"$names\" | head -n 3; fi; fi; "
+        ));
+    }
+    body.push_str("fi; true");
+    Command::sectioned("log_scan", &body, DEFAULT_TIMEOUT)
+}
