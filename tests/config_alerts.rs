@@ -53,3 +53,54 @@ fn bad_rules_are_refused_with_the_field() {
         "alerts.overrides[0].rule: unknown rule `disk`",
     );
 }
+
+#[test]
+fn log_patterns_add_replace_and_drop_the_built_ins() {
+    let names = |toml: &str| -> Vec<String> {
+        accept(toml).alerts.log_patterns.list().map(|p| p.name.clone()).collect()
+    };
+    assert_eq!(names(""), ["oom", "io_error", "segfault", "fs_error"]);
+    let cfg = accept(
+        "[[alerts.log_patterns]]\nname = \"panic\"\nregex = '(?i)\\bpanic:'\n\
+         severity = \"critical\"\nsources = [\"containers\"]\n\
+         [[alerts.log_patterns]]\nname = \"segfault\"\nenabled = false\n\
+         [[alerts.log_patterns]]\nname = \"oom\"\nregex = 'Killed process'\n",
+    );
+    let list: Vec<_> = cfg.alerts.log_patterns.list().cloned().collect();
+    let got: Vec<(&str, &str, bool, bool)> =
+        list.iter().map(|p| (p.name.as_str(), p.severity.as_str(), p.journal, p.containers)).collect();
+    assert_eq!(
+        got,
+        [
+            ("oom", "warning", true, true),
+            ("io_error", "critical", true, true),
+            ("fs_error", "critical", true, true),
+            ("panic", "critical", false, true),
+        ]
+    );
+    assert_eq!(list[0].regex, "Killed process", "replaced by name");
+    assert_eq!(cfg.fleet.log_patterns, cfg.alerts.log_patterns, "the probe gets them");
+    assert!(names("[alerts]\ndefault_log_patterns = false\n").is_empty());
+}
+
+#[test]
+fn bad_log_patterns_are_refused_with_the_field() {
+    check(
+        "[[alerts.log_patterns]]\nname = \"x\"\nregex = '(unclosed'\n",
+        "alerts.log_patterns[0].regex: log pattern 'x': the regex does not compile",
+    );
+    check("[[alerts.log_patterns]]\nname = \"x\"\n", "alerts.log_patterns[0].regex: is required");
+    check(
+        "[[alerts.log_patterns]]\nname = \"x\"\nregex = 'a'\nseverity = \"loud\"\n",
+        "alerts.log_patterns[0].severity: must be info, warning or critical, not \"loud\"",
+    );
+    check(
+        "[[alerts.log_patterns]]\nname = \"x\"\nregex = 'a'\nsources = [\"syslog\"]\n",
+        "alerts.log_patterns[0].sources: must list journal and/or containers, not \"syslog\"",
+    );
+    check(
+        "[[alerts.log_patterns]]\nname = \"Bad Name\"\nregex = 'a'\n",
+        "must be 1 to 64 of a-z",
+    );
+    check("[[alerts.log_patterns]]\nname = \"x\"\nregexp = 'a'\n", "unknown field `regexp`");
+}

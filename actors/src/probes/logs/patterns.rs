@@ -103,7 +103,12 @@ impl LogPatterns {
                 return Err(format!("log pattern '{}' searches no source", p.name));
             }
             let re = Regex::new(&p.regex).map_err(|e| {
-                format!("log pattern '{}': the regex does not compile: {e}", p.name)
+                // The parser's message spans lines (the regex, a caret, the error): keep the
+                // error, on one line.
+                let text = e.to_string();
+                let last = text.lines().map(str::trim).rfind(|l| !l.is_empty()).unwrap_or("");
+                let why = last.strip_prefix("error: ").unwrap_or(last);
+                format!("log pattern '{}': the regex does not compile: {why}", p.name)
             })?;
             patterns.push((p, re));
         }
