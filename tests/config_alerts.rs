@@ -67,8 +67,10 @@ fn log_patterns_add_replace_and_drop_the_built_ins() {
          [[alerts.log_patterns]]\nname = \"oom\"\nregex = 'Killed process'\n",
     );
     let list: Vec<_> = cfg.alerts.log_patterns.list().cloned().collect();
-    let got: Vec<(&str, &str, bool, bool)> =
-        list.iter().map(|p| (p.name.as_str(), p.severity.as_str(), p.journal, p.containers)).collect();
+    let got: Vec<(&str, &str, bool, bool)> = list
+        .iter()
+        .map(|p| (p.name.as_str(), p.severity.as_str(), p.journal, p.containers))
+        .collect();
     assert_eq!(
         got,
         [
@@ -98,9 +100,6 @@ fn bad_log_patterns_are_refused_with_the_field() {
         "[[alerts.log_patterns]]\nname = \"x\"\nregex = 'a'\nsources = [\"syslog\"]\n",
         "alerts.log_patterns[0].sources: must list journal and/or containers, not \"syslog\"",
     );
-    check(
-        "[[alerts.log_patterns]]\nname = \"Bad Name\"\nregex = 'a'\n",
-        "must be 1 to 64 of a-z",
-    );
+    check("[[alerts.log_patterns]]\nname = \"Bad Name\"\nregex = 'a'\n", "must be 1 to 64 of a-z");
     check("[[alerts.log_patterns]]\nname = \"x\"\nregexp = 'a'\n", "unknown field `regexp`");
 }

@@ -15,6 +15,7 @@ use infrastructor_actors::bench_support::probes::vms::parse_dominfo;
 use infrastructor_actors::bench_support::probes::zfs::parse_zfs;
 use infrastructor_actors::events::{Event, EventKind};
 use infrastructor_actors::model::alerts::{Alert, Severity, Suppressed};
+use infrastructor_actors::model::logs::{LogMatch, LogSource};
 use infrastructor_actors::model::refs::{ContainerRef, DriveRef};
 use uuid::Uuid;
 
@@ -50,6 +51,8 @@ fn covered(kind: &EventKind) -> &'static str {
         | EventKind::DriveHealthChanged { .. }
         | EventKind::SmartAttributeIncreased { .. }
         | EventKind::DriveTemperatureCrossed { .. }
+        | EventKind::LogsScanned { .. }
+        | EventKind::LogPatternMatched { .. }
         | EventKind::ServicesSampled { .. }
         | EventKind::ServiceFailed { .. }
         | EventKind::ServiceRecovered { .. }
@@ -75,6 +78,15 @@ fn covered(kind: &EventKind) -> &'static str {
 
 fn examples() -> Vec<EventKind> {
     let at = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+    let oom = LogMatch {
+        pattern: "oom".into(),
+        source: LogSource::Journal,
+        severity: Severity::Critical,
+        count: 1,
+        first_at: at - chrono::Duration::seconds(30),
+        last_at: at - chrono::Duration::seconds(30),
+        lines: vec!["kernel: Out of memory: Killed process 4242 (java)".into()],
+    };
     let alert = Alert {
         key: "filesystem/tower//mnt/user".into(),
         rule: "filesystem".into(),
@@ -180,6 +192,14 @@ fn examples() -> Vec<EventKind> {
             threshold_c: 55,
             rising: true,
         },
+        EventKind::LogsScanned {
+            from: at - chrono::Duration::minutes(1),
+            until: at,
+            sources: vec!["journal".into(), "container:web".into()],
+            recent: vec![oom.clone()],
+            errors: vec!["container:db: Error response from daemon: No such container: db".into()],
+        },
+        EventKind::LogPatternMatched { matched: oom },
         EventKind::ServicesSampled {
             failed: parse_failed_units(&fixture("systemd/failed-252.txt"), at).0,
         },

@@ -2,7 +2,6 @@
 //! log, filtered on the device by the log patterns, so only matching lines cross the network.
 
 use super::{Command, DEFAULT_TIMEOUT, sudo_prefix};
-use crate::probes::logs::LogPatterns;
 
 /// How far back the very first scan of a device reads, seconds.
 pub(crate) const FIRST_LOOKBACK_SECS: i64 = 600;
@@ -21,9 +20,15 @@ pub(crate) const MAX_LINES: usize = 200;
 /// device's clock less a lag. Sections: `clock` (`<from> <until>` as read, exclusive end),
 /// `journal` (`journalctl -o json` entries matching a journal pattern), `docker-error` (why
 /// the containers could not be listed) and one `container:<name>` per running container
-/// (its matching lines with docker's timestamps). Patterns are shell-quoted; the window
-/// numbers are ours.
-pub(crate) fn log_scan(from: Option<i64>, patterns: &LogPatterns, sudo: bool) -> Command {
+/// (its matching lines with docker's timestamps). `journal` and `containers` are the
+/// patterns' combined regexes for each (`None`: that source is not read); they are
+/// shell-quoted, and the window numbers are ours.
+pub(crate) fn log_scan(
+    from: Option<i64>,
+    journal: Option<&str>,
+    containers: Option<&str>,
+    sudo: bool,
+) -> Command {
     let start = match from {
         Some(s) => s.to_string(),
         None => format!("$((u-{FIRST_LOOKBACK_SECS}))"),
@@ -34,9 +39,7 @@ pub(crate) fn log_scan(from: Option<i64>, patterns: &LogPatterns, sudo: bool) ->
          if [ \"$s\" -lt \"$lo\" ]; then s=$lo; fi; echo \"$s $u\"; e=$((u-1)); \
          if [ \"$s\" -lt \"$u\" ]; then "
     );
-    if let Some(q) =
-        patterns.combined(true).and_then(|q| shlex::try_quote(&q).ok().map(|q| q.into_owned()))
-    {
+    if let Some(q) = journal.and_then(|q| shlex::try_quote(q).ok().map(|q| q.into_owned())) {
         body.push_str(&format!(
             "if command -v journalctl >/dev/null 2>&1; then section journal; \
              {}journalctl --since=@$s --until=@$e.999999 --grep={q} -o json \
@@ -45,7 +48,7 @@ pub(crate) fn log_scan(from: Option<i64>, patterns: &LogPatterns, sudo: bool) ->
             sudo_prefix(sudo)
         ));
     }
-    let docker = patterns.combined(false).map(|q| format!("(?:{q})|^Error"));
+    let docker = containers.map(|q| format!("(?:{q})|^Error"));
     if let Some(q) = docker.and_then(|q| shlex::try_quote(&q).ok().map(|q| q.into_owned())) {
         body.push_str(&format!(
             "if command -v docker >/dev/null 2>&1; then \

@@ -66,7 +66,9 @@ impl Probe for LogsProbe {
     }
 
     async fn poll(&mut self, ctx: &PollContext<'_>) -> Result<Vec<EventKind>, ProbeError> {
-        let cmd = command::logs::log_scan(self.from, &self.patterns, ctx.sudo);
+        let (journal, containers) = (self.patterns.combined(true), self.patterns.combined(false));
+        let cmd =
+            command::logs::log_scan(self.from, journal.as_deref(), containers.as_deref(), ctx.sudo);
         let out = ctx.run(&cmd).await?;
         let (_, sections) = sections::split(&out.stdout, cmd.section_nonce());
         let scan = parse_scan(&sections, &self.patterns, ctx.observed_at);
@@ -111,7 +113,7 @@ pub fn fold(recent: &mut Vec<LogMatch>, new: &[LogMatch], now: DateTime<Utc>) {
     }
     let cutoff = now - chrono::Duration::hours(RECENT_HOURS);
     recent.retain(|r| r.last_at >= cutoff);
-    recent.sort_by(|a, b| b.last_at.cmp(&a.last_at));
+    recent.sort_by_key(|r| std::cmp::Reverse(r.last_at));
     recent.truncate(MAX_RECENT);
     recent.sort_by(|a, b| (&a.pattern, &a.source).cmp(&(&b.pattern, &b.source)));
 }

@@ -172,7 +172,8 @@ fn patterns_reach_the_tools_verbatim_whatever_they_contain() {
         containers: false,
     }])
     .unwrap();
-    let cmd = crate::command::logs::log_scan(Some(100), &patterns, false);
+    let journal = patterns.combined(true);
+    let cmd = crate::command::logs::log_scan(Some(100), journal.as_deref(), None, false);
     let out = std::process::Command::new("sh")
         .arg("-c")
         .arg(&cmd.line)
