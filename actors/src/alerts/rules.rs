@@ -51,7 +51,6 @@ impl Rule {
         let minutes = |m: u64| Duration::from_secs(60 * m);
         let hold = match name {
             "cpu" => minutes(10),
-            "updates" => minutes(7 * 24 * 60),
             "memory" => minutes(5),
             "device_offline" => minutes(1),
             _ => Duration::ZERO,

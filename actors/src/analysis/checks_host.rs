@@ -151,10 +151,13 @@ pub(crate) fn vms(vms: &[Vm], at: At, out: &mut Vec<Problem>) {
     }
 }
 
-/// Pending security updates (a warning), else pending updates (informational).
+/// Pending updates: security updates pending for `t.security_updates_max_age_days` (as
+/// `pending` says; unknown counts as past it) are a warning, other pending updates a note.
 pub(crate) fn updates(
     (manager, packages, security): (&str, &[Package], u32),
+    pending: Option<chrono::Duration>,
     at: At,
+    t: &Thresholds,
     out: &mut Vec<Problem>,
 ) {
     if packages.is_empty() && security == 0 {
@@ -164,16 +167,26 @@ pub(crate) fn updates(
         let p = packages.iter().filter(|p| !security_only || p.security);
         p.map(|p| p.name.as_str()).take(50).collect()
     };
+    let days = pending.map(|d| d.num_seconds() as f64 / 86_400.0);
     let (severity, summary, listed) = if security > 0 {
+        let limit = t.security_updates_max_age_days as f64;
+        let age = match days {
+            Some(d) if d >= 1.0 => format!(" for {} days", d.floor()),
+            Some(_) => " for less than a day".to_string(),
+            None => String::new(),
+        };
         let s = format!(
-            "{security} security updates pending ({} updates in all, {manager})",
+            "{security} security updates pending{age} ({} updates in all, {manager})",
             packages.len()
         );
-        (Severity::Warning, s, names(true))
+        let severity =
+            if days.is_none_or(|d| d >= limit) { Severity::Warning } else { Severity::Info };
+        (severity, s, names(true))
     } else {
         (Severity::Info, format!("{} updates pending ({manager})", packages.len()), names(false))
     };
     let evidence = json!({ "manager": manager, "count": packages.len(),
-                           "security_count": security, "packages": listed });
+                           "security_count": security, "pending_days": days,
+                           "limit_days": t.security_updates_max_age_days, "packages": listed });
     out.push(Problem::new(severity, Area::Updates, manager, summary, evidence, at));
 }

@@ -132,7 +132,8 @@ fn samples(
     }
     checks_host::vms(s.vms(), at("vms"), out);
     if let Some(u) = s.updates() {
-        checks_host::updates(u, at("updates"), out);
+        let pending = s.security_updates_since().map(|since| now - since);
+        checks_host::updates(u, pending, at("updates"), t, out);
     }
     checks_logs::logs(s.log_matches(), at("logs"), now, t, out);
 }

@@ -114,6 +114,11 @@ fn connection_and_host_problems() {
             vec![online(), updates(&[("openssl", true), ("vim", false)])],
             vec![(W, A::Updates, "apt")],
         ),
+        (
+            "security updates pending for 2 days: a note, not yet a warning",
+            vec![online(), updates_for(&[("openssl", true)], 2)],
+            vec![(I, A::Updates, "apt")],
+        ),
         ("plain updates", vec![online(), updates(&[("vim", false)])], vec![(I, A::Updates, "apt")]),
         ("no updates", vec![online(), updates(&[])], vec![]),
     ];

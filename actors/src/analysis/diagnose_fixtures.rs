@@ -131,7 +131,13 @@ pub(super) fn zfs(pools: Vec<Pool>, snapshot_hours: &[(&str, i64)]) -> EventKind
     EventKind::PoolStatusSampled { sample: ZfsSample { pools, snapshots, ..ZfsSample::default() } }
 }
 
+/// Pending updates; security ones pending for 8 days (past the 7-day limit).
 pub(super) fn updates(packages: &[(&str, bool)]) -> EventKind {
+    updates_for(packages, 8)
+}
+
+/// Pending updates; security ones pending for `days`.
+pub(super) fn updates_for(packages: &[(&str, bool)], days: i64) -> EventKind {
     let packages: Vec<_> = packages
         .iter()
         .map(|&(name, security)| Package {
@@ -142,7 +148,8 @@ pub(super) fn updates(packages: &[(&str, bool)]) -> EventKind {
         })
         .collect();
     let security_count = packages.iter().filter(|p| p.security).count() as u32;
-    EventKind::UpdatesSampled { manager: "apt".into(), packages, security_count }
+    let security_since = (security_count > 0).then(|| now() - chrono::Duration::days(days));
+    EventKind::UpdatesSampled { manager: "apt".into(), packages, security_count, security_since }
 }
 
 pub(super) type Expected = Vec<(Severity, Area, &'static str)>;

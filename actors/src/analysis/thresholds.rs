@@ -39,6 +39,8 @@ pub struct Thresholds {
     pub scrub_max_age_days: i64,
     /// A dataset whose newest snapshot is older than this (seconds) is stale.
     pub snapshot_max_age_secs: i64,
+    /// Security updates pending this many days are a warning (a note before).
+    pub security_updates_max_age_days: i64,
     /// A log pattern that matched within this many seconds is a finding (default 1 h).
     pub log_match_window_secs: i64,
     /// Score lost per critical problem.
@@ -84,6 +86,7 @@ impl Default for Thresholds {
             restart_count_warning: 5,
             scrub_max_age_days: 35,
             snapshot_max_age_secs: 48 * 3600,
+            security_updates_max_age_days: 7,
             log_match_window_secs: 3600,
             penalty_critical: 25,
             penalty_warning: 10,

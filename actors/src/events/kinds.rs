@@ -227,6 +227,11 @@ pub enum EventKind {
         packages: Vec<Package>,
         /// How many of `packages` are security updates.
         security_count: u32,
+        /// Since when security updates have been pending without a break (`None` when there
+        /// are none); kept across restarts, so the `updates` rule's limit is measured from
+        /// when they appeared, not from when the server started.
+        #[serde(default)]
+        security_since: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// Updates became available (the count went from 0 to more), or more security updates
     /// are pending than at the previous poll.

@@ -88,10 +88,18 @@ impl DeviceState {
         }
     }
 
+    /// Since when security updates have been pending, from the last updates sample.
+    pub fn security_updates_since(&self) -> Option<DateTime<Utc>> {
+        match self.kind("updates") {
+            Some(EventKind::UpdatesSampled { security_since, .. }) => *security_since,
+            _ => None,
+        }
+    }
+
     /// `(manager, packages, security_count)` of the last updates sample.
     pub fn updates(&self) -> Option<(&str, &[Package], u32)> {
         match self.kind("updates") {
-            Some(EventKind::UpdatesSampled { manager, packages, security_count }) => {
+            Some(EventKind::UpdatesSampled { manager, packages, security_count, .. }) => {
                 Some((manager, packages, *security_count))
             }
             _ => None,

@@ -23,6 +23,8 @@ use super::{PollContext, PollWarnings, Probe, ProbeError};
 pub struct UpdatesProbe {
     /// `(count, security_count)` of the previous poll; `None` before the first one.
     previous: Option<(u32, u32)>,
+    /// Since when security updates have been pending.
+    security_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[async_trait::async_trait]
@@ -37,9 +39,14 @@ impl Probe for UpdatesProbe {
     }
 
     fn resume(&mut self, last: &crate::events::Event) {
-        if let EventKind::UpdatesSampled { packages, security_count, .. } = &last.kind {
+        if let EventKind::UpdatesSampled { packages, security_count, security_since, .. } =
+            &last.kind
+        {
             let count = u32::try_from(packages.len()).unwrap_or(u32::MAX);
             self.previous = Some((count, *security_count));
+            // A sample from before the field existed: pending at least since it was taken.
+            self.security_since =
+                security_since.or((*security_count > 0).then_some(last.observed_at));
         }
     }
 
@@ -58,10 +65,13 @@ impl Probe for UpdatesProbe {
         let count = u32::try_from(packages.len()).unwrap_or(u32::MAX);
         let security = packages.iter().filter(|p| p.security).count();
         let security_count = u32::try_from(security).unwrap_or(u32::MAX);
+        self.security_since =
+            (security_count > 0).then(|| self.security_since.unwrap_or(ctx.observed_at));
         let mut events = vec![EventKind::UpdatesSampled {
             manager: manager.to_string(),
             packages,
             security_count,
+            security_since: self.security_since,
         }];
         if became_available(self.previous, (count, security_count)) {
             events.push(EventKind::UpdatesAvailable { count, security_count });

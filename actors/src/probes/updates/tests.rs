@@ -247,3 +247,49 @@ fn parser_never_panics() {
         let _ = marked(input);
     }
 }
+
+/// `security_since` holds from the first poll that saw security updates until one sees none,
+/// and continues from the stored sample after a restart.
+#[tokio::test]
+async fn security_updates_are_dated_from_when_they_appeared() {
+    let transport = Scripted::new([
+        ("upgradable", 0, APT),
+        ("upgradable", 0, APT),
+        ("upgradable", 0, "@@apt\nListing...\n"),
+        ("upgradable", 0, DNF),
+        ("upgradable", 0, DNF),
+        ("upgradable", 0, DNF),
+    ]);
+    let day = |d: i64| at() + chrono::Duration::days(d);
+    let since = |events: &[EventKind]| match &events[0] {
+        EventKind::UpdatesSampled { security_since, .. } => *security_since,
+        other => panic!("{other:?}"),
+    };
+    let mut probe = UpdatesProbe::default();
+    let mut poll_at = async |probe: &mut UpdatesProbe, d: i64| {
+        let ctx = PollContext {
+            transport: &transport,
+            observed_at: day(d),
+            sudo: false,
+            command_timeout: std::time::Duration::from_secs(20),
+        };
+        probe.poll(&ctx).await.unwrap()
+    };
+    assert_eq!(since(&poll_at(&mut probe, 0).await), Some(day(0)));
+    let second = poll_at(&mut probe, 1).await;
+    assert_eq!(since(&second), Some(day(0)), "still pending since the first poll");
+    assert_eq!(since(&poll_at(&mut probe, 2).await), None, "none pending");
+    assert_eq!(since(&poll_at(&mut probe, 3).await), Some(day(3)), "a new run");
+    let mut resumed = UpdatesProbe::default();
+    resumed.resume(&crate::events::Event::new("d", day(1), second[0].clone()));
+    assert_eq!(since(&poll_at(&mut resumed, 5).await), Some(day(0)), "across a restart");
+    // A sample stored before the field existed: pending at least since it was taken.
+    let EventKind::UpdatesSampled { manager, packages, security_count, .. } = second[0].clone()
+    else {
+        unreachable!()
+    };
+    let old = EventKind::UpdatesSampled { manager, packages, security_count, security_since: None };
+    let mut from_old = UpdatesProbe::default();
+    from_old.resume(&crate::events::Event::new("d", day(4), old));
+    assert_eq!(since(&poll_at(&mut from_old, 6).await), Some(day(4)));
+}
