@@ -1,7 +1,9 @@
 //! Alerts reach the phone end to end: a real sshd device whose container is down, the alert
 //! engine, the Gotify notifier and a real HTTP receiver implementing Gotify's `POST
 //! /message`. Exactly one message (warning priority) when it breaks, exactly one when it
-//! recovers, nothing while the device is in maintenance.
+//! recovers, nothing while the device is in maintenance; a server restarted while the
+//! alert is open (same data directory, same receiver) sends no duplicate and still sends the
+//! recovery.
 
 mod harness;
 
@@ -62,12 +64,8 @@ async fn polls(app: &TestServer, n: usize) {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_message_when_it_breaks_one_when_it_recovers_none_in_maintenance() {
-    let data = tempfile::tempdir().unwrap();
-    let gotify = Gotify::start(TOKEN).await;
-    let dev = harness::docker_device("tower", false);
-    dev.set_docker_ps(&ps("exited"));
+/// The server on `data` (SQLite) polling `dev`'s containers, notifying `gotify`.
+async fn start(dev: &harness::SimDevice, data: &std::path::Path, gotify: &Gotify) -> TestServer {
     let notify = NotifySettings {
         gotify: Some(GotifySettings {
             url: gotify.url(),
@@ -77,18 +75,27 @@ async fn one_message_when_it_breaks_one_when_it_recovers_none_in_maintenance() {
         timing: NotifyTiming { poll: Duration::from_millis(500), ..NotifyTiming::default() },
         ..NotifySettings::default()
     };
-    let app = serve_opts(AppOptions {
+    serve_opts(AppOptions {
         alerts: AlertSettings { notify, ..AlertSettings::default() },
         listen: "127.0.0.1:0".parse().unwrap(),
         devices: vec![harness::device_spec(
-            &dev,
+            dev,
             Probes { containers: every(300), ..Probes::disabled() },
         )],
         fleet: harness::server::fast_settings(),
-        history: Some(HistoryOptions::new(data.path(), None)),
+        history: Some(HistoryOptions::new(data, None)),
         api: ApiSettings { allow_actions: true, ..ApiSettings::default() },
     })
-    .await;
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_message_when_it_breaks_one_when_it_recovers_none_in_maintenance() {
+    let data = tempfile::tempdir().unwrap();
+    let gotify = Gotify::start(TOKEN).await;
+    let dev = harness::docker_device("tower", false);
+    dev.set_docker_ps(&ps("exited"));
+    let app = start(&dev, data.path(), &gotify).await;
 
     wait_until(Duration::from_secs(20), "the message", || about_failer(&gotify).len() == 1).await;
     polls(&app, 3).await;
@@ -121,5 +128,37 @@ async fn one_message_when_it_breaks_one_when_it_recovers_none_in_maintenance() {
     .await;
     polls(&app, 3).await;
     assert_eq!(about_failer(&gotify).len(), 2, "nothing sent in maintenance");
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_while_it_is_down_sends_no_duplicate_and_still_the_recovery() {
+    let data = tempfile::tempdir().unwrap();
+    let gotify = Gotify::start(TOKEN).await;
+    let dev = harness::docker_device("tower", false);
+    dev.set_docker_ps(&ps("exited"));
+    let app = start(&dev, data.path(), &gotify).await;
+    wait_until(Duration::from_secs(20), "the message", || about_failer(&gotify).len() == 1).await;
+    polls(&app, 2).await;
+    assert_eq!(about_failer(&gotify).len(), 1, "exactly one before the restart");
+    app.shutdown().await;
+
+    // The same data directory and receiver: the open alert comes back from the store, the
+    // notifier's cursor too.
+    let app = start(&dev, data.path(), &gotify).await;
+    polls(&app, 3).await;
+    let msgs = about_failer(&gotify);
+    assert_eq!(msgs.len(), 1, "no duplicate after the restart: {msgs:?}");
+    let raised = app.all("tower").iter().filter(|e| e.type_name() == "AlertRaised").count();
+    assert_eq!(raised, 0, "not raised again after the restart");
+
+    dev.set_docker_ps(&ps("running"));
+    wait_until(Duration::from_secs(20), "the recovery", || about_failer(&gotify).len() == 2).await;
+    polls(&app, 3).await;
+    let msgs = about_failer(&gotify);
+    assert_eq!(msgs.len(), 2, "exactly one recovery: {msgs:?}");
+    let title = msgs[1]["title"].as_str().unwrap();
+    assert!(title.starts_with("RESOLVED") && title.contains("failer"), "{msgs:?}");
+    assert_eq!(gotify.messages().len(), 2, "nothing else sent: {:?}", gotify.messages());
     app.shutdown().await;
 }

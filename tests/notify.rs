@@ -7,7 +7,7 @@
 
 mod harness;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::Utc;
 use harness::gotify::Gotify;
@@ -96,12 +96,9 @@ async fn each_alert_event_is_one_message_with_priority_markdown_and_link() {
     let app = start(data.path(), settings(&g.url(), TOKEN, 30, Duration::from_secs(3600))).await;
     let mut a = alert("/data", Severity::Warning);
     a.evidence = vec!["EXT4-fs error [see](http://evil.example) <b>bold</b> *x*".into()];
-    let t0 = Instant::now();
+    // How soon it arrives is measured by `bench/notify`, not here.
     app.bus.publish(raised(a.clone(), None, None)).await;
     let first = received(&g, 1, "the first message").await;
-    let latency = t0.elapsed();
-    println!("alert event to receiver: {latency:?}");
-    assert!(latency < Duration::from_secs(1), "took {latency:?}");
     let silenced = Suppressed::Silenced { until: Utc::now() + chrono::Duration::hours(1) };
     app.bus.publish(raised(alert("/srv", Severity::Critical), None, Some(silenced))).await;
     let mut crit = a.clone();
