@@ -14,8 +14,7 @@ use harness::rest::send;
 use harness::server::{TestServer, count, every, serve_opts};
 use harness::wait_until;
 use infrastructor::app::AppOptions;
-use infrastructor::config::notify::{GotifySettings, NotifyTiming, Priorities};
-use infrastructor::config::{AlertSettings, ApiSettings, NotifySettings, Secret};
+use infrastructor::config::{AlertSettings, ApiSettings};
 use infrastructor::history::HistoryOptions;
 use infrastructor_actors::device::Probes;
 use serde_json::{Value, json};
@@ -66,15 +65,7 @@ async fn polls(app: &TestServer, n: usize) {
 
 /// The server on `data` (SQLite) polling `dev`'s containers, notifying `gotify`.
 async fn start(dev: &harness::SimDevice, data: &std::path::Path, gotify: &Gotify) -> TestServer {
-    let notify = NotifySettings {
-        gotify: Some(GotifySettings {
-            url: gotify.url(),
-            token: Secret::new(TOKEN),
-            priorities: Priorities::default(),
-        }),
-        timing: NotifyTiming { poll: Duration::from_millis(500), ..NotifyTiming::default() },
-        ..NotifySettings::default()
-    };
+    let notify = gotify.notify_settings(Duration::from_millis(500));
     serve_opts(AppOptions {
         alerts: AlertSettings { notify, ..AlertSettings::default() },
         listen: "127.0.0.1:0".parse().unwrap(),

@@ -12,8 +12,7 @@ use harness::journald::Journald;
 use harness::server::{TestServer, count, events, every, serve_opts};
 use harness::wait_until;
 use infrastructor::app::AppOptions;
-use infrastructor::config::notify::{GotifySettings, NotifyTiming, Priorities};
-use infrastructor::config::{AlertSettings, NotifySettings, Secret};
+use infrastructor::config::AlertSettings;
 use infrastructor::history::HistoryOptions;
 use infrastructor_actors::device::{DeviceSpec, Probes};
 use infrastructor_actors::events::EventKind;
@@ -22,15 +21,7 @@ const TOKEN: &str = "AbCdEf0123456789";
 const LINE: &str = "Out of memory: Killed process 4242 (java) total-vm:8123456kB";
 
 async fn start(spec: &DeviceSpec, gotify: &Gotify, data: &std::path::Path) -> TestServer {
-    let notify = NotifySettings {
-        gotify: Some(GotifySettings {
-            url: gotify.url(),
-            token: Secret::new(TOKEN),
-            priorities: Priorities::default(),
-        }),
-        timing: NotifyTiming { poll: Duration::from_millis(300), ..NotifyTiming::default() },
-        ..NotifySettings::default()
-    };
+    let notify = gotify.notify_settings(Duration::from_millis(300));
     serve_opts(AppOptions {
         alerts: AlertSettings { notify, ..AlertSettings::default() },
         listen: "127.0.0.1:0".parse().unwrap(),

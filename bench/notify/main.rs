@@ -26,8 +26,8 @@ use chrono::{DateTime, Utc};
 use harness::gotify::Gotify;
 use harness::server::{TestServer, serve_opts};
 use infrastructor::app::AppOptions;
-use infrastructor::config::notify::{GotifySettings, NotifyTiming, Priorities};
-use infrastructor::config::{AlertSettings, NotifySettings, Secret};
+use infrastructor::config::notify::NotifyTiming;
+use infrastructor::config::{AlertSettings, NotifySettings};
 use infrastructor::history::HistoryOptions;
 use infrastructor_actors::device::DeviceSpec;
 use measure::ms;
@@ -78,13 +78,7 @@ fn args() -> Args {
 pub fn notify(g: &Gotify) -> NotifySettings {
     NotifySettings {
         rate_limit_per_hour: 100_000,
-        gotify: Some(GotifySettings {
-            url: g.url(),
-            token: Secret::new(TOKEN),
-            priorities: Priorities::default(),
-        }),
-        timing: NotifyTiming::default(),
-        ..NotifySettings::default()
+        ..g.notify_settings(NotifyTiming::default().poll)
     }
 }
 

@@ -117,6 +117,24 @@ impl Gotify {
         self.running = Some((tx, task));
     }
 
+    /// Notifier settings sending to this receiver with its token, reading the outbox every
+    /// `poll` (a nudge from the bus comes first), the rest default.
+    pub fn notify_settings(
+        &self,
+        poll: std::time::Duration,
+    ) -> infrastructor::config::NotifySettings {
+        use infrastructor::config::notify::{GotifySettings, NotifyTiming, Priorities};
+        infrastructor::config::NotifySettings {
+            gotify: Some(GotifySettings {
+                url: self.url(),
+                token: infrastructor::config::Secret::new(self.token.as_str()),
+                priorities: Priorities::default(),
+            }),
+            timing: NotifyTiming { poll, ..NotifyTiming::default() },
+            ..Default::default()
+        }
+    }
+
     /// Its base URL (what `[alerts.gotify] url` says).
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
