@@ -213,6 +213,7 @@ fn examples() -> Vec<EventKind> {
             // NetworkManager, NetworkManager-libnm, kernel (a security update).
             packages: updates.packages.into_iter().take(3).collect(),
             security_count: 1,
+            security_since: Some(at - chrono::Duration::days(2)),
         },
         EventKind::UpdatesAvailable { count: 9, security_count: 5 },
         EventKind::PoolStatusSampled { sample: zfs },
