@@ -30,6 +30,9 @@ pub struct OpenAlert {
     /// When a notification (raise, escalation, reminder) was last sent for it.
     #[serde(skip)]
     pub notified_at: DateTime<Utc>,
+    /// The watched counters as last seen (a drive's sectors), to send their growth.
+    #[serde(skip)]
+    pub counters: super::growth::Counters,
 }
 
 /// An alert event to publish for `device`.
@@ -56,8 +59,18 @@ pub struct Engine {
     silences: BTreeMap<String, DateTime<Utc>>,
     /// Containers stopped by a recorded action (device, name): not alerted until they run.
     stopped_by_action: HashSet<(String, String)>,
-    /// When every device was last judged by a tick.
-    last_full: Option<DateTime<Utc>>,
+    /// When each device was last judged (by an event or a tick).
+    last_judged: HashMap<String, DateTime<Utc>>,
+    /// How many judgements were made (the cost the tick's due-logic keeps down).
+    judgements: u64,
+}
+
+/// A device not judged for this long is judged on the next tick: ages (a snapshot's, a
+/// probe failure's) grow without events.
+const RESWEEP: chrono::Duration = chrono::Duration::seconds(60);
+
+fn span(d: std::time::Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
 }
 
 impl Engine {
@@ -78,7 +91,9 @@ impl Engine {
                         acknowledged_by: None,
                         suppressed: suppressed.clone(),
                         notified_at: ev.observed_at,
+                        counters: Vec::new(),
                     });
+                    entry.counters = super::growth::of_alert(alert);
                     entry.alert = alert.clone();
                     entry.suppressed = suppressed.clone();
                     entry.notified_at = ev.observed_at;
@@ -110,6 +125,11 @@ impl Engine {
         self.open.values().cloned().collect()
     }
 
+    /// How many device judgements were made so far.
+    pub fn judgements(&self) -> u64 {
+        self.judgements
+    }
+
     /// Silences in force at `now`.
     pub fn silences(&self, now: DateTime<Utc>) -> Vec<(String, DateTime<Utc>)> {
         self.silences.iter().filter(|(_, u)| **u > now).map(|(k, u)| (k.clone(), *u)).collect()
@@ -117,6 +137,11 @@ impl Engine {
 
     /// Takes in one event: folds it into its device's state and judges that device.
     pub fn apply(&mut self, ev: &Event, now: DateTime<Utc>) -> Vec<Out> {
+        self.apply_shared(&std::sync::Arc::new(ev.clone()), now)
+    }
+
+    /// [`Engine::apply`] of an event as the bus shares it (the state keeps it, uncopied).
+    pub fn apply_shared(&mut self, ev: &std::sync::Arc<Event>, now: DateTime<Utc>) -> Vec<Out> {
         match &ev.kind {
             // Its own output comes back through the bus: already accounted for.
             EventKind::AlertRaised { .. } | EventKind::AlertResolved { .. } => return Vec::new(),
@@ -138,37 +163,65 @@ impl Engine {
             EventKind::DeviceRemoved {} => {
                 self.states.remove(&ev.device);
                 self.fresh.remove(&ev.device);
+                self.last_judged.remove(&ev.device);
                 return self.resolve_device(&ev.device, now);
             }
             _ => {}
         }
-        let arc = std::sync::Arc::new(ev.clone());
-        self.states.entry(ev.device.clone()).or_default().apply(&arc);
+        self.states.entry(ev.device.clone()).or_default().apply(ev);
         self.fresh.insert(ev.device.clone());
         let device = ev.device.clone();
         self.judge(&device, now)
     }
 
-    /// Judges again the devices with something that time alone can change: a hold-down or
-    /// a clear-for running, an open alert (reminders, the end of maintenance or of a
-    /// silence), or an offline device (its grace); every device once a minute (ages such as
-    /// a snapshot's grow without events).
+    /// Judges again the devices with something due now that time alone brings: a pending
+    /// key whose hold-down has elapsed, a clearing key whose clear-for has, an open alert
+    /// whose reminder is due or whose maintenance or silence has ended; and every device
+    /// not judged for a minute (ages such as a snapshot's grow without events).
     pub fn tick(&mut self, now: DateTime<Utc>) -> Vec<Out> {
         self.silences.retain(|_, until| *until > now);
-        let all = self.last_full.is_none_or(|t| now - t >= chrono::Duration::seconds(60));
-        if all {
-            self.last_full = Some(now);
-        }
-        let device_of = |k: &String| k.split('/').nth(1).map(String::from);
-        let mut busy: HashSet<String> = self.pending.keys().filter_map(device_of).collect();
-        busy.extend(self.clearing.keys().filter_map(device_of));
-        busy.extend(self.open.values().map(|o| o.device.clone()));
-        busy.extend(
-            self.states.iter().filter(|(_, s)| s.online == Some(false)).map(|(d, _)| d.clone()),
-        );
+        let due = self.due(now);
+        let stale = |d: &str| self.last_judged.get(d).is_none_or(|t| now - *t >= RESWEEP);
         let devices: Vec<String> =
-            self.fresh.iter().filter(|d| all || busy.contains(*d)).cloned().collect();
+            self.fresh.iter().filter(|d| due.contains(d.as_str()) || stale(d)).cloned().collect();
         devices.iter().flat_map(|d| self.judge(d, now)).collect()
+    }
+
+    /// The devices with a hold-down or clear-for elapsed, a reminder due, or a suppression
+    /// ended at `now`.
+    fn due(&self, now: DateTime<Utc>) -> HashSet<&str> {
+        fn device_of(k: &str) -> &str {
+            k.split('/').nth(1).unwrap_or("")
+        }
+        let rule_of = |k: &str| self.settings.rule(k.split('/').next().unwrap_or(""));
+        let mut due: HashSet<&str> = HashSet::new();
+        for (k, since) in &self.pending {
+            if *since + span(rule_of(k).hold) <= now {
+                due.insert(device_of(k));
+            }
+        }
+        for (k, since) in &self.clearing {
+            if *since + span(rule_of(k).clear_for) <= now {
+                due.insert(device_of(k));
+            }
+        }
+        for (k, o) in &self.open {
+            if due.contains(o.device.as_str()) {
+                continue;
+            }
+            // An offline device's other alerts stay as they are (see `judge`).
+            let offline = self.states.get(&o.device).is_some_and(|s| s.online == Some(false));
+            if offline && !k.starts_with("device_offline/") {
+                continue;
+            }
+            let remind = rule_of(k).renotify.is_some_and(|every| {
+                o.acknowledged_by.is_none() && o.notified_at + span(every) <= now
+            });
+            if (remind || o.suppressed.is_some()) && self.suppression(&o.device, k, now).is_none() {
+                due.insert(o.device.as_str());
+            }
+        }
+        due
     }
 
     fn suppression(&self, device: &str, key: &str, now: DateTime<Utc>) -> Option<Suppressed> {
@@ -185,8 +238,10 @@ impl Engine {
 
     fn judge(&mut self, device: &str, now: DateTime<Utc>) -> Vec<Out> {
         let Some(state) = self.states.get(device) else { return Vec::new() };
-        let open = &self.open;
-        let firing = |k: &str| open.contains_key(k);
+        self.last_judged.insert(device.to_string(), now);
+        self.judgements += 1;
+        let firing: Vec<&str> =
+            self.open.iter().filter(|(_, o)| o.device == device).map(|(k, _)| k.as_str()).collect();
         let mut conds = conditions(device, state, now, &self.settings, &firing);
         conds.retain(|_, c| {
             !(c.alert.rule == "container"
@@ -201,6 +256,8 @@ impl Engine {
             let suppressed = self.suppression(device, key, now);
             match self.open.get_mut(key) {
                 Some(o) => {
+                    let increase = super::growth::increase(&o.counters, &cond.counters);
+                    o.counters = super::growth::merged(&o.counters, &cond.counters);
                     let worse = cond.alert.severity > o.alert.severity;
                     let released = o.suppressed.is_some() && suppressed.is_none();
                     let remind = rule.renotify.is_some_and(|every| {
@@ -209,7 +266,7 @@ impl Engine {
                             && now - o.notified_at
                                 >= chrono::Duration::from_std(every).unwrap_or_default()
                     });
-                    if !(worse || released || remind) {
+                    if !(worse || released || remind || increase.is_some()) {
                         continue;
                     }
                     let previous = worse.then_some(o.alert.severity);
@@ -219,7 +276,11 @@ impl Engine {
                     o.alert = alert.clone();
                     o.suppressed = suppressed.clone();
                     o.notified_at = now;
-                    let renotify = remind && !worse && !released;
+                    // New damage is news (sent even when acknowledged), not a reminder.
+                    if let Some(grew) = &increase {
+                        alert.summary = format!("{grew}; {}", alert.summary);
+                    }
+                    let renotify = remind && !worse && !released && increase.is_none();
                     let kind = EventKind::AlertRaised { alert, previous, renotify, suppressed };
                     out.push(Out { device: device.to_string(), kind });
                 }
@@ -240,6 +301,7 @@ impl Engine {
                             acknowledged_by: None,
                             suppressed: suppressed.clone(),
                             notified_at: now,
+                            counters: cond.counters.clone(),
                         },
                     );
                     let kind = EventKind::AlertRaised {

@@ -6,7 +6,9 @@
 //! restart sends no duplicate and misses no recovery.
 
 mod engine;
+mod growth;
 pub mod rules;
+mod settings;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -113,7 +115,7 @@ async fn run(
                 if n == 0 {
                     break;
                 }
-                let outs: Vec<Out> = batch.iter().flat_map(|ev| engine.apply(ev, now)).collect();
+                let outs: Vec<Out> = batch.iter().flat_map(|ev| engine.apply_shared(ev, now)).collect();
                 // Acknowledgements and silences change the view without any output.
                 let admin = batch.iter().any(|e| {
                     matches!(e.type_name(), "AlertAcknowledged" | "AlertSilenced")
@@ -160,3 +162,9 @@ pub async fn stored(store: &crate::store::Store) -> Result<Vec<Event>, crate::st
 
 #[cfg(test)]
 mod engine_tests;
+
+#[cfg(test)]
+mod engine_due_tests;
+
+#[cfg(test)]
+mod engine_rules_tests;

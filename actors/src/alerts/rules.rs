@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::settings::merge;
+pub use super::settings::{Override, RuleSettings};
 use crate::analysis::{Area, Problem, Thresholds, diagnose_device};
 use crate::model::alerts::{Alert, Severity};
 use crate::state::DeviceState;
@@ -22,6 +24,7 @@ pub const RULES: &[&str] = &[
     "filesystem",
     "memory",
     "cpu",
+    "load",
     "container",
     "service",
     "vm",
@@ -43,13 +46,13 @@ pub struct Rule {
 }
 
 impl Rule {
-    /// The defaults of `name`: CPU must hold 10 minutes, memory 5, an offline device 1
+    /// The defaults of `name`: CPU and load must hold 10 minutes, memory 5, an offline device 1
     /// (after the supervisor's own retries); probe failures are off (they are diagnosis
     /// material, not pager material).
     pub fn default_for(name: &str) -> Self {
         let minutes = |m: u64| Duration::from_secs(60 * m);
         let hold = match name {
-            "cpu" => minutes(10),
+            "cpu" | "load" => minutes(10),
             "updates" => minutes(7 * 24 * 60),
             "memory" => minutes(5),
             "device_offline" => minutes(1),
@@ -59,129 +62,13 @@ impl Rule {
     }
 }
 
-/// An override for some devices and objects (globs; `None` matches all).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Override {
-    /// Device name glob.
-    pub device: Option<String>,
-    /// Rule name (`None`: every rule).
-    pub rule: Option<String>,
-    /// Object glob: a container, mount point, drive serial or device path, pool, unit.
-    pub object: Option<String>,
-    /// Switch the matching alerts off (or back on).
-    pub enabled: Option<bool>,
-    /// Thresholds that differ, as `name → value` over the global ones.
-    pub thresholds: serde_json::Map<String, serde_json::Value>,
-}
-
-impl Override {
-    fn matches(&self, device: &str, rule: &str, object: Option<&str>) -> bool {
-        let glob = |p: &Option<String>, v: &str| {
-            p.as_deref().is_none_or(|p| crate::analysis::glob_matches(p, v))
-        };
-        glob(&self.device, device)
-            && self.rule.as_deref().is_none_or(|r| r == rule)
-            && match (&self.object, object) {
-                (None, _) => true,
-                (Some(p), Some(o)) => crate::analysis::glob_matches(p, o),
-                (Some(_), None) => false,
-            }
-    }
-}
-
-/// The rules' settings.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RuleSettings {
-    /// Global thresholds.
-    pub thresholds: Thresholds,
-    /// Per rule, by name (every rule of [`RULES`] present).
-    pub rules: BTreeMap<String, Rule>,
-    /// Overrides, in order (later ones win).
-    pub overrides: Vec<Override>,
-    /// How far below a percent threshold a firing alert must drop to resolve.
-    pub hysteresis_percent: f64,
-    /// How far below a temperature threshold a firing alert must drop to resolve, °C.
-    pub hysteresis_celsius: i64,
-}
-
-impl Default for RuleSettings {
-    fn default() -> Self {
-        Self {
-            thresholds: Thresholds::default(),
-            rules: RULES.iter().map(|r| (r.to_string(), Rule::default_for(r))).collect(),
-            overrides: Vec::new(),
-            hysteresis_percent: 5.0,
-            hysteresis_celsius: 3,
-        }
-    }
-}
-
-impl RuleSettings {
-    /// The switches of `rule` (the default when it is not configured).
-    pub fn rule(&self, rule: &str) -> Rule {
-        self.rules.get(rule).cloned().unwrap_or_else(|| Rule::default_for(rule))
-    }
-
-    /// Whether alerts of `rule` on `device`'s `object` are on.
-    pub fn enabled(&self, device: &str, rule: &str, object: Option<&str>) -> bool {
-        let mut on = self.rule(rule).enabled;
-        for o in self.overrides.iter().filter(|o| o.matches(device, rule, object)) {
-            on = o.enabled.unwrap_or(on);
-        }
-        on
-    }
-
-    /// The thresholds for `device` (overrides without an object), and the object overrides
-    /// that change thresholds.
-    fn thresholds_for(&self, device: &str) -> (Thresholds, Vec<&Override>) {
-        if self.overrides.iter().all(|o| o.thresholds.is_empty()) {
-            return (self.thresholds.clone(), Vec::new());
-        }
-        let mut base = serde_json::to_value(&self.thresholds).unwrap_or_default();
-        let mut objects = Vec::new();
-        for o in self.overrides.iter().filter(|o| !o.thresholds.is_empty()) {
-            let dev = o.device.as_deref().is_none_or(|p| crate::analysis::glob_matches(p, device));
-            match (dev, &o.object) {
-                (true, None) => merge(&mut base, &o.thresholds),
-                (true, Some(_)) => objects.push(o),
-                _ => {}
-            }
-        }
-        (serde_json::from_value(base).unwrap_or_else(|_| self.thresholds.clone()), objects)
-    }
-
-    /// `t` with every limit lowered by the hysteresis (what a firing alert must get below).
-    fn clearing(&self, t: &Thresholds) -> Thresholds {
-        let (p, c) = (self.hysteresis_percent, self.hysteresis_celsius);
-        Thresholds {
-            fs_warning_percent: t.fs_warning_percent - p,
-            fs_critical_percent: t.fs_critical_percent - p,
-            mem_warning_percent: t.mem_warning_percent - p,
-            mem_critical_percent: t.mem_critical_percent - p,
-            cpu_warning_percent: t.cpu_warning_percent - p,
-            cpu_critical_percent: t.cpu_critical_percent - p,
-            drive_temp_warning_c: t.drive_temp_warning_c - c,
-            drive_temp_critical_c: t.drive_temp_critical_c - c,
-            nvme_temp_warning_c: t.nvme_temp_warning_c - c,
-            nvme_temp_critical_c: t.nvme_temp_critical_c - c,
-            ..t.clone()
-        }
-    }
-}
-
-fn merge(base: &mut serde_json::Value, over: &serde_json::Map<String, serde_json::Value>) {
-    if let Some(b) = base.as_object_mut() {
-        for (k, v) in over {
-            b.insert(k.clone(), v.clone());
-        }
-    }
-}
-
 /// A condition that holds now: the alert it would raise.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Condition {
     /// The alert (its `since` is the evaluation time; the engine keeps the first one).
     pub alert: Alert,
+    /// The counters whose growth is sent while it fires (a drive's sectors).
+    pub counters: super::growth::Counters,
 }
 
 /// The rule of a problem.
@@ -195,6 +82,7 @@ fn rule_of(p: &Problem) -> &'static str {
         Area::Filesystem => "filesystem",
         Area::Memory => "memory",
         Area::Cpu => "cpu",
+        Area::Load => "load",
         Area::Container => "container",
         Area::Service => "service",
         Area::Vm => "vm",
@@ -219,22 +107,28 @@ pub fn key(rule: &str, device: &str, object: Option<&str>) -> String {
     }
 }
 
-/// The conditions that hold on `device` at `now`, by key. A key in `firing` stays while it
-/// holds against the thresholds lowered by the hysteresis (its severity still comes from the
-/// thresholds themselves when it crosses them); other keys need the thresholds themselves.
-/// Several findings on one object make one condition: the worst severity, the summaries
-/// joined.
+/// The conditions that hold on `device` at `now`, by key. A key in `firing` (the device's
+/// open alerts) stays while it holds against the thresholds lowered by the hysteresis (its
+/// severity still comes from the thresholds themselves when it crosses them); other keys
+/// need the thresholds themselves. Several findings on one object make one condition: the
+/// worst severity, the summaries joined.
 pub fn conditions(
     device: &str,
     state: &DeviceState,
     now: DateTime<Utc>,
     s: &RuleSettings,
-    firing: &dyn Fn(&str) -> bool,
+    firing: &[&str],
 ) -> BTreeMap<String, Condition> {
     let (t, objects) = s.thresholds_for(device);
     let mut out = pass(device, state, now, s, &t, &objects, false);
+    // The lowered pass only keeps firing keys the first one lacks; an offline device's pass
+    // judges its connection alone, which no threshold changes.
+    let offline = matches!(state.online, Some(false));
+    if offline || firing.iter().all(|k| out.contains_key(*k)) {
+        return out;
+    }
     for (k, c) in pass(device, state, now, s, &t, &objects, true) {
-        if firing(&k) {
+        if firing.contains(&k.as_str()) {
             out.entry(k).or_insert(c);
         }
     }
@@ -278,12 +172,12 @@ fn pass(
             since: now,
             evidence: vec![format!("reason: {reason}")],
         };
-        out.insert(k, Condition { alert });
+        out.insert(k, Condition { alert, counters: Vec::new() });
     }
     let mut take = |p: &Problem, mine: &dyn Fn(&str, Option<&str>) -> bool| {
         let rule = rule_of(p);
         let object = match p.area {
-            Area::Device | Area::Memory | Area::Cpu | Area::Updates => None,
+            Area::Device | Area::Memory | Area::Cpu | Area::Load | Area::Updates => None,
             _ => Some(p.object.as_str()),
         };
         let info = p.severity == crate::analysis::Severity::Info;
@@ -334,6 +228,10 @@ fn push(
                 c.alert.summary = format!("{}; {}", c.alert.summary, p.summary);
             }
             c.alert.severity = c.alert.severity.max(sev);
+            if p.area == Area::Drive {
+                c.counters =
+                    super::growth::merged(&c.counters, &super::growth::of_evidence(&p.evidence));
+            }
         }
         None => {
             let alert = Alert {
@@ -348,7 +246,11 @@ fn push(
                 since: now,
                 evidence: evidence_lines(&p.evidence),
             };
-            out.insert(key, Condition { alert });
+            let counters = match p.area {
+                Area::Drive => super::growth::of_evidence(&p.evidence),
+                _ => Vec::new(),
+            };
+            out.insert(key, Condition { alert, counters });
         }
     }
 }
@@ -362,6 +264,7 @@ fn figures(p: &Problem) -> (Option<f64>, Option<f64>, Option<String>) {
             (num("used_percent").or(num("capacity_percent")).or(num("cpu_percent")), Some("%"))
         }
         Area::Drive => (num("temperature_celsius"), Some("°C")),
+        Area::Load => (num("load_per_core"), Some("per core")),
         _ => (None, None),
     };
     let threshold = num("threshold_percent").or(num("threshold"));

@@ -21,6 +21,10 @@ pub struct Thresholds {
     pub cpu_warning_percent: f64,
     /// CPU busy at this percent is critical.
     pub cpu_critical_percent: f64,
+    /// The 5-minute load average at this many runnable tasks per online core is a warning.
+    pub load_warning_per_core: f64,
+    /// The 5-minute load average at this many per core is critical.
+    pub load_critical_per_core: f64,
     /// An ATA/SCSI drive this hot (°C) is a warning.
     pub drive_temp_warning_c: i64,
     /// An ATA/SCSI drive this hot (°C) is critical.
@@ -73,6 +77,8 @@ impl Default for Thresholds {
             mem_critical_percent: 95.0,
             cpu_warning_percent: 80.0,
             cpu_critical_percent: 95.0,
+            load_warning_per_core: 2.0,
+            load_critical_per_core: 4.0,
             drive_temp_warning_c: 55,
             drive_temp_critical_c: 65,
             nvme_temp_warning_c: 70,
