@@ -63,7 +63,12 @@ pub struct Engine {
     last_judged: HashMap<String, DateTime<Utc>>,
     /// How many judgements were made (the cost the tick's due-logic keeps down).
     judgements: u64,
+    /// The latest capacity fits, by device (fed from the store by the alerts task).
+    forecasts: HashMap<String, Vec<crate::analysis::CapacityForecast>>,
 }
+
+#[path = "engine_due.rs"]
+mod due;
 
 /// A device not judged for this long is judged on the next tick: ages (a snapshot's, a
 /// probe failure's) grow without events.
@@ -125,6 +130,26 @@ impl Engine {
         self.open.values().cloned().collect()
     }
 
+    /// Takes in the latest capacity fits of every device (`predict_capacity` over the stored
+    /// series) and judges the devices they concern or concerned (the `filesystem_forecast`
+    /// rule).
+    pub fn set_forecasts(
+        &mut self,
+        all: Vec<crate::analysis::CapacityForecast>,
+        now: DateTime<Utc>,
+    ) -> Vec<Out> {
+        let mut by: HashMap<String, Vec<_>> = HashMap::new();
+        for f in all {
+            by.entry(f.device.clone()).or_default().push(f);
+        }
+        let mut devices: Vec<String> = self.forecasts.keys().chain(by.keys()).cloned().collect();
+        devices.sort();
+        devices.dedup();
+        self.forecasts = by;
+        devices.retain(|d| self.fresh.contains(d));
+        devices.iter().flat_map(|d| self.judge(d, now)).collect()
+    }
+
     /// How many device judgements were made so far.
     pub fn judgements(&self) -> u64 {
         self.judgements
@@ -164,6 +189,7 @@ impl Engine {
                 self.states.remove(&ev.device);
                 self.fresh.remove(&ev.device);
                 self.last_judged.remove(&ev.device);
+                self.forecasts.remove(&ev.device);
                 return self.resolve_device(&ev.device, now);
             }
             _ => {}
@@ -187,43 +213,6 @@ impl Engine {
         devices.iter().flat_map(|d| self.judge(d, now)).collect()
     }
 
-    /// The devices with a hold-down or clear-for elapsed, a reminder due, or a suppression
-    /// ended at `now`.
-    fn due(&self, now: DateTime<Utc>) -> HashSet<&str> {
-        fn device_of(k: &str) -> &str {
-            k.split('/').nth(1).unwrap_or("")
-        }
-        let rule_of = |k: &str| self.settings.rule(k.split('/').next().unwrap_or(""));
-        let mut due: HashSet<&str> = HashSet::new();
-        for (k, since) in &self.pending {
-            if *since + span(rule_of(k).hold) <= now {
-                due.insert(device_of(k));
-            }
-        }
-        for (k, since) in &self.clearing {
-            if *since + span(rule_of(k).clear_for) <= now {
-                due.insert(device_of(k));
-            }
-        }
-        for (k, o) in &self.open {
-            if due.contains(o.device.as_str()) {
-                continue;
-            }
-            // An offline device's other alerts stay as they are (see `judge`).
-            let offline = self.states.get(&o.device).is_some_and(|s| s.online == Some(false));
-            if offline && !k.starts_with("device_offline/") {
-                continue;
-            }
-            let remind = rule_of(k).renotify.is_some_and(|every| {
-                o.acknowledged_by.is_none() && o.notified_at + span(every) <= now
-            });
-            if (remind || o.suppressed.is_some()) && self.suppression(&o.device, k, now).is_none() {
-                due.insert(o.device.as_str());
-            }
-        }
-        due
-    }
-
     fn suppression(&self, device: &str, key: &str, now: DateTime<Utc>) -> Option<Suppressed> {
         let state = self.states.get(device);
         if state.and_then(|s| s.maintenance.as_ref()).is_some_and(|m| m.active(now)) {
@@ -243,6 +232,13 @@ impl Engine {
         let firing: Vec<&str> =
             self.open.iter().filter(|(_, o)| o.device == device).map(|(k, _)| k.as_str()).collect();
         let mut conds = conditions(device, state, now, &self.settings, &firing);
+        // An offline device's stored series are as old as its samples: its fits stay as
+        // they were too.
+        if let Some(fs) = self.forecasts.get(device)
+            && state.online != Some(false)
+        {
+            conds.extend(super::forecast::conditions(device, fs, now, &self.settings));
+        }
         conds.retain(|_, c| {
             !(c.alert.rule == "container"
                 && c.alert.object.as_ref().is_some_and(|o| {

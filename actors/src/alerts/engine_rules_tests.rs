@@ -1,11 +1,13 @@
 //! Rules on a clock the test moves: the load average per core (held 10 minutes, cleared past
-//! its hysteresis) and the growth of a firing drive alert's sectors.
+//! its hysteresis), the growth of a firing drive alert's sectors, and capacity forecasts fed
+//! to the engine.
 
 use chrono::{DateTime, Duration};
 
 use super::engine::{Engine, Out};
 use super::engine_tests::{at, engine, ev, one, online, t0};
 use super::rules::RuleSettings;
+use crate::analysis::{CapacityForecast, CapacityStatus, StorageKind};
 use crate::events::{Event, EventKind};
 use crate::model::alerts::Severity;
 use crate::model::drives::Drive;
@@ -128,4 +130,106 @@ fn sector_growth_across_a_restart_is_sent_and_a_same_count_is_not() {
     let grew = grown.apply(&sectors(4, 0, at(2)), at(2));
     assert!(raised(&grew).0.summary.starts_with("reallocated sectors increased from 3 to 4"));
     assert_eq!(Duration::zero(), at(0) - raised(&grew).0.since, "since the stored raise");
+}
+
+/// A fit of `/data` on tower: `current` % at `as_of`, growing `growth` points a day.
+fn fit(current: f64, growth: f64, r2: f64, as_of: DateTime<chrono::Utc>) -> CapacityForecast {
+    CapacityForecast {
+        device: "tower".into(),
+        kind: StorageKind::Filesystem,
+        name: "/data".into(),
+        threshold_percent: 100.0,
+        status: CapacityStatus::WillCross,
+        reason: None,
+        points: 300,
+        span_days: 13.0,
+        as_of: Some(as_of),
+        current_percent: Some(current),
+        used_bytes: Some(current * 1e9),
+        size_bytes: Some(100e9),
+        growth_percent_per_day: Some(growth),
+        growth_bytes_per_day: Some(growth * 1e9),
+        r_squared: Some(r2),
+        crosses_at: None,
+        days_left: None,
+        summary: String::new(),
+    }
+}
+
+const FORECAST_KEY: &str = "filesystem_forecast/tower//data";
+
+#[test]
+fn a_filesystem_forecast_full_within_seven_days_warns_and_resolves_after_six_clear_hours() {
+    let mut e = engine();
+    let up = e.set_forecasts(vec![fit(90.0, 2.0, 0.95, at(0))], at(0));
+    one(&up, "raised", FORECAST_KEY, Severity::Warning);
+    let (alert, ..) = raised(&up);
+    assert_eq!(
+        (alert.value, alert.threshold, alert.unit.as_deref()),
+        (Some(5.0), Some(7.0), Some("days"))
+    );
+    assert!(alert.summary.contains("100 % full within 5.0 days"), "{}", alert.summary);
+    assert!(e.set_forecasts(vec![fit(91.0, 2.0, 0.95, at(60))], at(60)).is_empty(), "no repeat");
+    let slower = e.set_forecasts(vec![fit(91.0, 1.0, 0.95, at(120))], at(120));
+    assert!(slower.is_empty(), "9 days left: clearing, not resolved at once");
+    assert!(e.tick(at(120 + 359)).is_empty(), "clear for less than 6 hours");
+    one(&e.tick(at(120 + 360)), "resolved", FORECAST_KEY, Severity::Warning);
+    assert!(e.set_forecasts(vec![], at(500)).is_empty());
+}
+
+#[test]
+fn a_poor_fit_a_flat_or_a_distant_forecast_raises_nothing_and_limits_are_configurable() {
+    let quiet = [
+        fit(90.0, 2.0, 0.5, at(0)),  // r² below 0.8
+        fit(90.0, 0.0, 0.99, at(0)), // not growing
+        fit(40.0, 2.0, 0.99, at(0)), // 30 days left
+        CapacityForecast {
+            growth_percent_per_day: None,
+            r_squared: None,
+            ..fit(99.0, 0.0, 0.0, at(0))
+        },
+    ];
+    for f in quiet {
+        let mut e = engine();
+        assert!(e.set_forecasts(vec![f.clone()], at(0)).is_empty(), "{f:?}");
+    }
+    // A fit three days old that said 9 days: 6 are left now.
+    let mut e = engine();
+    one(
+        &e.set_forecasts(vec![fit(82.0, 2.0, 0.9, at(0))], at(3 * 24 * 60)),
+        "raised",
+        FORECAST_KEY,
+        { Severity::Warning },
+    );
+    let mut s = RuleSettings::default();
+    s.overrides.push(super::rules::Override {
+        rule: Some("filesystem_forecast".into()),
+        object: Some("/da*".into()),
+        thresholds: serde_json::json!({ "forecast_days": 31.0 })
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+        ..Default::default()
+    });
+    let mut e = Engine::new(s.clone(), Default::default());
+    e.apply(&online(t0()), t0());
+    one(&e.set_forecasts(vec![fit(40.0, 2.0, 0.99, at(0))], at(0)), "raised", FORECAST_KEY, {
+        Severity::Warning
+    });
+    s.rules.get_mut("filesystem_forecast").expect("the rule").enabled = false;
+    let mut e = Engine::new(s, Default::default());
+    e.apply(&online(t0()), t0());
+    assert!(e.set_forecasts(vec![fit(99.0, 2.0, 0.99, at(0))], at(0)).is_empty(), "switched off");
+}
+
+#[test]
+fn forecasts_of_a_device_not_heard_from_wait_for_its_first_event() {
+    let mut e = Engine::new(RuleSettings::default(), Default::default());
+    assert!(e.set_forecasts(vec![fit(95.0, 2.0, 0.95, at(0))], at(0)).is_empty());
+    one(&e.apply(&online(at(1)), at(1)), "raised", FORECAST_KEY, Severity::Warning);
+    let off = EventKind::DeviceOffline { consecutive_failures: 3, reason: "timed out".into() };
+    e.apply(&ev(off, at(2)), at(2));
+    let outs = e.set_forecasts(vec![], at(3));
+    assert!(outs.iter().all(|o| !matches!(&o.kind, EventKind::AlertResolved { .. })), "{outs:?}");
+    assert!(e.open().iter().any(|o| o.alert.key == FORECAST_KEY), "offline: its forecast stays");
 }

@@ -22,6 +22,7 @@ pub const RULES: &[&str] = &[
     "pool",
     "array",
     "filesystem",
+    "filesystem_forecast",
     "memory",
     "cpu",
     "load",
@@ -58,7 +59,10 @@ impl Rule {
             "device_offline" => minutes(1),
             _ => Duration::ZERO,
         };
-        Self { enabled: name != "probe_failing", hold, clear_for: Duration::ZERO, renotify: None }
+        // A forecast is fitted again hourly: one better hour does not resolve it.
+        let clear_for =
+            if name == "filesystem_forecast" { minutes(6 * 60) } else { Duration::ZERO };
+        Self { enabled: name != "probe_failing", hold, clear_for, renotify: None }
     }
 }
 

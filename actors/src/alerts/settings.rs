@@ -97,6 +97,27 @@ impl RuleSettings {
         (serde_json::from_value(base).unwrap_or_else(|_| self.thresholds.clone()), objects)
     }
 
+    /// The thresholds for `rule` on `device`'s `object`: the device's, with the matching
+    /// object overrides over them.
+    pub(super) fn thresholds_at(&self, device: &str, rule: &str, object: &str) -> Thresholds {
+        let (t, objects) = self.thresholds_for(device);
+        let mine: Vec<&Override> = objects
+            .into_iter()
+            .filter(|o| o.rule.as_deref().is_none_or(|r| r == rule))
+            .filter(|o| {
+                o.object.as_deref().is_some_and(|g| crate::analysis::glob_matches(g, object))
+            })
+            .collect();
+        if mine.is_empty() {
+            return t;
+        }
+        let mut base = serde_json::to_value(&t).unwrap_or_default();
+        for o in mine {
+            merge(&mut base, &o.thresholds);
+        }
+        serde_json::from_value(base).unwrap_or(t)
+    }
+
     /// `t` with every limit lowered by the hysteresis (what a firing alert must get below).
     pub(super) fn clearing(&self, t: &Thresholds) -> Thresholds {
         let (p, c) = (self.hysteresis_percent, self.hysteresis_celsius);

@@ -63,6 +63,12 @@ pub struct Thresholds {
     pub capacity_min_span_days: f64,
     /// Growth (percentage points per day) below which a filesystem is not growing.
     pub capacity_min_growth_percent_per_day: f64,
+    /// The `filesystem_forecast` rule: a filesystem or pool forecast to reach this percent…
+    pub forecast_full_percent: f64,
+    /// …within this many days is a warning…
+    pub forecast_days: f64,
+    /// …when the fit explains at least this share of the used share's variance (r², 0 to 1).
+    pub forecast_min_r_squared: f64,
 }
 
 /// The threshold `predict_capacity` is asked for when a caller gives none, percent.
@@ -98,6 +104,9 @@ impl Default for Thresholds {
             capacity_min_points: 6,
             capacity_min_span_days: 1.0,
             capacity_min_growth_percent_per_day: 0.01,
+            forecast_full_percent: 100.0,
+            forecast_days: 7.0,
+            forecast_min_r_squared: 0.8,
         }
     }
 }
