@@ -5,7 +5,7 @@
 //! notification back (and are recorded on the event); a suppressed alert still firing when
 //! the suppression ends is raised again, unsuppressed.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
@@ -53,6 +53,8 @@ pub struct Engine {
     /// is not news).
     fresh: HashSet<String>,
     open: BTreeMap<String, OpenAlert>,
+    /// The keys of `open` by device (a judgement looks at its device's alerts only).
+    open_of: HashMap<String, BTreeSet<String>>,
     pending: HashMap<String, DateTime<Utc>>,
     clearing: HashMap<String, DateTime<Utc>>,
     /// Silenced keys or `rule/device` prefixes, until when.
@@ -89,22 +91,26 @@ impl Engine {
         for ev in stored {
             match &ev.kind {
                 EventKind::AlertRaised { alert, suppressed, .. } => {
-                    let entry = self.open.entry(alert.key.clone()).or_insert(OpenAlert {
-                        device: ev.device.clone(),
-                        alert: alert.clone(),
-                        raised_at: ev.observed_at,
-                        acknowledged_by: None,
-                        suppressed: suppressed.clone(),
-                        notified_at: ev.observed_at,
-                        counters: Vec::new(),
-                    });
+                    if !self.open.contains_key(&alert.key) {
+                        let o = OpenAlert {
+                            device: ev.device.clone(),
+                            alert: alert.clone(),
+                            raised_at: ev.observed_at,
+                            acknowledged_by: None,
+                            suppressed: suppressed.clone(),
+                            notified_at: ev.observed_at,
+                            counters: Vec::new(),
+                        };
+                        self.insert_open(alert.key.clone(), o);
+                    }
+                    let Some(entry) = self.open.get_mut(&alert.key) else { continue };
                     entry.counters = super::growth::of_alert(alert);
                     entry.alert = alert.clone();
                     entry.suppressed = suppressed.clone();
                     entry.notified_at = ev.observed_at;
                 }
                 EventKind::AlertResolved { alert, .. } => {
-                    self.open.remove(&alert.key);
+                    self.remove_open(&alert.key);
                 }
                 _ => self.fold_admin(ev),
             }
@@ -229,8 +235,8 @@ impl Engine {
         let Some(state) = self.states.get(device) else { return Vec::new() };
         self.last_judged.insert(device.to_string(), now);
         self.judgements += 1;
-        let firing: Vec<&str> =
-            self.open.iter().filter(|(_, o)| o.device == device).map(|(k, _)| k.as_str()).collect();
+        let mine = self.open_of.get(device);
+        let firing: Vec<&str> = mine.into_iter().flatten().map(String::as_str).collect();
         let mut conds = conditions(device, state, now, &self.settings, &firing);
         // An offline device's stored series are as old as its samples: its fits stay as
         // they were too.
@@ -288,7 +294,7 @@ impl Engine {
                     self.pending.remove(key);
                     let mut alert = cond.alert.clone();
                     alert.since = since;
-                    self.open.insert(
+                    self.insert_open(
                         key.clone(),
                         OpenAlert {
                             device: device.to_string(),
@@ -317,9 +323,11 @@ impl Engine {
         let offline = self.states.get(device).is_some_and(|s| s.online == Some(false));
         let judged = |k: &str| !offline || k.starts_with("device_offline/");
         let gone: Vec<String> = self
-            .open
-            .keys()
-            .filter(|k| prefix(k) && judged(k) && !conds.contains_key(*k))
+            .open_of
+            .get(device)
+            .into_iter()
+            .flatten()
+            .filter(|k| judged(k) && !conds.contains_key(*k))
             .cloned()
             .collect();
         for key in gone {
@@ -327,7 +335,7 @@ impl Engine {
             let since = *self.clearing.entry(key.clone()).or_insert(now);
             if now - since >= chrono::Duration::from_std(rule.clear_for).unwrap_or_default() {
                 self.clearing.remove(&key);
-                if let Some(o) = self.open.remove(&key) {
+                if let Some(o) = self.remove_open(&key) {
                     out.push(resolved(o));
                 }
             }
@@ -336,9 +344,24 @@ impl Engine {
     }
 
     fn resolve_device(&mut self, device: &str, _now: DateTime<Utc>) -> Vec<Out> {
-        let keys: Vec<String> =
-            self.open.iter().filter(|(_, o)| o.device == device).map(|(k, _)| k.clone()).collect();
-        keys.into_iter().filter_map(|k| self.open.remove(&k)).map(resolved).collect()
+        let keys: Vec<String> = self.open_of.get(device).into_iter().flatten().cloned().collect();
+        keys.into_iter().filter_map(|k| self.remove_open(&k)).map(resolved).collect()
+    }
+
+    fn insert_open(&mut self, key: String, o: OpenAlert) {
+        self.open_of.entry(o.device.clone()).or_default().insert(key.clone());
+        self.open.insert(key, o);
+    }
+
+    fn remove_open(&mut self, key: &str) -> Option<OpenAlert> {
+        let o = self.open.remove(key)?;
+        if let Some(keys) = self.open_of.get_mut(&o.device) {
+            keys.remove(key);
+            if keys.is_empty() {
+                self.open_of.remove(&o.device);
+            }
+        }
+        Some(o)
     }
 }
 

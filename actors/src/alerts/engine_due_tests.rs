@@ -27,9 +27,8 @@ fn with(rule: &str, f: impl Fn(&mut super::rules::Rule)) -> Engine {
 #[test]
 fn a_tick_judges_nobody_with_nothing_due_and_everyone_once_a_minute() {
     let mut e = engine();
-    one(&e.apply(&containers("exited", 1, at(0)), at(0)), "raised", "container/tower/web", {
-        Severity::Warning
-    });
+    let outs = e.apply(&containers("exited", 1, at(0)), at(0));
+    one(&outs, "raised", "container/tower/web", Severity::Warning);
     let before = e.judgements();
     for s in [5, 10, 30, 55] {
         assert!(e.tick(at(0) + secs(s)).is_empty());

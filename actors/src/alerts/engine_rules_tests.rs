@@ -199,7 +199,7 @@ fn a_poor_fit_a_flat_or_a_distant_forecast_raises_nothing_and_limits_are_configu
         &e.set_forecasts(vec![fit(82.0, 2.0, 0.9, at(0))], at(3 * 24 * 60)),
         "raised",
         FORECAST_KEY,
-        { Severity::Warning },
+        Severity::Warning,
     );
     let mut s = RuleSettings::default();
     s.overrides.push(super::rules::Override {
@@ -213,9 +213,8 @@ fn a_poor_fit_a_flat_or_a_distant_forecast_raises_nothing_and_limits_are_configu
     });
     let mut e = Engine::new(s.clone(), Default::default());
     e.apply(&online(t0()), t0());
-    one(&e.set_forecasts(vec![fit(40.0, 2.0, 0.99, at(0))], at(0)), "raised", FORECAST_KEY, {
-        Severity::Warning
-    });
+    let outs = e.set_forecasts(vec![fit(40.0, 2.0, 0.99, at(0))], at(0));
+    one(&outs, "raised", FORECAST_KEY, Severity::Warning);
     s.rules.get_mut("filesystem_forecast").expect("the rule").enabled = false;
     let mut e = Engine::new(s, Default::default());
     e.apply(&online(t0()), t0());

@@ -5,11 +5,11 @@
 //! the notifiers). Open alerts are rebuilt from the stored alert events at start-up, so a
 //! restart sends no duplicate and misses no recovery.
 
+mod condition;
 mod engine;
 mod forecast;
 mod growth;
 pub mod rules;
-mod settings;
 
 use std::collections::HashMap;
 use std::sync::Arc;
