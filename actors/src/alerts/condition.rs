@@ -6,9 +6,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use super::rules::severity;
 use crate::analysis::{Area, Problem};
-use crate::model::alerts::Alert;
+use crate::model::alerts::{Alert, Severity};
 
 /// A condition that holds now: the alert it would raise.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,5 +89,13 @@ fn evidence_lines(e: &serde_json::Value) -> Vec<String> {
             })
             .collect(),
         None => Vec::new(),
+    }
+}
+
+fn severity(s: crate::analysis::Severity) -> Severity {
+    match s {
+        crate::analysis::Severity::Critical => Severity::Critical,
+        crate::analysis::Severity::Warning => Severity::Warning,
+        crate::analysis::Severity::Info => Severity::Info,
     }
 }

@@ -228,14 +228,6 @@ fn rule_of(p: &Problem) -> &'static str {
     }
 }
 
-pub(super) fn severity(s: crate::analysis::Severity) -> Severity {
-    match s {
-        crate::analysis::Severity::Critical => Severity::Critical,
-        crate::analysis::Severity::Warning => Severity::Warning,
-        crate::analysis::Severity::Info => Severity::Info,
-    }
-}
-
 /// The alert key of `rule` on `device`'s `object`.
 pub fn key(rule: &str, device: &str, object: Option<&str>) -> String {
     match object {
