@@ -236,7 +236,10 @@ impl Engine {
         self.last_judged.insert(device.to_string(), now);
         self.judgements += 1;
         let mine = self.open_of.get(device);
-        let firing: Vec<&str> = mine.into_iter().flatten().map(String::as_str).collect();
+        // Forecast alerts come from the fed fits, not from the checks.
+        let checked = |k: &&String| !k.starts_with(super::forecast::PREFIX);
+        let firing: Vec<&str> =
+            mine.into_iter().flatten().filter(checked).map(String::as_str).collect();
         let mut conds = conditions(device, state, now, &self.settings, &firing);
         // An offline device's stored series are as old as its samples: its fits stay as
         // they were too.

@@ -126,3 +126,16 @@ fn a_clear_for_resolves_on_a_tick_without_new_events() {
     assert!(e.tick(at(6) - secs(5)).is_empty(), "not clear long enough");
     one(&e.tick(at(6)), "resolved", "container/tower/web", Severity::Warning);
 }
+
+#[test]
+fn an_offline_devices_old_alerts_are_not_due_for_reminders() {
+    let mut e = with("container", |r| r.renotify = Some(Std::from_secs(30 * 60)));
+    e.apply(&containers("exited", 1, at(0)), at(0));
+    let off = EventKind::DeviceOffline { consecutive_failures: 3, reason: "timed out".into() };
+    e.apply(&ev(off, at(1)), at(1));
+    one(&e.tick(at(2)), "raised", "device_offline/tower", Severity::Critical);
+    assert!(e.tick(at(30) - secs(1)).is_empty(), "a minute passed: judged, nothing changes");
+    let before = e.judgements();
+    assert!(e.tick(at(30)).is_empty(), "no reminder from an offline device's old samples");
+    assert_eq!(e.judgements(), before, "and nothing due for it");
+}

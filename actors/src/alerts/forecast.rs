@@ -17,6 +17,9 @@ use crate::model::alerts::{Alert, Severity};
 /// The rule's name.
 pub const RULE: &str = "filesystem_forecast";
 
+/// The start of its alert keys.
+pub(super) const PREFIX: &str = "filesystem_forecast/";
+
 /// The forecast conditions of `device` at `now` from its latest fits, by key.
 pub(super) fn conditions(
     device: &str,
