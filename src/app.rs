@@ -165,12 +165,15 @@ pub async fn start_on(opts: AppOptions, bus: Bus) -> anyhow::Result<Running> {
         }
         _ => Vec::new(),
     };
-    let alerts = infrastructor_actors::alerts::Alerts::spawn(
+    let mut alerts = infrastructor_actors::alerts::Alerts::spawn(
         &bus,
         &projection.snapshot(),
         &stored_alerts,
         opts.alerts.rules.clone(),
     );
+    if let Some(h) = &history {
+        alerts.forecast_from(h.store.clone());
+    }
     let registry = Registry::new(history.as_ref().map(|h| h.store.clone()), &opts.devices);
     let config_devices = opts.devices.clone();
     // The projection is restored from the store above, before any probe is built: every

@@ -35,6 +35,33 @@ fn rules_thresholds_and_overrides_are_read() {
 }
 
 #[test]
+fn load_thresholds_and_the_load_rule_are_configurable() {
+    let cfg = accept(
+        "[alerts.thresholds]\nload_warning_per_core = 1.5\nload_critical_per_core = 3\n\
+         [alerts.rules.load]\nfor = \"20m\"\n\
+         [[alerts.overrides]]\ndevice = \"build*\"\nrule = \"load\"\n\
+         thresholds = { load_warning_per_core = 6 }\n",
+    );
+    let r = &cfg.alerts.rules;
+    assert_eq!(
+        (r.thresholds.load_warning_per_core, r.thresholds.load_critical_per_core),
+        (1.5, 3.0)
+    );
+    assert_eq!(r.rule("load").hold, Duration::from_secs(1200));
+    assert_eq!(r.overrides[0].thresholds["load_warning_per_core"], 6.0);
+    let d = accept("").alerts.rules;
+    assert_eq!(
+        (d.thresholds.load_warning_per_core, d.thresholds.load_critical_per_core),
+        (2.0, 4.0)
+    );
+    assert_eq!(d.rule("load").hold, Duration::from_secs(600), "10 minutes by default");
+    check(
+        "[alerts.thresholds]\nload_warning_per_core = -1\n",
+        "alerts.thresholds.load_warning_per_core: must be 0 or more",
+    );
+}
+
+#[test]
 fn bad_rules_are_refused_with_the_field() {
     check("[alerts.rules.cpuu]\nenabled = false\n", "unknown rule `cpuu`");
     check("[alerts.rules.cpu]\nfor = \"soon\"\n", "alerts.rules.cpu.for");

@@ -10,28 +10,28 @@ use crate::model::alerts::{Severity, Suppressed};
 use crate::model::containers::Container;
 use crate::model::metrics::MetricsSample;
 
-fn t0() -> DateTime<Utc> {
+pub(super) fn t0() -> DateTime<Utc> {
     "2026-12-01T12:00:00Z".parse().unwrap()
 }
 
-fn at(min: i64) -> DateTime<Utc> {
+pub(super) fn at(min: i64) -> DateTime<Utc> {
     t0() + Duration::minutes(min)
 }
 
-fn ev(kind: EventKind, when: DateTime<Utc>) -> Event {
+pub(super) fn ev(kind: EventKind, when: DateTime<Utc>) -> Event {
     Event::new("tower", when, kind)
 }
 
-fn online(when: DateTime<Utc>) -> Event {
+pub(super) fn online(when: DateTime<Utc>) -> Event {
     ev(EventKind::DeviceOnline { transport: "local".into() }, when)
 }
 
-fn cpu(percent: f64, when: DateTime<Utc>) -> Event {
+pub(super) fn cpu(percent: f64, when: DateTime<Utc>) -> Event {
     let sample = MetricsSample { cpu_percent: Some(percent), ..MetricsSample::default() };
     ev(EventKind::MetricsSampled { sample }, when)
 }
 
-fn containers(state: &str, exit: i64, when: DateTime<Utc>) -> Event {
+pub(super) fn containers(state: &str, exit: i64, when: DateTime<Utc>) -> Event {
     let c = Container {
         id: "abc".into(),
         name: "web".into(),
@@ -44,14 +44,14 @@ fn containers(state: &str, exit: i64, when: DateTime<Utc>) -> Event {
     ev(EventKind::ContainerStatsSampled { containers: vec![c] }, when)
 }
 
-fn engine() -> Engine {
+pub(super) fn engine() -> Engine {
     let mut e = Engine::new(RuleSettings::default(), Default::default());
     assert!(e.apply(&online(t0()), t0()).is_empty());
     e
 }
 
 /// `(type, key, severity, suppressed?)` of each output.
-fn said(outs: &[Out]) -> Vec<(String, String, Severity, bool)> {
+pub(super) fn said(outs: &[Out]) -> Vec<(String, String, Severity, bool)> {
     outs.iter()
         .map(|o| match &o.kind {
             EventKind::AlertRaised { alert, suppressed, .. } => {
@@ -65,7 +65,7 @@ fn said(outs: &[Out]) -> Vec<(String, String, Severity, bool)> {
         .collect()
 }
 
-fn one(outs: &[Out], what: &str, key: &str, sev: Severity) {
+pub(super) fn one(outs: &[Out], what: &str, key: &str, sev: Severity) {
     assert_eq!(said(outs), vec![(what.to_string(), key.to_string(), sev, false)], "{outs:?}");
 }
 

@@ -5,7 +5,10 @@
 //! the notifiers). Open alerts are rebuilt from the stored alert events at start-up, so a
 //! restart sends no duplicate and misses no recovery.
 
+mod condition;
 mod engine;
+mod forecast;
+mod growth;
 pub mod rules;
 
 use std::collections::HashMap;
@@ -18,12 +21,19 @@ use tokio::task::JoinHandle;
 pub use engine::{Engine, OpenAlert, Out};
 pub use rules::{Override, RULES, Rule, RuleSettings};
 
+use crate::analysis::CapacityForecast;
 use crate::bus::Bus;
 use crate::events::Event;
 use crate::state::Snapshot;
 
 /// How often hold-downs, reminders and expiries are looked at without an event.
 pub const TICK: Duration = Duration::from_secs(5);
+
+/// How often the capacity forecasts are fitted again from the store (and once at start).
+pub const FORECAST_EVERY: Duration = Duration::from_secs(3600);
+
+/// How much history the forecasts fit: 14 days, in hourly buckets.
+pub const FORECAST_WINDOW: chrono::Duration = chrono::Duration::days(14);
 
 /// What readers see of the engine: the firing alerts and the silences in force.
 #[derive(Debug, Clone, Default)]
@@ -40,6 +50,9 @@ pub struct Alerts {
     stop: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
     publisher: Option<JoinHandle<()>>,
+    forecasts: mpsc::Sender<Vec<CapacityForecast>>,
+    forecaster: Option<JoinHandle<()>>,
+    thresholds: crate::analysis::Thresholds,
 }
 
 impl Alerts {
@@ -48,6 +61,7 @@ impl Alerts {
     pub fn spawn(bus: &Bus, snapshot: &Snapshot, stored: &[Event], settings: RuleSettings) -> Self {
         let states: HashMap<_, _> =
             snapshot.devices.iter().map(|(n, s)| (n.clone(), (**s).clone())).collect();
+        let thresholds = settings.thresholds.clone();
         let mut engine = Engine::new(settings, states);
         engine.restore(stored);
         let now = chrono::Utc::now();
@@ -66,8 +80,48 @@ impl Alerts {
             }
         });
         let (stop_tx, stop_rx) = watch::channel(false);
-        let task = tokio::spawn(run(engine, rx, out_tx, view_tx, stop_rx));
-        Self { view, stop: stop_tx, task: Some(task), publisher: Some(publisher) }
+        let (forecasts, fits) = mpsc::channel(2);
+        let task = tokio::spawn(run(engine, rx, fits, out_tx, view_tx, stop_rx));
+        Self {
+            view,
+            stop: stop_tx,
+            task: Some(task),
+            publisher: Some(publisher),
+            forecasts,
+            forecaster: None,
+            thresholds,
+        }
+    }
+
+    /// Fits capacity forecasts from `store` at once and every [`FORECAST_EVERY`], and
+    /// feeds them to the engine (the `filesystem_forecast` rule). A failed read keeps the
+    /// last fits.
+    pub fn forecast_from(&mut self, store: crate::store::Store) {
+        let (tx, t) = (self.forecasts.clone(), self.thresholds.clone());
+        let mut stop = self.stop.subscribe();
+        self.forecaster = Some(tokio::spawn(async move {
+            let mut every = tokio::time::interval(FORECAST_EVERY);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = stop.changed() => break,
+                    _ = every.tick() => {}
+                }
+                match forecasts(&store, &t, chrono::Utc::now()).await {
+                    Ok(f) => {
+                        if tx.send(f).await.is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "capacity forecasts not fitted"),
+                }
+            }
+        }));
+    }
+
+    /// Feeds the engine these capacity fits (what [`Alerts::forecast_from`] does hourly).
+    pub async fn feed_forecasts(&self, fits: Vec<CapacityForecast>) {
+        let _ = self.forecasts.send(fits).await;
     }
 
     /// The firing alerts and silences now.
@@ -84,6 +138,9 @@ impl Alerts {
     /// can be dropped afterwards.
     pub async fn stop(mut self, within: Duration) {
         let _ = self.stop.send(true);
+        if let Some(f) = self.forecaster.take() {
+            f.abort();
+        }
         if let Some(t) = self.task.take() {
             let _ = tokio::time::timeout(within, t).await;
         }
@@ -95,9 +152,21 @@ impl Alerts {
     }
 }
 
+/// The capacity fits of every device over the last [`FORECAST_WINDOW`] of `store`.
+pub async fn forecasts(
+    store: &crate::store::Store,
+    t: &crate::analysis::Thresholds,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<CapacityForecast>, crate::store::StoreError> {
+    let series = store.capacity(None, now - FORECAST_WINDOW, now).await?;
+    // The threshold asked for only sets `crosses_at`; the rule computes its own from the fit.
+    Ok(crate::analysis::predict_capacity(&series, 100.0, t).unwrap_or_default())
+}
+
 async fn run(
     mut engine: Engine,
     mut rx: mpsc::Receiver<Arc<Event>>,
+    mut fits: mpsc::Receiver<Vec<CapacityForecast>>,
     out: mpsc::UnboundedSender<Out>,
     view: watch::Sender<Arc<AlertsView>>,
     mut stop: watch::Receiver<bool>,
@@ -113,7 +182,7 @@ async fn run(
                 if n == 0 {
                     break;
                 }
-                let outs: Vec<Out> = batch.iter().flat_map(|ev| engine.apply(ev, now)).collect();
+                let outs: Vec<Out> = batch.iter().flat_map(|ev| engine.apply_shared(ev, now)).collect();
                 // Acknowledgements and silences change the view without any output.
                 let admin = batch.iter().any(|e| {
                     matches!(e.type_name(), "AlertAcknowledged" | "AlertSilenced")
@@ -122,6 +191,7 @@ async fn run(
                 (outs, admin)
             }
             _ = tick.tick() => (engine.tick(now), false),
+            Some(f) = fits.recv() => (engine.set_forecasts(f, now), false),
         };
         let changed = events || !outs.is_empty();
         for o in outs {
@@ -160,3 +230,9 @@ pub async fn stored(store: &crate::store::Store) -> Result<Vec<Event>, crate::st
 
 #[cfg(test)]
 mod engine_tests;
+
+#[cfg(test)]
+mod engine_due_tests;
+
+#[cfg(test)]
+mod engine_rules_tests;

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+pub use super::condition::Condition;
+use super::condition::push;
 use crate::analysis::{Area, Problem, Thresholds, diagnose_device};
 use crate::model::alerts::{Alert, Severity};
 use crate::state::DeviceState;
@@ -20,8 +22,10 @@ pub const RULES: &[&str] = &[
     "pool",
     "array",
     "filesystem",
+    "filesystem_forecast",
     "memory",
     "cpu",
+    "load",
     "container",
     "service",
     "vm",
@@ -44,18 +48,21 @@ pub struct Rule {
 }
 
 impl Rule {
-    /// The defaults of `name`: CPU must hold 10 minutes, memory 5, an offline device 1
+    /// The defaults of `name`: CPU and load must hold 10 minutes, memory 5, an offline device 1
     /// (after the supervisor's own retries); probe failures are off (they are diagnosis
     /// material, not pager material).
     pub fn default_for(name: &str) -> Self {
         let minutes = |m: u64| Duration::from_secs(60 * m);
         let hold = match name {
-            "cpu" => minutes(10),
+            "cpu" | "load" => minutes(10),
             "memory" => minutes(5),
             "device_offline" => minutes(1),
             _ => Duration::ZERO,
         };
-        Self { enabled: name != "probe_failing", hold, clear_for: Duration::ZERO, renotify: None }
+        // A forecast is fitted again hourly: one better hour does not resolve it.
+        let clear_for =
+            if name == "filesystem_forecast" { minutes(6 * 60) } else { Duration::ZERO };
+        Self { enabled: name != "probe_failing", hold, clear_for, renotify: None }
     }
 }
 
@@ -150,6 +157,27 @@ impl RuleSettings {
         (serde_json::from_value(base).unwrap_or_else(|_| self.thresholds.clone()), objects)
     }
 
+    /// The thresholds for `rule` on `device`'s `object`: the device's, with the matching
+    /// object overrides over them.
+    pub(super) fn thresholds_at(&self, device: &str, rule: &str, object: &str) -> Thresholds {
+        let (t, objects) = self.thresholds_for(device);
+        let mine: Vec<&Override> = objects
+            .into_iter()
+            .filter(|o| o.rule.as_deref().is_none_or(|r| r == rule))
+            .filter(|o| {
+                o.object.as_deref().is_some_and(|g| crate::analysis::glob_matches(g, object))
+            })
+            .collect();
+        if mine.is_empty() {
+            return t;
+        }
+        let mut base = serde_json::to_value(&t).unwrap_or_default();
+        for o in mine {
+            merge(&mut base, &o.thresholds);
+        }
+        serde_json::from_value(base).unwrap_or(t)
+    }
+
     /// `t` with every limit lowered by the hysteresis (what a firing alert must get below).
     fn clearing(&self, t: &Thresholds) -> Thresholds {
         let (p, c) = (self.hysteresis_percent, self.hysteresis_celsius);
@@ -164,6 +192,9 @@ impl RuleSettings {
             drive_temp_critical_c: t.drive_temp_critical_c - c,
             nvme_temp_warning_c: t.nvme_temp_warning_c - c,
             nvme_temp_critical_c: t.nvme_temp_critical_c - c,
+            // A ratio, not a percent: lowered by the same share of itself.
+            load_warning_per_core: t.load_warning_per_core * (1.0 - p / 100.0),
+            load_critical_per_core: t.load_critical_per_core * (1.0 - p / 100.0),
             ..t.clone()
         }
     }
@@ -177,13 +208,6 @@ fn merge(base: &mut serde_json::Value, over: &serde_json::Map<String, serde_json
     }
 }
 
-/// A condition that holds now: the alert it would raise.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Condition {
-    /// The alert (its `since` is the evaluation time; the engine keeps the first one).
-    pub alert: Alert,
-}
-
 /// The rule of a problem.
 fn rule_of(p: &Problem) -> &'static str {
     match p.area {
@@ -195,20 +219,13 @@ fn rule_of(p: &Problem) -> &'static str {
         Area::Filesystem => "filesystem",
         Area::Memory => "memory",
         Area::Cpu => "cpu",
+        Area::Load => "load",
         Area::Container => "container",
         Area::Service => "service",
         Area::Vm => "vm",
         Area::Snapshot => "snapshot",
         Area::Updates => "updates",
         Area::Logs => "log_pattern",
-    }
-}
-
-fn severity(s: crate::analysis::Severity) -> Severity {
-    match s {
-        crate::analysis::Severity::Critical => Severity::Critical,
-        crate::analysis::Severity::Warning => Severity::Warning,
-        crate::analysis::Severity::Info => Severity::Info,
     }
 }
 
@@ -220,22 +237,28 @@ pub fn key(rule: &str, device: &str, object: Option<&str>) -> String {
     }
 }
 
-/// The conditions that hold on `device` at `now`, by key. A key in `firing` stays while it
-/// holds against the thresholds lowered by the hysteresis (its severity still comes from the
-/// thresholds themselves when it crosses them); other keys need the thresholds themselves.
-/// Several findings on one object make one condition: the worst severity, the summaries
-/// joined.
+/// The conditions that hold on `device` at `now`, by key. A key in `firing` (the device's
+/// open alerts) stays while it holds against the thresholds lowered by the hysteresis (its
+/// severity still comes from the thresholds themselves when it crosses them); other keys
+/// need the thresholds themselves. Several findings on one object make one condition: the
+/// worst severity, the summaries joined.
 pub fn conditions(
     device: &str,
     state: &DeviceState,
     now: DateTime<Utc>,
     s: &RuleSettings,
-    firing: &dyn Fn(&str) -> bool,
+    firing: &[&str],
 ) -> BTreeMap<String, Condition> {
     let (t, objects) = s.thresholds_for(device);
     let mut out = pass(device, state, now, s, &t, &objects, false);
+    // The lowered pass only keeps firing keys the first one lacks; an offline device's pass
+    // judges its connection alone, which no threshold changes.
+    let offline = matches!(state.online, Some(false));
+    if offline || firing.iter().all(|k| out.contains_key(*k)) {
+        return out;
+    }
     for (k, c) in pass(device, state, now, s, &t, &objects, true) {
-        if firing(&k) {
+        if firing.contains(&k.as_str()) {
             out.entry(k).or_insert(c);
         }
     }
@@ -279,12 +302,12 @@ fn pass(
             since: now,
             evidence: vec![format!("reason: {reason}")],
         };
-        out.insert(k, Condition { alert });
+        out.insert(k, Condition { alert, counters: Vec::new() });
     }
     let mut take = |p: &Problem, mine: &dyn Fn(&str, Option<&str>) -> bool| {
         let rule = rule_of(p);
         let object = match p.area {
-            Area::Device | Area::Memory | Area::Cpu | Area::Updates => None,
+            Area::Device | Area::Memory | Area::Cpu | Area::Load | Area::Updates => None,
             _ => Some(p.object.as_str()),
         };
         let info = p.severity == crate::analysis::Severity::Info;
@@ -317,73 +340,4 @@ fn pass(
         }
     }
     out
-}
-
-fn push(
-    out: &mut BTreeMap<String, Condition>,
-    key: String,
-    rule: &str,
-    object: Option<&str>,
-    p: &Problem,
-    now: DateTime<Utc>,
-) {
-    let sev = severity(p.severity);
-    let (value, threshold, unit) = figures(p);
-    match out.get_mut(&key) {
-        Some(c) => {
-            if !c.alert.summary.contains(&p.summary) {
-                c.alert.summary = format!("{}; {}", c.alert.summary, p.summary);
-            }
-            c.alert.severity = c.alert.severity.max(sev);
-        }
-        None => {
-            let alert = Alert {
-                key: key.clone(),
-                rule: rule.to_string(),
-                object: object.map(String::from),
-                severity: sev,
-                summary: p.summary.clone(),
-                value,
-                threshold,
-                unit,
-                since: now,
-                evidence: evidence_lines(&p.evidence),
-            };
-            out.insert(key, Condition { alert });
-        }
-    }
-}
-
-/// The measured value, limit and unit a problem's evidence gives, when it has them.
-fn figures(p: &Problem) -> (Option<f64>, Option<f64>, Option<String>) {
-    let e = &p.evidence;
-    let num = |k: &str| e.get(k).and_then(serde_json::Value::as_f64);
-    let (value, unit) = match p.area {
-        Area::Filesystem | Area::Memory | Area::Cpu | Area::Pool => {
-            (num("used_percent").or(num("capacity_percent")).or(num("cpu_percent")), Some("%"))
-        }
-        Area::Drive => (num("temperature_celsius"), Some("°C")),
-        _ => (None, None),
-    };
-    let threshold = num("threshold_percent").or(num("threshold"));
-    (value, threshold, value.and(unit).map(String::from))
-}
-
-/// The evidence as `name: value` lines (plain text).
-fn evidence_lines(e: &serde_json::Value) -> Vec<String> {
-    match e.as_object() {
-        Some(m) => m
-            .iter()
-            .filter(|(_, v)| !v.is_null())
-            .flat_map(|(k, v)| match v {
-                serde_json::Value::String(s) => vec![format!("{k}: {s}")],
-                // A list of lines (a log pattern's matches): one evidence line each.
-                serde_json::Value::Array(items) if items.iter().all(|i| i.is_string()) => {
-                    items.iter().filter_map(|i| i.as_str()).map(|s| format!("{k}: {s}")).collect()
-                }
-                v => vec![format!("{k}: {v}")],
-            })
-            .collect(),
-        None => Vec::new(),
-    }
 }

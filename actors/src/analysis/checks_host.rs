@@ -1,4 +1,4 @@
-//! Host checks: memory, containers (dead, OOM-killed, restarting, unhealthy), failed units,
+//! Host checks: memory, CPU, load average, containers (dead, OOM-killed, restarting, unhealthy), failed units,
 //! VMs and pending updates.
 
 use chrono::{DateTime, Utc};
@@ -60,6 +60,37 @@ pub(crate) fn cpu(m: &MetricsSample, at: At, device: &str, t: &Thresholds, out: 
     out.push(Problem::new(severity, Area::Cpu, device, summary, evidence, at));
 }
 
+/// The 5-minute load average per online core above the load limits (the alert rule holds it
+/// for a duration before raising). The cores are those of the sample's per-core usage, which
+/// a sample has from its second poll on; without them nothing is judged.
+pub(crate) fn load(
+    m: &MetricsSample,
+    at: At,
+    device: &str,
+    t: &Thresholds,
+    out: &mut Vec<Problem>,
+) {
+    let (Some(load5), cores) = (m.load5, m.cpu_cores.len()) else { return };
+    if cores == 0 || !load5.is_finite() {
+        return;
+    }
+    let per_core = load5 / cores as f64;
+    let (severity, threshold) = if per_core >= t.load_critical_per_core {
+        (Severity::Critical, t.load_critical_per_core)
+    } else if per_core >= t.load_warning_per_core {
+        (Severity::Warning, t.load_warning_per_core)
+    } else {
+        return;
+    };
+    let summary =
+        format!("load average is {load5:.2} on {cores} cores ({per_core:.2} per core over 5 min)");
+    let evidence = json!({
+        "load_per_core": per_core, "threshold": threshold, "cores": cores,
+        "load1": m.load1, "load5": load5, "load15": m.load15, "cpu_percent": m.cpu_percent,
+    });
+    out.push(Problem::new(severity, Area::Load, device, summary, evidence, at));
+}
+
 /// The name of the signal behind a `128 + n` exit code, for the common ones.
 fn signal(code: i64) -> Option<&'static str> {
     Some(match code {
@@ -78,22 +109,18 @@ pub(crate) fn containers(cs: &[Container], at: At, t: &Thresholds, out: &mut Vec
         let inspect = c.inspect.as_ref();
         let oom = inspect.and_then(|i| i.oom_killed) == Some(true);
         let restarts = inspect.and_then(|i| i.restart_count);
-        let evidence = json!({
-            "image": c.image, "state": c.state, "status": c.status, "exit_code": c.exit_code,
-            "health": c.health, "oom_killed": inspect.and_then(|i| i.oom_killed),
-            "restart_count": restarts, "restart_policy": inspect.and_then(|i| i.restart_policy.clone()),
-            "finished_at": inspect.and_then(|i| i.finished_at.clone()),
-            "compose_project": c.compose_project, "compose_service": c.compose_service,
-        });
+        // Built only for a container with a problem (most have none).
+        let evidence = || {
+            json!({
+                "image": c.image, "state": c.state, "status": c.status, "exit_code": c.exit_code,
+                "health": c.health, "oom_killed": inspect.and_then(|i| i.oom_killed),
+                "restart_count": restarts, "restart_policy": inspect.and_then(|i| i.restart_policy.clone()),
+                "finished_at": inspect.and_then(|i| i.finished_at.clone()),
+                "compose_project": c.compose_project, "compose_service": c.compose_service,
+            })
+        };
         let mut push = |severity, summary: String| {
-            out.push(Problem::new(
-                severity,
-                Area::Container,
-                &c.name,
-                summary,
-                evidence.clone(),
-                at,
-            ));
+            out.push(Problem::new(severity, Area::Container, &c.name, summary, evidence(), at));
         };
         let code = c.exit_code.map_or(String::new(), |n| match signal(n) {
             Some(s) => format!(" (exit code {n}, {s})"),

@@ -125,6 +125,7 @@ fn samples(
         checks_storage::filesystems(&m.filesystems, at("metrics"), t, out);
         checks_host::memory(m, at("metrics"), name, t, out);
         checks_host::cpu(m, at("metrics"), name, t, out);
+        checks_host::load(m, at("metrics"), name, t, out);
     }
     checks_host::containers(s.containers(), at("containers"), t, out);
     if let Some(units) = s.failed_units() {

@@ -97,6 +97,51 @@ fn thresholds_change_the_verdicts() {
     assert_eq!(found(&d), [(Severity::Warning, Area::Filesystem, "/".to_string())]);
 }
 
+/// A metrics sample with `cores` cores' usage and the load averages `(1, 5, 15)`.
+fn load(cores: u32, (l1, l5, l15): (f64, f64, f64)) -> EventKind {
+    let cpu_cores =
+        (0..cores).map(|core| crate::model::metrics::CoreUsage { core, percent: 50.0 }).collect();
+    let sample = crate::model::metrics::MetricsSample {
+        load1: Some(l1),
+        load5: Some(l5),
+        load15: Some(l15),
+        cpu_cores,
+        ..Default::default()
+    };
+    EventKind::MetricsSampled { sample }
+}
+
+#[test]
+fn the_load_average_per_core_is_judged_on_its_five_minute_figure() {
+    let t = Thresholds::default();
+    let judge =
+        |cores, l| diagnose_device("tower", &fold(vec![online(), load(cores, l)]), now(), &t);
+    let (w, c) = (Severity::Warning, Severity::Critical);
+    let cases = [
+        (4, (30.0, 7.9, 3.0), None), // a 1-minute burst; 5 min below 2.0 per core
+        (4, (1.0, 8.0, 9.0), Some(w)), // 2.0 per core
+        (4, (1.0, 16.0, 9.0), Some(c)), // 4.0 per core
+        (16, (1.0, 16.0, 9.0), None), // the same load on 16 cores is 1.0 per core
+        (0, (99.0, 99.0, 99.0), None), // the first poll: no core count, no verdict
+    ];
+    for (cores, l, want) in cases {
+        let d = judge(cores, l);
+        let got: Vec<_> =
+            d.problems.iter().filter(|p| p.area == Area::Load).map(|p| p.severity).collect();
+        assert_eq!(got, want.into_iter().collect::<Vec<_>>(), "{cores} cores, {l:?}");
+    }
+    let d = judge(4, (1.0, 10.0, 9.0));
+    let p = &d.problems[0];
+    assert_eq!((p.object.as_str(), p.evidence["cores"].as_u64()), ("tower", Some(4)));
+    assert_eq!(p.evidence["load_per_core"].as_f64(), Some(2.5));
+    assert_eq!(p.evidence["threshold"].as_f64(), Some(2.0));
+    assert!(p.summary.contains("10.00 on 4 cores (2.50 per core"), "{}", p.summary);
+    let strict = Thresholds { load_warning_per_core: 1.0, ..Thresholds::default() };
+    let s = fold(vec![online(), load(16, (1.0, 16.0, 9.0))]);
+    let d = diagnose_device("tower", &s, now(), &strict);
+    assert_eq!(found(&d), [(Severity::Warning, Area::Load, "tower".to_string())]);
+}
+
 #[test]
 fn output_types_have_json_schemas() {
     let schema = serde_json::to_value(schemars::schema_for!(FleetDiagnosis)).unwrap();

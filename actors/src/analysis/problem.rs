@@ -41,6 +41,8 @@ pub enum Area {
     Memory,
     /// CPU load.
     Cpu,
+    /// The load average per core.
+    Load,
     /// A Docker container.
     Container,
     /// A systemd unit.

@@ -21,6 +21,10 @@ pub struct Thresholds {
     pub cpu_warning_percent: f64,
     /// CPU busy at this percent is critical.
     pub cpu_critical_percent: f64,
+    /// The 5-minute load average at this many runnable tasks per online core is a warning.
+    pub load_warning_per_core: f64,
+    /// The 5-minute load average at this many per core is critical.
+    pub load_critical_per_core: f64,
     /// An ATA/SCSI drive this hot (°C) is a warning.
     pub drive_temp_warning_c: i64,
     /// An ATA/SCSI drive this hot (°C) is critical.
@@ -63,6 +67,12 @@ pub struct Thresholds {
     pub capacity_min_span_days: f64,
     /// Growth (percentage points per day) below which a filesystem is not growing.
     pub capacity_min_growth_percent_per_day: f64,
+    /// The `filesystem_forecast` rule: a filesystem or pool forecast to reach this percent…
+    pub forecast_full_percent: f64,
+    /// …within this many days is a warning…
+    pub forecast_days: f64,
+    /// …when the fit explains at least this share of the used share's variance (r², 0 to 1).
+    pub forecast_min_r_squared: f64,
 }
 
 /// The threshold `predict_capacity` is asked for when a caller gives none, percent.
@@ -77,6 +87,8 @@ impl Default for Thresholds {
             mem_critical_percent: 95.0,
             cpu_warning_percent: 80.0,
             cpu_critical_percent: 95.0,
+            load_warning_per_core: 2.0,
+            load_critical_per_core: 4.0,
             drive_temp_warning_c: 55,
             drive_temp_critical_c: 65,
             nvme_temp_warning_c: 70,
@@ -98,6 +110,9 @@ impl Default for Thresholds {
             capacity_min_points: 6,
             capacity_min_span_days: 1.0,
             capacity_min_growth_percent_per_day: 0.01,
+            forecast_full_percent: 100.0,
+            forecast_days: 7.0,
+            forecast_min_r_squared: 0.8,
         }
     }
 }
