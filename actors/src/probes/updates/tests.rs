@@ -266,7 +266,7 @@ async fn security_updates_are_dated_from_when_they_appeared() {
         other => panic!("{other:?}"),
     };
     let mut probe = UpdatesProbe::default();
-    let mut poll_at = async |probe: &mut UpdatesProbe, d: i64| {
+    let poll_at = async |probe: &mut UpdatesProbe, d: i64| {
         let ctx = PollContext {
             transport: &transport,
             observed_at: day(d),
