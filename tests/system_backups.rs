@@ -8,12 +8,15 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+use harness::mcp::{self, call, ok};
+use harness::rest::get;
 use harness::server::{count, events, every, more_polls, serve};
 use harness::shims::SYSTEMCTL;
 use harness::{SimDevice, wait_until};
 use infrastructor_actors::device::Probes;
 use infrastructor_actors::events::EventKind;
 use infrastructor_actors::model::backups::{BackupJob, BackupSource, BackupStatus, BackupVerdict};
+use serde_json::json;
 
 /// Runs restic on `repo` with `args`, panicking with its stderr on failure.
 fn restic(repo: &Path, password: &Path, args: &[&str]) {
@@ -175,5 +178,27 @@ async fn restic_systemd_and_file_jobs_over_ssh() {
         let jobs = snap.devices[name].backups().map(<[_]>::to_vec).unwrap_or_default();
         assert_eq!(jobs.len(), 4, "{jobs:?}");
     }
+
+    // The same status through MCP (every device) and REST (one device, polled now).
+    let client = mcp::connect(app.addr, None).await;
+    let answer = call(&client, "get_backup_status", json!({})).await;
+    let report = ok(&answer);
+    assert_eq!((report["failed"].as_u64(), report["ok"].as_u64()), (Some(2), Some(2)), "{report}");
+    assert_eq!(report["jobs"][0]["verdict"], "failed", "failed jobs first: {report}");
+    let restic_row = report["jobs"].as_array().unwrap().iter().find(|j| j["job"] == "restic");
+    let restic_row = restic_row.expect("the restic job");
+    assert_eq!(restic_row["device"], name);
+    assert_eq!(restic_row["size_bytes"], 20_005);
+    assert!(restic_row["age_seconds"].as_i64().is_some_and(|a| (0..120).contains(&a)));
+    assert!(
+        mcp::text(&answer).starts_with("4 backup jobs on the fleet: 2 failed, 0 overdue, 2 ok")
+    );
+    client.cancel().await.unwrap();
+    let rest = get(app.addr, &format!("/api/backups?device={name}&refresh=true"), None).await;
+    assert_eq!(rest.status, 200, "{}", rest.text);
+    assert_eq!(rest.json["source"], "live", "{}", rest.text);
+    assert_eq!(rest.json["jobs"].as_array().map(Vec::len), Some(4));
+    let unknown = get(app.addr, "/api/backups?device=nope", None).await;
+    assert_eq!(unknown.status, 404, "{}", unknown.text);
     app.shutdown().await;
 }
