@@ -15,6 +15,7 @@ use harness::shims::SYSTEMCTL;
 use harness::{SimDevice, wait_until};
 use infrastructor_actors::device::Probes;
 use infrastructor_actors::events::EventKind;
+use infrastructor_actors::model::alerts::Severity;
 use infrastructor_actors::model::backups::{BackupJob, BackupSource, BackupStatus, BackupVerdict};
 use serde_json::json;
 
@@ -151,6 +152,18 @@ async fn restic_systemd_and_file_jobs_over_ssh() {
             if kind == "restic" && detail.contains("wrong password")),
         "{failed:?}"
     );
+
+    // The alert rule `backup` raises a warning for the failed and the overdue jobs.
+    let raised = |key: &str| {
+        events(&app, name, "AlertRaised").iter().any(|e| {
+            matches!(e, EventKind::AlertRaised { alert, .. }
+                if alert.key == key && alert.severity == Severity::Warning)
+        })
+    };
+    wait_until(within, "backup alerts", || {
+        raised("backup/vault/wrong-password") && raised("backup/vault/restic")
+    })
+    .await;
 
     // A new backup, a fresh marker and a failed unit run.
     restic(&repo, &password, &["backup", "--host", "vault", data.to_str().unwrap()]);
