@@ -232,6 +232,7 @@ async fn start_binds_before_contacting_devices() {
         tags: Vec::new(),
         known_hosts: "/nonexistent".into(),
         probes: Probes::default(),
+        backups: Vec::new(),
     };
     let opts = AppOptions {
         alerts: Default::default(),

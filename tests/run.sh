@@ -19,6 +19,15 @@ if [ ! -x /usr/sbin/sshd ]; then
     fi
 fi
 
+# restic for tests/system_backups.rs (it skips, saying so, when restic is missing).
+if ! command -v restic >/dev/null 2>&1 && is_root; then
+    echo "run.sh: installing restic (needed by the backups system test)" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y --no-install-recommends restic \
+        || { apt-get update && apt-get install -y --no-install-recommends restic; } \
+        || echo "run.sh: could not install restic; the backups system test will skip" >&2
+fi
+
 # TimescaleDB for the store's engine tests (they skip it, saying so, when it is missing).
 timescale_install=../shared/timescaledb/install.sh
 if [ -f "$timescale_install" ] && is_root; then

@@ -42,6 +42,10 @@ pub mod bench_support {
         pub mod arrays {
             pub use crate::probes::arrays::parse_arrays;
         }
+        /// The backups probe's parser.
+        pub mod backups {
+            pub use crate::probes::backups::parse_job;
+        }
         /// The containers probe.
         pub mod containers {
             pub use crate::probes::containers::{

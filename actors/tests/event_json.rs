@@ -5,6 +5,7 @@
 use chrono::{TimeZone, Utc};
 use infrastructor_actors::bench_support::capabilities;
 use infrastructor_actors::bench_support::probes::arrays::parse_arrays;
+use infrastructor_actors::bench_support::probes::backups::parse_job;
 use infrastructor_actors::bench_support::probes::containers::{parse_inspect, parse_ps};
 use infrastructor_actors::bench_support::probes::drives::parse_info;
 use infrastructor_actors::bench_support::probes::metrics::parse_metrics;
@@ -15,6 +16,7 @@ use infrastructor_actors::bench_support::probes::vms::parse_dominfo;
 use infrastructor_actors::bench_support::probes::zfs::parse_zfs;
 use infrastructor_actors::events::{Event, EventKind};
 use infrastructor_actors::model::alerts::{Alert, Severity, Suppressed};
+use infrastructor_actors::model::backups::{BackupJob, BackupSource};
 use infrastructor_actors::model::logs::{LogMatch, LogSource};
 use infrastructor_actors::model::refs::{ContainerRef, DriveRef};
 use uuid::Uuid;
@@ -56,6 +58,10 @@ fn covered(kind: &EventKind) -> &'static str {
         | EventKind::ServicesSampled { .. }
         | EventKind::ServiceFailed { .. }
         | EventKind::ServiceRecovered { .. }
+        | EventKind::BackupSampled { .. }
+        | EventKind::BackupFailed { .. }
+        | EventKind::BackupOverdue { .. }
+        | EventKind::BackupRecovered { .. }
         | EventKind::UpdatesSampled { .. }
         | EventKind::UpdatesAvailable { .. }
         | EventKind::PoolStatusSampled { .. }
@@ -76,7 +82,24 @@ fn covered(kind: &EventKind) -> &'static str {
     }
 }
 
+fn restic_job() -> BackupJob {
+    BackupJob {
+        name: "nightly".into(),
+        source: BackupSource::Restic {
+            repository: "sftp:backup@vault:/srv/restic".into(),
+            password_file: "/root/.restic-password".into(),
+            env_file: None,
+        },
+        max_age_seconds: 93_600,
+    }
+}
+
 fn examples() -> Vec<EventKind> {
+    let restic_out = format!(
+        "{}exit:0\n{}",
+        fixture("backups/restic_snapshots.json"),
+        fixture("backups/restic_stats.json")
+    );
     let at = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
     let oom = LogMatch {
         pattern: "oom".into(),
@@ -208,6 +231,32 @@ fn examples() -> Vec<EventKind> {
             description: "A high performance web server and a reverse proxy server".into(),
         },
         EventKind::ServiceRecovered { unit: "nginx.service".into() },
+        EventKind::BackupSampled {
+            jobs: vec![
+                parse_job(&restic_job(), Some(&restic_out.lines().collect::<Vec<_>>()), at),
+                parse_job(
+                    &restic_job(),
+                    Some(&["Fatal: wrong password or no key found", "exit:1"]),
+                    at,
+                ),
+            ],
+        },
+        EventKind::BackupFailed {
+            job: "nightly".into(),
+            kind: "restic".into(),
+            detail: "restic snapshots exited with status 1: Fatal: wrong password or no key found"
+                .into(),
+        },
+        EventKind::BackupOverdue {
+            job: "nightly".into(),
+            kind: "restic".into(),
+            last_success: Some(Utc.with_ymd_and_hms(2026, 11, 21, 3, 0, 0).unwrap()),
+            max_age_seconds: 93_600,
+        },
+        EventKind::BackupRecovered {
+            job: "nightly".into(),
+            last_success: Some(Utc.with_ymd_and_hms(2026, 11, 23, 3, 0, 0).unwrap()),
+        },
         EventKind::UpdatesSampled {
             manager: "dnf".into(),
             // NetworkManager, NetworkManager-libnm, kernel (a security update).

@@ -11,6 +11,7 @@ use std::time::Duration;
 use infrastructor_actors::device::{
     Auth, DeviceSource, DeviceSpec, ProbeSettings, Probes, TransportKind,
 };
+use infrastructor_actors::model::backups::{BackupJob, BackupSource};
 use infrastructor_actors::store::{DeviceRecord, SeedReport, StoreError};
 
 fn spec(name: &str) -> DeviceSpec {
@@ -29,6 +30,15 @@ fn spec(name: &str) -> DeviceSpec {
             containers: ProbeSettings::every(45),
             ..Probes::default()
         },
+        backups: vec![BackupJob {
+            name: "nightly".into(),
+            source: BackupSource::Restic {
+                repository: "sftp:backup@vault:/srv/restic".into(),
+                password_file: "/root/.restic-password".into(),
+                env_file: None,
+            },
+            max_age_seconds: 93_600,
+        }],
     }
 }
 

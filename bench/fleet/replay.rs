@@ -76,6 +76,7 @@ fn spec(i: usize, every: Duration) -> DeviceSpec {
             drives: off,
             ..Probes::disabled()
         },
+        backups: Vec::new(),
     }
 }
 

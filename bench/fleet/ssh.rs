@@ -123,6 +123,7 @@ pub async fn fleet(
                 drives: off,
                 ..Probes::disabled()
             },
+            backups: Vec::new(),
         })
         .collect();
     let (rss0, sshd0) = (rss_bytes(), dev.sshd().pid().map_or(0, tree_rss_bytes));

@@ -45,6 +45,9 @@ pub const RESTART_BACKOFF: Span = secs(1, HOUR);
 /// Every `probes.<name>.interval`: 1 s to 7 d.
 pub const PROBE_INTERVAL: Span = secs(1, 7 * DAY);
 
+/// Every `backups[].max_age`: 1 min to 365 d.
+pub const BACKUP_MAX_AGE: Span = secs(60, 365 * DAY);
+
 /// `fleet.offline_after`: consecutive failed polls, 1 to 100.
 pub const OFFLINE_AFTER: (i64, i64) = (1, 100);
 /// `fleet.max_channels`: 1 to 8: the pollers' channels, plus one reserved for quick reads and

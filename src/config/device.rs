@@ -153,6 +153,7 @@ impl Resolver<'_> {
             tags: dev.tags.clone(),
             known_hosts: self.path(&known_hosts),
             probes,
+            backups: self.backups(cfg, dev, i)?,
         })
     }
 }
@@ -169,6 +170,7 @@ fn set_probe(probes: &mut Probes, name: &str, settings: ProbeSettings) {
         "services" => &mut probes.services,
         "updates" => &mut probes.updates,
         "logs" => &mut probes.logs,
+        "backups" => &mut probes.backups,
         _ => return,
     };
     *slot = settings;

@@ -140,6 +140,9 @@ pub struct FileDefaults {
     /// Probe settings for every device.
     #[serde(default)]
     pub probes: FileProbes,
+    /// Backup jobs of every device (a device's job of the same name replaces one of these).
+    #[serde(default)]
+    pub backups: Vec<FileBackup>,
 }
 
 /// One `[[devices]]` entry.
@@ -174,6 +177,44 @@ pub struct FileDevice {
     /// Per-probe overrides of `[defaults.probes]`.
     #[serde(default)]
     pub probes: FileProbes,
+    /// `[[devices.backups]]`: this device's backup jobs, after those of `[defaults]`.
+    #[serde(default)]
+    pub backups: Vec<FileBackup>,
+}
+
+/// What a backup job looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackupKind {
+    /// A restic repository's newest snapshot.
+    Restic,
+    /// A systemd unit's last run.
+    Systemd,
+    /// A file's modification time.
+    File,
+}
+
+/// One `[[devices.backups]]` (or `[[defaults.backups]]`) entry; which fields apply depends
+/// on `kind`, and the others are refused.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileBackup {
+    /// Unique per device: `[A-Za-z0-9][A-Za-z0-9_.-]{0,62}`.
+    pub name: Spanned<String>,
+    /// `"restic"`, `"systemd"` or `"file"`.
+    pub kind: Spanned<BackupKind>,
+    /// How old the last success may be, e.g. "26h"; 1 min to 365 d.
+    pub max_age: Spanned<String>,
+    /// restic: the repository (`restic -r`).
+    pub repository: Option<Spanned<String>>,
+    /// restic: a path on the device holding the password (never read by the server).
+    pub password_file: Option<Spanned<String>>,
+    /// restic: a file on the device sourced before restic runs (optional).
+    pub env_file: Option<Spanned<String>>,
+    /// systemd: the unit, e.g. `borg-backup.service`.
+    pub unit: Option<Spanned<String>>,
+    /// file: an absolute path on the device (a folder: its newest file counts).
+    pub path: Option<Spanned<String>>,
 }
 
 /// `probes` table: one optional entry per probe.
@@ -207,13 +248,16 @@ pub struct FileProbes {
     /// The journal and running containers' logs, for the log patterns (default every "1m").
     #[serde(default)]
     pub logs: FileProbe,
+    /// The declared backup jobs (default every "1h"; runs only for a device with jobs).
+    #[serde(default)]
+    pub backups: FileProbe,
 }
 
 impl FileProbes {
     /// Every probe entry with its name, in the order of [`Probes::entries`].
     ///
     /// [`Probes::entries`]: infrastructor_actors::device::Probes::entries
-    pub fn entries(&self) -> [(&'static str, &FileProbe); 9] {
+    pub fn entries(&self) -> [(&'static str, &FileProbe); 10] {
         [
             ("containers", &self.containers),
             ("metrics", &self.metrics),
@@ -224,6 +268,7 @@ impl FileProbes {
             ("services", &self.services),
             ("updates", &self.updates),
             ("logs", &self.logs),
+            ("backups", &self.backups),
         ]
     }
 }

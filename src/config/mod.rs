@@ -9,6 +9,7 @@ pub mod alerts;
 mod alerts_resolve;
 pub mod api;
 mod api_resolve;
+mod backups;
 pub mod bounds;
 mod device;
 mod duration;
@@ -202,6 +203,7 @@ fn builtin(env: Env<'_>) -> Result<Config, ConfigError> {
         tags: Vec::new(),
         known_hosts,
         probes: Probes::default(),
+        backups: Vec::new(),
     };
     Ok(Config {
         listen: env::listen(env)?.unwrap_or_else(|| {

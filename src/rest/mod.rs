@@ -32,7 +32,7 @@ pub enum Tag {
     /// Docker containers: lists, details, logs, stats, actions, networks, compose graph.
     Containers,
     /// One host: metrics now, journal, failed services, VMs, updates, drives, pools,
-    /// snapshots, arrays.
+    /// snapshots, arrays; the backup jobs.
     System,
     /// From the store: the event timeline, metric series, what changed, exports.
     History,

@@ -1,9 +1,10 @@
 //! `/api/devices/{device}/…` for the host and its storage: metrics now, the journal, failed
-//! services, VMs, updates, drives, pools, snapshots and their freshness, arrays.
+//! services, VMs, updates, drives, pools, snapshots and their freshness, arrays; and
+//! `/api/backups`, the backup jobs of one device or every device.
 
 use infrastructor_actors::query::{
-    ArrayStatus, DriveHealth, FailedServices, SnapshotFreshness, SnapshotList, SystemMetrics,
-    Updates, VmStatus, ZfsStatus,
+    ArrayStatus, BackupReport, DriveHealth, FailedServices, SnapshotFreshness, SnapshotList,
+    SystemMetrics, Updates, VmStatus, ZfsStatus,
 };
 use poem::web::Data;
 use poem_openapi::OpenApi;
@@ -36,6 +37,26 @@ impl System {
         max_age_seconds: Query<Option<u64>>,
     ) -> Reply<SystemMetrics> {
         self.0.call(&caller, "get_system_metrics", args! { device, refresh, max_age_seconds }).await
+    }
+
+    /// Backup jobs
+    ///
+    /// The backup jobs (restic, systemd units, marker files) of one device or every device:
+    /// last success, its age, the verdict (ok, overdue, failed) and the evidence; from the
+    /// last poll unless `refresh` is true.
+    #[oai(path = "/backups", method = "get", operation_id = "get_backup_status")]
+    async fn backups(
+        &self,
+        caller: Data<&Caller>,
+        /// Device name; omit for every device (from their last polls).
+        device: Query<Option<String>>,
+        /// `true`: poll now; `false`: the last poll (default).
+        refresh: Query<Option<bool>>,
+        /// Accept a stored answer at most this many seconds old (0 to 604800).
+        #[oai(validator(maximum(value = "604800")))]
+        max_age_seconds: Query<Option<u64>>,
+    ) -> Reply<BackupReport> {
+        self.0.call(&caller, "get_backup_status", args! { device, refresh, max_age_seconds }).await
     }
 
     /// Failed systemd units

@@ -31,8 +31,15 @@ pub const VIRSH: &str = r#"case "${1:-}" in
 esac
 "#;
 
+/// `systemctl list-units` replays `systemctl/failed`; `systemctl show … <unit>` replays
+/// `systemctl/show-<unit>` (a unit without that file is `not-found`).
 pub const SYSTEMCTL: &str = r#"case "$*" in
   *list-units*) replay "$S/systemctl/failed" ;;
+  show\ *)
+    for u; do :; done
+    f="$S/systemctl/show-$u"
+    [ -f "$f" ] && replay "$f"
+    printf 'LoadState=not-found\nActiveState=inactive\nSubState=dead\nResult=success\n' ;;
   *) echo "systemctl (simulated): unsupported arguments: $*" >&2; exit 1 ;;
 esac
 "#;

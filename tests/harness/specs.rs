@@ -36,6 +36,7 @@ pub fn device_spec(dev: &SimDevice, probes: Probes) -> DeviceSpec {
         tags: vec!["test".into()],
         known_hosts: o.known_hosts,
         probes,
+        backups: Vec::new(),
     }
 }
 

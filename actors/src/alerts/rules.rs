@@ -32,6 +32,7 @@ pub const RULES: &[&str] = &[
     "snapshot",
     "updates",
     "log_pattern",
+    "backup",
 ];
 
 /// One rule's switches.
@@ -226,6 +227,7 @@ fn rule_of(p: &Problem) -> &'static str {
         Area::Snapshot => "snapshot",
         Area::Updates => "updates",
         Area::Logs => "log_pattern",
+        Area::Backup => "backup",
     }
 }
 

@@ -8,7 +8,7 @@ use super::problem::{
     Area, DeviceDiagnosis, FleetDiagnosis, Problem, ProblemCounts, Reachability, Severity, rank,
     score,
 };
-use super::{Thresholds, checks_drives, checks_host, checks_logs, checks_storage};
+use super::{Thresholds, checks_backups, checks_drives, checks_host, checks_logs, checks_storage};
 use crate::state::{DeviceState, Snapshot};
 
 /// The diagnosis of one device from its current state at `now`: its connection, failing
@@ -137,6 +137,9 @@ fn samples(
         checks_host::updates(u, pending, at("updates"), t, out);
     }
     checks_logs::logs(s.log_matches(), at("logs"), now, t, out);
+    if let Some(jobs) = s.backups() {
+        checks_backups::backups(jobs, at("backups"), now, out);
+    }
 }
 
 fn summary(

@@ -8,6 +8,7 @@
 //! them without touching a check.
 
 mod capacity;
+mod checks_backups;
 mod checks_drives;
 mod checks_host;
 mod checks_logs;

@@ -55,6 +55,8 @@ pub enum Area {
     Updates,
     /// Log lines that matched a log pattern.
     Logs,
+    /// A declared backup job that failed or is overdue.
+    Backup,
 }
 
 /// One finding.

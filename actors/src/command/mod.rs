@@ -2,6 +2,7 @@
 //!
 //! No user-supplied string is interpolated into a shell line without validation and quoting.
 
+pub(crate) mod backups;
 mod docker;
 mod host;
 pub(crate) mod logs;
@@ -11,9 +12,10 @@ mod wrap;
 
 use std::time::Duration;
 
+pub use backups::{valid_backup_argument, valid_backup_path};
 pub(crate) use docker::{MAX_BATCH, MAX_BATCH_BYTES, docker_inspect, valid_container_id};
 pub(crate) use host::*;
-pub use ondemand::{ContainerVerb, InvalidArgument};
+pub use ondemand::{ContainerVerb, InvalidArgument, validate_unit};
 pub(crate) use storage::{arrays, virsh_dominfo, virsh_list, zfs};
 pub(crate) use wrap::{ChannelEnd, Wrapped, signal_name};
 

@@ -6,6 +6,7 @@ use super::{DeviceSpec, ProbeSettings};
 use crate::events::Event;
 use crate::probes::Probe;
 use crate::probes::arrays::ArraysProbe;
+use crate::probes::backups::BackupsProbe;
 use crate::probes::containers::ContainersProbe;
 use crate::probes::drives::DrivesProbe;
 use crate::probes::logs::{LogPatterns, LogsProbe};
@@ -76,6 +77,17 @@ pub fn slots_with(spec: &DeviceSpec, patterns: &Arc<LogPatterns>) -> Vec<ProbeSl
             make: Arc::new(move || Box::new(LogsProbe::new(patterns.clone()))),
         }
     };
+    let backups = {
+        let jobs = Arc::new(spec.backups.clone());
+        let settings =
+            ProbeSettings { enabled: p.backups.enabled && !jobs.is_empty(), ..p.backups };
+        ProbeSlot {
+            name: "backups",
+            required_tool: None,
+            settings,
+            make: Arc::new(move || Box::new(BackupsProbe::new(jobs.clone()))),
+        }
+    };
     [
         ProbeSlot::of::<ContainersProbe>(p.containers),
         ProbeSlot::of::<MetricsProbe>(p.metrics),
@@ -86,6 +98,7 @@ pub fn slots_with(spec: &DeviceSpec, patterns: &Arc<LogPatterns>) -> Vec<ProbeSl
         ProbeSlot::of::<ServicesProbe>(p.services),
         ProbeSlot::of::<UpdatesProbe>(p.updates),
         logs,
+        backups,
     ]
     .into_iter()
     .filter(|s| s.settings.enabled)

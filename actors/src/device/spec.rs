@@ -52,6 +52,8 @@ pub struct Probes {
     pub updates: ProbeSettings,
     /// The journal and the containers' logs, for the log patterns; default every 1 min.
     pub logs: ProbeSettings,
+    /// The declared backup jobs (runs only when the device has some); default every 1 h.
+    pub backups: ProbeSettings,
 }
 
 impl Default for Probes {
@@ -66,6 +68,7 @@ impl Default for Probes {
             services: ProbeSettings::every(300),
             updates: ProbeSettings::every(6 * 3600),
             logs: ProbeSettings::every(60),
+            backups: ProbeSettings::every(3600),
         }
     }
 }
@@ -84,6 +87,7 @@ impl Probes {
             &mut p.services,
             &mut p.updates,
             &mut p.logs,
+            &mut p.backups,
         ] {
             s.enabled = false;
         }
@@ -91,7 +95,7 @@ impl Probes {
     }
 
     /// Every probe with its settings, in a fixed order.
-    pub fn entries(&self) -> [(&'static str, ProbeSettings); 9] {
+    pub fn entries(&self) -> [(&'static str, ProbeSettings); 10] {
         [
             ("containers", self.containers),
             ("metrics", self.metrics),
@@ -102,6 +106,7 @@ impl Probes {
             ("services", self.services),
             ("updates", self.updates),
             ("logs", self.logs),
+            ("backups", self.backups),
         ]
     }
 
@@ -134,6 +139,8 @@ pub struct DeviceSpec {
     pub known_hosts: PathBuf,
     /// Probe enablement and intervals.
     pub probes: Probes,
+    /// The declared backup jobs, read by the `backups` probe.
+    pub backups: Vec<crate::model::backups::BackupJob>,
 }
 
 /// Where a device's spec comes from.

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::alerts::{Alert, Severity, Suppressed};
 use crate::model::arrays::ArraysSample;
+use crate::model::backups::BackupStatus;
 use crate::model::capabilities::Capabilities;
 use crate::model::containers::Container;
 use crate::model::drives::Drive;
@@ -218,6 +219,39 @@ pub enum EventKind {
     ServiceRecovered {
         /// Unit name.
         unit: String,
+    },
+    /// One poll of the declared backup jobs.
+    BackupSampled {
+        /// Every job of the device, in declaration order, with its verdict and evidence.
+        jobs: Vec<BackupStatus>,
+    },
+    /// A backup job's last run failed, or its status could not be read (or it was so when
+    /// monitoring started).
+    BackupFailed {
+        /// The job's name.
+        job: String,
+        /// `restic`, `systemd` or `file`.
+        kind: String,
+        /// Why, e.g. restic's error line or the unit's `Result=`.
+        detail: String,
+    },
+    /// A backup job's last success is older than its `max_age` (or there is none).
+    BackupOverdue {
+        /// The job's name.
+        job: String,
+        /// `restic`, `systemd` or `file`.
+        kind: String,
+        /// When the last success finished, if there is one.
+        last_success: Option<chrono::DateTime<chrono::Utc>>,
+        /// How old the last success may be, in seconds.
+        max_age_seconds: u64,
+    },
+    /// A backup job that was failed or overdue is fine again.
+    BackupRecovered {
+        /// The job's name.
+        job: String,
+        /// When the last success finished.
+        last_success: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// One poll of the upgradable packages (from the local package cache; nothing refreshed).
     UpdatesSampled {

@@ -6,6 +6,7 @@
 
 pub mod alerts;
 pub mod arrays;
+pub mod backups;
 pub mod capabilities;
 pub mod containers;
 pub mod drives;

@@ -4,6 +4,7 @@
 //! bad line never fails a whole batch.
 
 pub(crate) mod arrays;
+pub mod backups;
 pub(crate) mod containers;
 pub(crate) mod drives;
 pub mod logs;

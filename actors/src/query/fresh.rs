@@ -126,9 +126,10 @@ impl ReadOptions {
 }
 
 /// Whether a probe is read live by default: drives (a SMART read of many disks is slow) and
-/// updates (from the package cache) answer from the last poll unless asked.
+/// updates (from the package cache) and backups (restic may read a remote repository) answer
+/// from the last poll unless asked.
 pub fn default_live(probe: &str) -> bool {
-    !matches!(probe, "drives" | "updates")
+    !matches!(probe, "drives" | "updates" | "backups")
 }
 
 impl FleetHandle {

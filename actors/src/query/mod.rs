@@ -5,6 +5,7 @@
 mod actions;
 mod alerts;
 mod analysis;
+mod backups;
 mod containers;
 mod devices;
 mod fresh;
@@ -17,6 +18,7 @@ mod topology;
 pub use actions::{ActionResult, MaintenanceState};
 pub use alerts::{AlertList, Silence};
 pub use analysis::{Diagnosis, SnapshotFreshness};
+pub use backups::{BackupJobStatus, BackupReport};
 pub use containers::{
     ContainerDetail, ContainerFilter, ContainerItem, ContainerList, ContainerStats, Dependency,
     DependencyGraph, NetworkTopology, PortMapping, TopologyNetwork, parse_ports,

@@ -80,6 +80,14 @@ impl DeviceState {
         }
     }
 
+    /// The backup jobs of the last backups sample; `None` before the first.
+    pub fn backups(&self) -> Option<&[crate::model::backups::BackupStatus]> {
+        match self.kind("backups") {
+            Some(EventKind::BackupSampled { jobs }) => Some(jobs),
+            _ => None,
+        }
+    }
+
     /// Log-pattern matches of the last 24 hours, from the last logs sample (empty before).
     pub fn log_matches(&self) -> &[crate::model::logs::LogMatch] {
         match self.kind("logs") {

@@ -94,6 +94,9 @@ struct SpecJson {
     known_hosts: PathBuf,
     /// Per probe: enabled and interval in milliseconds.
     probes: BTreeMap<String, ProbeJson>,
+    /// The declared backup jobs (absent in rows stored before they existed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    backups: Vec<crate::model::backups::BackupJob>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -151,6 +154,7 @@ pub(crate) fn encode(spec: &DeviceSpec, source: DeviceSource) -> Result<String, 
         tags: spec.tags.clone(),
         known_hosts: spec.known_hosts.clone(),
         probes,
+        backups: spec.backups.clone(),
     };
     serde_json::to_string(&json).map_err(|e| StoreError::Invalid(format!("device spec: {e}")))
 }
@@ -187,6 +191,7 @@ pub(crate) fn decode(json: &str) -> Result<DeviceSpec, String> {
         tags: j.tags,
         known_hosts: j.known_hosts,
         probes,
+        backups: j.backups,
     })
 }
 
@@ -201,6 +206,7 @@ fn probe_mut<'a>(p: &'a mut Probes, name: &str) -> Option<&'a mut ProbeSettings>
         "services" => &mut p.services,
         "updates" => &mut p.updates,
         "logs" => &mut p.logs,
+        "backups" => &mut p.backups,
         _ => return None,
     })
 }

@@ -16,5 +16,6 @@ pub fn spec(name: &str) -> DeviceSpec {
         tags: vec![],
         known_hosts: "/dev/null".into(),
         probes: Probes::default(),
+        backups: Vec::new(),
     }
 }

@@ -3,6 +3,7 @@
 pub mod actions;
 pub mod alerts;
 pub mod analysis;
+pub mod backups;
 pub mod containers;
 pub mod devices;
 pub mod history;
@@ -18,6 +19,7 @@ pub fn all() -> Vec<ToolDef> {
     tools.extend(containers::tools());
     tools.extend(system::tools());
     tools.extend(storage::tools());
+    tools.extend(backups::tools());
     tools.extend(history::tools());
     tools.extend(analysis::tools());
     tools.extend(alerts::tools());
