@@ -85,7 +85,8 @@ fn row(d: &DeviceSpec) -> [String; 5] {
     let probes: Vec<String> = p
         .entries()
         .into_iter()
-        .filter(|(_, s)| s.enabled)
+        // The backups probe runs only for a device with backup jobs.
+        .filter(|(n, s)| s.enabled && (*n != "backups" || !d.backups.is_empty()))
         .map(|(n, s)| format!("{n}/{}", format_duration(s.interval)))
         .collect();
     let probes = if probes.is_empty() { "none".to_owned() } else { probes.join(" ") };
