@@ -28,6 +28,17 @@ if ! command -v restic >/dev/null 2>&1 && is_root; then
         || echo "run.sh: could not install restic; the backups system test will skip" >&2
 fi
 
+# A real Docker Engine, registry and busybox image for tests/system_images.rs (it skips,
+# saying so, without them or without root).
+if is_root && { [ ! -x /usr/sbin/dockerd ] || [ ! -x /usr/bin/docker-registry ] || [ ! -x /bin/busybox ]; }; then
+    echo "run.sh: installing docker.io, docker-registry, busybox-static (the images system test)" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    pkgs="docker.io docker-registry busybox-static"
+    apt-get install -y --no-install-recommends $pkgs \
+        || { apt-get update && apt-get install -y --no-install-recommends $pkgs; } \
+        || echo "run.sh: could not install $pkgs; the images system test will skip" >&2
+fi
+
 # TimescaleDB for the store's engine tests (they skip it, saying so, when it is missing).
 timescale_install=../shared/timescaledb/install.sh
 if [ -f "$timescale_install" ] && is_root; then

@@ -169,6 +169,7 @@ fn set_probe(probes: &mut Probes, name: &str, settings: ProbeSettings) {
         "vms" => &mut probes.vms,
         "services" => &mut probes.services,
         "updates" => &mut probes.updates,
+        "images" => &mut probes.images,
         "logs" => &mut probes.logs,
         "backups" => &mut probes.backups,
         _ => return,

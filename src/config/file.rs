@@ -245,6 +245,9 @@ pub struct FileProbes {
     /// Upgradable packages: apt, dnf or pacman (default every "6h").
     #[serde(default)]
     pub updates: FileProbe,
+    /// The containers' images against their registries (default every "6h").
+    #[serde(default)]
+    pub images: FileProbe,
     /// The journal and running containers' logs, for the log patterns (default every "1m").
     #[serde(default)]
     pub logs: FileProbe,
@@ -257,7 +260,7 @@ impl FileProbes {
     /// Every probe entry with its name, in the order of [`Probes::entries`].
     ///
     /// [`Probes::entries`]: infrastructor_actors::device::Probes::entries
-    pub fn entries(&self) -> [(&'static str, &FileProbe); 10] {
+    pub fn entries(&self) -> [(&'static str, &FileProbe); 11] {
         [
             ("containers", &self.containers),
             ("metrics", &self.metrics),
@@ -267,6 +270,7 @@ impl FileProbes {
             ("vms", &self.vms),
             ("services", &self.services),
             ("updates", &self.updates),
+            ("images", &self.images),
             ("logs", &self.logs),
             ("backups", &self.backups),
         ]

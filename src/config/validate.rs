@@ -113,7 +113,7 @@ mod tests {
         assert!(out.contains("database: configured"), "{out}");
         assert!(out.contains("me@10.0.0.5:2222"), "{out}");
         assert!(out.contains("key /h/.ssh/id (passphrase)"), "{out}");
-        let rest = "zfs/5m arrays/5m vms/5m services/5m updates/6h logs/1m";
+        let rest = "zfs/5m arrays/5m vms/5m services/5m updates/6h images/6h logs/1m";
         assert!(out.contains(&format!("containers/30s metrics/5m {rest}\n")), "{out}");
         assert!(out.contains(&format!("containers/30s metrics/5m drives/1h {rest}")), "{out}");
         assert!(out.contains("source:   t.toml"), "{out}");

@@ -15,7 +15,7 @@ const MAX_AGE: u64 = 7 * 86_400;
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct Fresh {
     /// `true`: poll the device now; `false`: answer from the last poll. Default: live for
-    /// containers, metrics, services, VMs and ZFS; the last poll for drives, updates and backups.
+    /// containers, metrics, services, VMs and ZFS; the last poll for drives, updates, backups and images.
     pub refresh: Option<bool>,
     /// Accept a stored answer at most this many seconds old instead of polling (0 to 604800).
     pub max_age_seconds: Option<u64>,

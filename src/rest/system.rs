@@ -1,10 +1,11 @@
 //! `/api/devices/{device}/…` for the host and its storage: metrics now, the journal, failed
 //! services, VMs, updates, drives, pools, snapshots and their freshness, arrays; and
-//! `/api/backups`, the backup jobs of one device or every device.
+//! `/api/backups`, the backup jobs of one device or every device, and
+//! `/api/container-updates`, the containers' images against their registries.
 
 use infrastructor_actors::query::{
-    ArrayStatus, BackupReport, DriveHealth, FailedServices, SnapshotFreshness, SnapshotList,
-    SystemMetrics, Updates, VmStatus, ZfsStatus,
+    ArrayStatus, BackupReport, ContainerUpdates, DriveHealth, FailedServices, SnapshotFreshness,
+    SnapshotList, SystemMetrics, Updates, VmStatus, ZfsStatus,
 };
 use poem::web::Data;
 use poem_openapi::OpenApi;
@@ -57,6 +58,28 @@ impl System {
         max_age_seconds: Query<Option<u64>>,
     ) -> Reply<BackupReport> {
         self.0.call(&caller, "get_backup_status", args! { device, refresh, max_age_seconds }).await
+    }
+
+    /// Container image updates
+    ///
+    /// Which containers of one device or every device run an image whose registry has a
+    /// newer version under the same tag, and since when; images pinned by digest or built
+    /// locally are listed as such. From the last images poll unless `refresh` is true.
+    #[oai(path = "/container-updates", method = "get", operation_id = "check_container_updates")]
+    async fn container_updates(
+        &self,
+        caller: Data<&Caller>,
+        /// Device name; omit for every device (from their last polls).
+        device: Query<Option<String>>,
+        /// `true`: poll now; `false`: the last poll (default).
+        refresh: Query<Option<bool>>,
+        /// Accept a stored answer at most this many seconds old (0 to 604800).
+        #[oai(validator(maximum(value = "604800")))]
+        max_age_seconds: Query<Option<u64>>,
+    ) -> Reply<ContainerUpdates> {
+        self.0
+            .call(&caller, "check_container_updates", args! { device, refresh, max_age_seconds })
+            .await
     }
 
     /// Failed systemd units

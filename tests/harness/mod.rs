@@ -5,6 +5,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod device;
+pub mod docker_engine;
 pub mod gotify;
 pub mod journald;
 pub mod mcp;

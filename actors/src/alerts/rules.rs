@@ -33,6 +33,7 @@ pub const RULES: &[&str] = &[
     "updates",
     "log_pattern",
     "backup",
+    "image_update",
 ];
 
 /// One rule's switches.
@@ -50,8 +51,8 @@ pub struct Rule {
 
 impl Rule {
     /// The defaults of `name`: CPU and load must hold 10 minutes, memory 5, an offline device 1
-    /// (after the supervisor's own retries); probe failures are off (they are diagnosis
-    /// material, not pager material).
+    /// (after the supervisor's own retries); probe failures and image updates are off (they
+    /// are diagnosis material, not pager material: turn `image_update` on to be told).
     pub fn default_for(name: &str) -> Self {
         let minutes = |m: u64| Duration::from_secs(60 * m);
         let hold = match name {
@@ -63,7 +64,12 @@ impl Rule {
         // A forecast is fitted again hourly: one better hour does not resolve it.
         let clear_for =
             if name == "filesystem_forecast" { minutes(6 * 60) } else { Duration::ZERO };
-        Self { enabled: name != "probe_failing", hold, clear_for, renotify: None }
+        Self {
+            enabled: !matches!(name, "probe_failing" | "image_update"),
+            hold,
+            clear_for,
+            renotify: None,
+        }
     }
 }
 
@@ -228,6 +234,7 @@ fn rule_of(p: &Problem) -> &'static str {
         Area::Updates => "updates",
         Area::Logs => "log_pattern",
         Area::Backup => "backup",
+        Area::Images => "image_update",
     }
 }
 
@@ -312,7 +319,8 @@ fn pass(
             Area::Device | Area::Memory | Area::Cpu | Area::Load | Area::Updates => None,
             _ => Some(p.object.as_str()),
         };
-        let info = p.severity == crate::analysis::Severity::Info;
+        // Info findings are not alerts, but for the rule made of them (off by default).
+        let info = p.severity == crate::analysis::Severity::Info && p.area != Area::Images;
         if info || (offline && p.area != Area::Device) || !mine(rule, object) {
             return;
         }

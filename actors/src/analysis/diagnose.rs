@@ -8,7 +8,10 @@ use super::problem::{
     Area, DeviceDiagnosis, FleetDiagnosis, Problem, ProblemCounts, Reachability, Severity, rank,
     score,
 };
-use super::{Thresholds, checks_backups, checks_drives, checks_host, checks_logs, checks_storage};
+use super::{
+    Thresholds, checks_backups, checks_drives, checks_host, checks_images, checks_logs,
+    checks_storage,
+};
 use crate::state::{DeviceState, Snapshot};
 
 /// The diagnosis of one device from its current state at `now`: its connection, failing
@@ -139,6 +142,9 @@ fn samples(
     checks_logs::logs(s.log_matches(), at("logs"), now, t, out);
     if let Some(jobs) = s.backups() {
         checks_backups::backups(jobs, at("backups"), now, out);
+    }
+    if let Some(images) = s.images() {
+        checks_images::images(images, at("images"), now, out);
     }
 }
 

@@ -11,6 +11,7 @@ mod capacity;
 mod checks_backups;
 mod checks_drives;
 mod checks_host;
+mod checks_images;
 mod checks_logs;
 mod checks_storage;
 mod diagnose;

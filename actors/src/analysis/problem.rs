@@ -57,6 +57,8 @@ pub enum Area {
     Logs,
     /// A declared backup job that failed or is overdue.
     Backup,
+    /// A container image with a newer version in its registry.
+    Images,
 }
 
 /// One finding.

@@ -5,6 +5,7 @@
 pub(crate) mod backups;
 mod docker;
 mod host;
+pub(crate) mod images;
 pub(crate) mod logs;
 pub(crate) mod ondemand;
 mod storage;

@@ -9,6 +9,7 @@ use crate::probes::arrays::ArraysProbe;
 use crate::probes::backups::BackupsProbe;
 use crate::probes::containers::ContainersProbe;
 use crate::probes::drives::DrivesProbe;
+use crate::probes::images::ImagesProbe;
 use crate::probes::logs::{LogPatterns, LogsProbe};
 use crate::probes::metrics::MetricsProbe;
 use crate::probes::services::ServicesProbe;
@@ -97,6 +98,7 @@ pub fn slots_with(spec: &DeviceSpec, patterns: &Arc<LogPatterns>) -> Vec<ProbeSl
         ProbeSlot::of::<VmsProbe>(p.vms),
         ProbeSlot::of::<ServicesProbe>(p.services),
         ProbeSlot::of::<UpdatesProbe>(p.updates),
+        ProbeSlot::of::<ImagesProbe>(p.images),
         logs,
         backups,
     ]

@@ -50,6 +50,8 @@ pub struct Probes {
     pub services: ProbeSettings,
     /// Upgradable packages; default every 6 h.
     pub updates: ProbeSettings,
+    /// The containers' images against their registries; default every 6 h.
+    pub images: ProbeSettings,
     /// The journal and the containers' logs, for the log patterns; default every 1 min.
     pub logs: ProbeSettings,
     /// The declared backup jobs (runs only when the device has some); default every 1 h.
@@ -67,6 +69,7 @@ impl Default for Probes {
             vms: ProbeSettings::every(300),
             services: ProbeSettings::every(300),
             updates: ProbeSettings::every(6 * 3600),
+            images: ProbeSettings::every(6 * 3600),
             logs: ProbeSettings::every(60),
             backups: ProbeSettings::every(3600),
         }
@@ -86,6 +89,7 @@ impl Probes {
             &mut p.vms,
             &mut p.services,
             &mut p.updates,
+            &mut p.images,
             &mut p.logs,
             &mut p.backups,
         ] {
@@ -95,7 +99,7 @@ impl Probes {
     }
 
     /// Every probe with its settings, in a fixed order.
-    pub fn entries(&self) -> [(&'static str, ProbeSettings); 10] {
+    pub fn entries(&self) -> [(&'static str, ProbeSettings); 11] {
         [
             ("containers", self.containers),
             ("metrics", self.metrics),
@@ -105,6 +109,7 @@ impl Probes {
             ("vms", self.vms),
             ("services", self.services),
             ("updates", self.updates),
+            ("images", self.images),
             ("logs", self.logs),
             ("backups", self.backups),
         ]

@@ -8,6 +8,7 @@ use crate::model::backups::BackupStatus;
 use crate::model::capabilities::Capabilities;
 use crate::model::containers::Container;
 use crate::model::drives::Drive;
+use crate::model::images::{ImageStatus, ImageUpdate};
 use crate::model::logs::LogMatch;
 use crate::model::metrics::MetricsSample;
 use crate::model::refs::{ContainerRef, DriveRef};
@@ -252,6 +253,16 @@ pub enum EventKind {
         job: String,
         /// When the last success finished.
         last_success: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// One poll of the images in use, each compared with its registry.
+    ImagesSampled {
+        /// Every (reference, image) in use by containers, by reference.
+        images: Vec<ImageStatus>,
+    },
+    /// A registry has a newer image under a tag in use (once per new remote digest).
+    ImageUpdateAvailable {
+        /// The image, its containers and both digests.
+        update: ImageUpdate,
     },
     /// One poll of the upgradable packages (from the local package cache; nothing refreshed).
     UpdatesSampled {

@@ -7,6 +7,7 @@ pub(crate) mod arrays;
 pub mod backups;
 pub(crate) mod containers;
 pub(crate) mod drives;
+pub mod images;
 pub mod logs;
 pub(crate) mod metrics;
 pub(crate) mod sane;
@@ -114,6 +115,14 @@ impl PollContext<'_> {
     /// Runs `command` with the poll's deadline.
     pub async fn run(&self, command: &Command) -> Result<Output, TransportError> {
         let command = Command { timeout: self.command_timeout, ..command.clone() };
+        self.transport.run(&command).await
+    }
+
+    /// Runs `command` with its own deadline when that is longer than the poll's (a check that
+    /// is known to take long, such as asking registries), else with the poll's.
+    pub async fn run_at_least(&self, command: &Command) -> Result<Output, TransportError> {
+        let command =
+            Command { timeout: self.command_timeout.max(command.timeout), ..command.clone() };
         self.transport.run(&command).await
     }
 

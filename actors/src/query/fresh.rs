@@ -129,7 +129,7 @@ impl ReadOptions {
 /// updates (from the package cache) and backups (restic may read a remote repository) answer
 /// from the last poll unless asked.
 pub fn default_live(probe: &str) -> bool {
-    !matches!(probe, "drives" | "updates" | "backups")
+    !matches!(probe, "drives" | "updates" | "backups" | "images")
 }
 
 impl FleetHandle {

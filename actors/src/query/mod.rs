@@ -10,6 +10,7 @@ mod containers;
 mod devices;
 mod fresh;
 mod history;
+mod images;
 mod page;
 mod storage;
 mod system;
@@ -26,6 +27,7 @@ pub use containers::{
 pub use devices::{DeviceInfo, DeviceList, DeviceStatus, DeviceSummary, ProbeStatus};
 pub use fresh::{Freshness, ReadOptions, Source, default_live};
 pub use history::{ChangeGroup, Changes};
+pub use images::{ContainerImage, ContainerUpdates};
 pub use page::{Paged, Paging};
 pub use storage::{
     ArrayStatus, DriveHealth, DriveVerdict, SnapshotList, Verdict, ZfsStatus, verdict,

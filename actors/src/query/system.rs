@@ -62,6 +62,9 @@ pub struct Updates {
     pub security_count: u32,
     /// Upgradable packages (security updates first).
     pub packages: Vec<Package>,
+    /// The containers' images against their registries, from the last images poll; `null`
+    /// where the images probe has not run (no Docker, or disabled).
+    pub container_images: Option<super::ContainerUpdates>,
 }
 
 impl FleetHandle {
@@ -105,6 +108,22 @@ impl FleetHandle {
             None => (None, Vec::new(), 0),
         };
         packages.sort_by(|a, b| b.security.cmp(&a.security).then_with(|| a.name.cmp(&b.name)));
-        Ok(Updates { freshness, device: device.to_string(), manager, security_count, packages })
+        let container_images = state.images().map(|images| {
+            let at = state.sample("images");
+            let why = "from the last images poll".to_owned();
+            super::ContainerUpdates::of(
+                images,
+                device,
+                Freshness::cached(at, chrono::Utc::now(), why),
+            )
+        });
+        Ok(Updates {
+            freshness,
+            device: device.to_string(),
+            manager,
+            security_count,
+            packages,
+            container_images,
+        })
     }
 }

@@ -88,6 +88,14 @@ impl DeviceState {
         }
     }
 
+    /// The images in use of the last images sample; `None` before the first.
+    pub fn images(&self) -> Option<&[crate::model::images::ImageStatus]> {
+        match self.kind("images") {
+            Some(EventKind::ImagesSampled { images }) => Some(images),
+            _ => None,
+        }
+    }
+
     /// Log-pattern matches of the last 24 hours, from the last logs sample (empty before).
     pub fn log_matches(&self) -> &[crate::model::logs::LogMatch] {
         match self.kind("logs") {

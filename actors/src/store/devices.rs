@@ -205,6 +205,7 @@ fn probe_mut<'a>(p: &'a mut Probes, name: &str) -> Option<&'a mut ProbeSettings>
         "vms" => &mut p.vms,
         "services" => &mut p.services,
         "updates" => &mut p.updates,
+        "images" => &mut p.images,
         "logs" => &mut p.logs,
         "backups" => &mut p.backups,
         _ => return None,

@@ -7,6 +7,7 @@ pub mod backups;
 pub mod containers;
 pub mod devices;
 pub mod history;
+pub mod images;
 pub mod notify;
 pub mod storage;
 pub mod system;
@@ -20,6 +21,7 @@ pub fn all() -> Vec<ToolDef> {
     tools.extend(system::tools());
     tools.extend(storage::tools());
     tools.extend(backups::tools());
+    tools.extend(images::tools());
     tools.extend(history::tools());
     tools.extend(analysis::tools());
     tools.extend(alerts::tools());

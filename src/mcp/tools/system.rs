@@ -100,11 +100,17 @@ pub fn tools() -> Vec<ToolDef> {
         ),
         read(
             "check_updates",
-            "Pending package updates (apt, dnf or pacman), security updates first; from the last poll unless refresh is true.",
+            "Pending package updates (apt, dnf or pacman), security updates first, and the containers' images with a newer version in their registry (container_images, from the last images poll); from the last poll unless refresh is true.",
             |ctx, a: DeviceFresh| async move {
                 let u = ctx.handle.updates(&a.device, &a.fresh.options()?).await?;
+                let images = match &u.container_images {
+                    Some(c) => {
+                        format!("; {} of {} container images outdated", c.outdated, c.images.len())
+                    }
+                    None => String::new(),
+                };
                 let summary = format!(
-                    "{} updates on {} ({} security); {}",
+                    "{} updates on {} ({} security){images}; {}",
                     u.packages.len(),
                     a.device,
                     u.security_count,

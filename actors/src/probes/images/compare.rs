@@ -1,0 +1,144 @@
+//! The verdict of each image in use: pinned, local, or a question to its registry whose answer
+//! says current or outdated.
+
+use super::parse::{LocalSide, RemoteAnswer};
+use super::reference::{ImageRef, RegistryConfig, is_image_id};
+use crate::command::images::RemoteQuestion;
+use crate::model::images::{ImageStatus, ImageVerdict};
+
+/// One image in use and, when it must be asked, its question (an index into the questions).
+#[derive(Debug, Clone)]
+pub struct Pending {
+    /// The status so far (verdict `Unknown` while a question is open).
+    pub status: ImageStatus,
+    /// Which question answers it.
+    pub question: Option<usize>,
+    /// The local image's digests in the reference's repository.
+    pub local_digests: Vec<String>,
+    /// The local image's platform.
+    pub platform: String,
+}
+
+/// Classifies every group; returns the statuses and the distinct registry questions.
+pub fn classify(
+    local: &LocalSide,
+    registries: &RegistryConfig,
+) -> (Vec<Pending>, Vec<RemoteQuestion>) {
+    let mut questions: Vec<RemoteQuestion> = Vec::new();
+    let mut out = Vec::new();
+    for ((reference, image_id), containers) in &local.groups {
+        let mut status = ImageStatus {
+            reference: reference.clone(),
+            image_id: image_id.clone(),
+            containers: containers.clone(),
+            verdict: ImageVerdict::Unknown,
+            local_digest: None,
+            remote_digest: None,
+            outdated_since: None,
+            method: None,
+            evidence: Vec::new(),
+        };
+        let image = local.images.get(image_id).cloned().unwrap_or_default();
+        let mut pending = Pending {
+            status,
+            question: None,
+            local_digests: Vec::new(),
+            platform: image.platform.clone(),
+        };
+        status = pending.status.clone();
+        if is_image_id(reference, image_id) {
+            pending.status = ImageStatus { verdict: ImageVerdict::Pinned, ..status };
+            out.push(pending);
+            continue;
+        }
+        let Some(parsed) = ImageRef::parse(reference) else {
+            let why = format!("not an image reference Docker would accept: {reference}");
+            pending.status = ImageStatus { evidence: vec![why], ..status };
+            out.push(pending);
+            continue;
+        };
+        if let Some(d) = &parsed.digest {
+            pending.status = ImageStatus {
+                verdict: ImageVerdict::Pinned,
+                local_digest: Some(d.clone()),
+                ..status
+            };
+            out.push(pending);
+            continue;
+        }
+        let digests = image.digests_for(&parsed);
+        if digests.is_empty() {
+            let why = if local.images.contains_key(image_id) {
+                format!(
+                    "the image has no digest of {}/{}: built or imported here, never pulled or pushed",
+                    parsed.domain, parsed.path
+                )
+            } else {
+                "the image could not be inspected".to_owned()
+            };
+            let verdict = if local.images.contains_key(image_id) {
+                ImageVerdict::Local
+            } else {
+                ImageVerdict::Unknown
+            };
+            pending.status = ImageStatus { verdict, evidence: vec![why], ..status };
+            out.push(pending);
+            continue;
+        }
+        let q = RemoteQuestion {
+            host: parsed.api_host().to_owned(),
+            repository: parsed.path.clone(),
+            tag: parsed.tag.clone().unwrap_or_else(|| "latest".into()),
+            reference: reference.clone(),
+            insecure: registries.is_insecure(&parsed.domain),
+        };
+        let index = match questions.iter().position(|o| {
+            (&o.host, &o.repository, &o.tag, o.insecure)
+                == (&q.host, &q.repository, &q.tag, q.insecure)
+        }) {
+            Some(i) => i,
+            None => {
+                questions.push(q);
+                questions.len() - 1
+            }
+        };
+        pending.status.local_digest = digests.first().cloned();
+        pending.local_digests = digests;
+        pending.question = Some(index);
+        out.push(pending);
+    }
+    (out, questions)
+}
+
+/// The verdict from the registry's answer.
+pub fn judge(p: &Pending, answer: &RemoteAnswer) -> ImageStatus {
+    let mut s = p.status.clone();
+    let matches = |d: &str| p.local_digests.iter().any(|l| l == d) || d == s.image_id;
+    match answer {
+        RemoteAnswer::Head(d) => {
+            s.method = Some("head".into());
+            s.verdict = if matches(d) { ImageVerdict::Current } else { ImageVerdict::Outdated };
+            s.remote_digest = Some(d.clone());
+        }
+        RemoteAnswer::Manifests(ms) => {
+            s.method = Some("manifest".into());
+            let current = ms.iter().any(|m| {
+                matches(&m.digest) || m.config.as_deref().is_some_and(|c| c == s.image_id)
+            });
+            let mine = ms
+                .iter()
+                .find(|m| m.platform.as_deref() == Some(p.platform.as_str()))
+                .or(ms.first());
+            s.remote_digest = mine.map(|m| m.digest.clone());
+            s.verdict = if current { ImageVerdict::Current } else { ImageVerdict::Outdated };
+            if current && ms.len() > 1 {
+                s.remote_digest = s.local_digest.clone();
+            }
+        }
+        RemoteAnswer::Failed(why) => {
+            s.verdict = ImageVerdict::Unknown;
+            s.evidence.push(why.clone());
+        }
+    }
+    s
+}
