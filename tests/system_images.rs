@@ -36,7 +36,7 @@ fn verdict(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_image_under_a_running_tag_is_reported_once() {
-    let engine = match DockerEngine::start() {
+    let mut engine = match DockerEngine::start() {
         Ok(e) => e,
         Err(why) => {
             eprintln!("SKIPPED: a real Docker Engine cannot run here: {why}");
@@ -108,6 +108,29 @@ async fn a_new_image_under_a_running_tag_is_reported_once() {
         "pinned is never outdated"
     );
     assert_eq!(verdict(&app, name, "built"), Some(ImageVerdict::Local));
+
+    // The registry goes away: unknown, with the reason; no failure, nothing reported again.
+    engine.stop_registry();
+    wait_until(within, "app unknown", || verdict(&app, name, "app") == Some(ImageVerdict::Unknown))
+        .await;
+    let down = status(&app, name, "app").unwrap();
+    assert!(down.evidence.iter().any(|e| e.contains("exited with")), "{down:?}");
+    assert_eq!(
+        down.remote_digest,
+        Some(update.remote_digest.clone()),
+        "the last known digest is kept"
+    );
+    assert_eq!(
+        count(&app, name, "ProbeFailed"),
+        0,
+        "a registry down is the image's, not the probe's"
+    );
+    engine.start_registry();
+    wait_until(within, "app outdated again", || {
+        verdict(&app, name, "app") == Some(ImageVerdict::Outdated)
+    })
+    .await;
+    assert_eq!(count(&app, name, "ImageUpdateAvailable"), 1, "same digest after the outage");
 
     // Without curl the device's client asks (docker manifest inspect): same verdict, no repeat.
     dev.install_tool("curl", "echo 'curl: (7) Failed to connect' >&2; exit 7\n");

@@ -66,13 +66,7 @@ impl DockerEngine {
             d.join("registry").display()
         );
         std::fs::write(d.join("registry.yml"), config).unwrap();
-        let registry = Command::new(REGISTRY)
-            .arg("serve")
-            .arg(d.join("registry.yml"))
-            .stdout(log("registry.log"))
-            .stderr(log("registry.err"))
-            .spawn()
-            .map_err(|e| format!("docker-registry: {e}"))?;
+        let registry = spawn_registry(d)?;
         let engine = DockerEngine { dir, dockerd, registry, registry_addr };
         wait_until_blocking(Duration::from_secs(60), "dockerd answers", || {
             engine.docker_status(&["version"]).success()
@@ -81,6 +75,20 @@ impl DockerEngine {
             std::net::TcpStream::connect(&engine.registry_addr).is_ok()
         });
         Ok(engine)
+    }
+
+    /// Stops the registry (connections to it are refused until [`Self::start_registry`]).
+    pub fn stop_registry(&mut self) {
+        let _ = self.registry.kill();
+        let _ = self.registry.wait();
+    }
+
+    /// Starts the registry again on the same port with the same storage.
+    pub fn start_registry(&mut self) {
+        self.registry = spawn_registry(self.dir.path()).unwrap();
+        wait_until_blocking(Duration::from_secs(30), "the registry answers again", || {
+            std::net::TcpStream::connect(&self.registry_addr).is_ok()
+        });
     }
 
     /// `DOCKER_HOST` of the engine.
@@ -148,6 +156,19 @@ impl DockerEngine {
     pub fn dir(&self) -> PathBuf {
         self.dir.path().to_path_buf()
     }
+}
+
+fn spawn_registry(dir: &Path) -> Result<Child, String> {
+    let log = |name: &str| {
+        std::fs::OpenOptions::new().create(true).append(true).open(dir.join(name)).unwrap()
+    };
+    Command::new(REGISTRY)
+        .arg("serve")
+        .arg(dir.join("registry.yml"))
+        .stdout(log("registry.log"))
+        .stderr(log("registry.err"))
+        .spawn()
+        .map_err(|e| format!("docker-registry: {e}"))
 }
 
 impl Drop for DockerEngine {

@@ -27,7 +27,8 @@ pub fn classify(
     let mut questions: Vec<RemoteQuestion> = Vec::new();
     let mut out = Vec::new();
     for ((reference, image_id), containers) in &local.groups {
-        let mut status = ImageStatus {
+        let image = local.images.get(image_id);
+        let status = ImageStatus {
             reference: reference.clone(),
             image_id: image_id.clone(),
             containers: containers.clone(),
@@ -38,76 +39,63 @@ pub fn classify(
             method: None,
             evidence: Vec::new(),
         };
-        let image = local.images.get(image_id).cloned().unwrap_or_default();
-        let mut pending = Pending {
-            status,
-            question: None,
-            local_digests: Vec::new(),
-            platform: image.platform.clone(),
-        };
-        status = pending.status.clone();
-        if is_image_id(reference, image_id) {
-            pending.status = ImageStatus { verdict: ImageVerdict::Pinned, ..status };
-            out.push(pending);
-            continue;
-        }
-        let Some(parsed) = ImageRef::parse(reference) else {
-            let why = format!("not an image reference Docker would accept: {reference}");
-            pending.status = ImageStatus { evidence: vec![why], ..status };
-            out.push(pending);
-            continue;
-        };
-        if let Some(d) = &parsed.digest {
-            pending.status = ImageStatus {
-                verdict: ImageVerdict::Pinned,
-                local_digest: Some(d.clone()),
-                ..status
-            };
-            out.push(pending);
-            continue;
-        }
-        let digests = image.digests_for(&parsed);
-        if digests.is_empty() {
-            let why = if local.images.contains_key(image_id) {
-                format!(
-                    "the image has no digest of {}/{}: built or imported here, never pulled or pushed",
-                    parsed.domain, parsed.path
-                )
-            } else {
-                "the image could not be inspected".to_owned()
-            };
-            let verdict = if local.images.contains_key(image_id) {
-                ImageVerdict::Local
-            } else {
-                ImageVerdict::Unknown
-            };
-            pending.status = ImageStatus { verdict, evidence: vec![why], ..status };
-            out.push(pending);
-            continue;
-        }
-        let q = RemoteQuestion {
-            host: parsed.api_host().to_owned(),
-            repository: parsed.path.clone(),
-            tag: parsed.tag.clone().unwrap_or_else(|| "latest".into()),
-            reference: reference.clone(),
-            insecure: registries.is_insecure(&parsed.domain),
-        };
-        let index = match questions.iter().position(|o| {
-            (&o.host, &o.repository, &o.tag, o.insecure)
-                == (&q.host, &q.repository, &q.tag, q.insecure)
-        }) {
-            Some(i) => i,
-            None => {
-                questions.push(q);
-                questions.len() - 1
+        let platform = image.map(|i| i.platform.clone()).unwrap_or_default();
+        let mut pending = Pending { status, question: None, local_digests: Vec::new(), platform };
+        let s = &mut pending.status;
+        let parsed = ImageRef::parse(reference);
+        match (is_image_id(reference, image_id), parsed, image) {
+            (true, _, _) => s.verdict = ImageVerdict::Pinned,
+            (false, None, _) => {
+                s.evidence =
+                    vec![format!("not an image reference Docker would accept: {reference}")]
             }
-        };
-        pending.status.local_digest = digests.first().cloned();
-        pending.local_digests = digests;
-        pending.question = Some(index);
+            (false, Some(r), _) if r.digest.is_some() => {
+                s.verdict = ImageVerdict::Pinned;
+                s.local_digest = r.digest;
+            }
+            (false, Some(_), None) => s.evidence = vec!["the image could not be inspected".into()],
+            (false, Some(r), Some(image)) => {
+                let digests = image.digests_for(&r);
+                if digests.is_empty() {
+                    s.verdict = ImageVerdict::Local;
+                    s.evidence = vec![format!(
+                        "the image has no digest of {}/{}: built or imported here, never pulled or pushed",
+                        r.domain, r.path
+                    )];
+                } else {
+                    s.local_digest = digests.first().cloned();
+                    pending.local_digests = digests;
+                    pending.question =
+                        Some(question_index(&mut questions, &r, reference, registries));
+                }
+            }
+        }
         out.push(pending);
     }
     (out, questions)
+}
+
+/// The index of the question for `r`'s tag, added when it is new (each tag asked once).
+fn question_index(
+    questions: &mut Vec<RemoteQuestion>,
+    r: &ImageRef,
+    reference: &str,
+    registries: &RegistryConfig,
+) -> usize {
+    let q = RemoteQuestion {
+        host: r.api_host().to_owned(),
+        repository: r.path.clone(),
+        tag: r.tag.clone().unwrap_or_else(|| "latest".into()),
+        reference: reference.to_owned(),
+        insecure: registries.is_insecure(&r.domain),
+    };
+    let same = |o: &RemoteQuestion| {
+        (&o.host, &o.repository, &o.tag, o.insecure) == (&q.host, &q.repository, &q.tag, q.insecure)
+    };
+    questions.iter().position(same).unwrap_or_else(|| {
+        questions.push(q);
+        questions.len() - 1
+    })
 }
 
 /// The verdict from the registry's answer.
