@@ -109,6 +109,7 @@ async fn restic_systemd_and_file_jobs_over_ssh() {
         repository: s(&repo),
         password_file: s(pw),
         env_file: Some(s(&env_file)),
+        check_interval_seconds: None,
     };
     let mut spec = harness::device_spec(&dev, Probes { backups: every(700), ..Probes::disabled() });
     spec.backups = vec![
