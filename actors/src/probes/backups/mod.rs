@@ -100,31 +100,27 @@ impl BackupsProbe {
         let last = self.checks.get(&job.name);
         // A job whose snapshots cannot be read would fail its check the same way.
         let readable = status.verdict != BackupVerdict::Failed;
-        if readable && check::due(job, last, ctx.observed_at) {
-            if let Some(cmd) = command::backups::restic_check(job, ctx.command_timeout) {
-                let secs = cmd.timeout.max(ctx.command_timeout).as_secs();
-                let run = match ctx.run_long(&cmd).await {
-                    Ok(out) => {
-                        let lines: Vec<&str> = out.stdout.lines().collect();
-                        check::parse_check(&lines, ctx.observed_at, secs)
-                    }
-                    Err(crate::transport::TransportError::Hung { .. }) => {
-                        CheckRun::Done(CheckRecord {
-                            at: ctx.observed_at,
-                            ok: false,
-                            error: Some(format!("restic check did not finish within {secs} s")),
-                        })
-                    }
-                    Err(e) => CheckRun::NotRun(format!("restic check could not run: {e}")),
-                };
-                match run {
-                    CheckRun::Done(rec) => {
-                        self.checks.insert(job.name.clone(), rec);
-                    }
-                    CheckRun::NotRun(why) => {
-                        note = Some(format!("{why}; retried at the next poll"))
-                    }
+        let cmd = command::backups::restic_check(job, ctx.command_timeout);
+        if let Some(cmd) = cmd.filter(|_| readable && check::due(job, last, ctx.observed_at)) {
+            let secs = cmd.timeout.max(ctx.command_timeout).as_secs();
+            let run = match ctx.run_long(&cmd).await {
+                Ok(out) => {
+                    let lines: Vec<&str> = out.stdout.lines().collect();
+                    check::parse_check(&lines, ctx.observed_at, secs)
                 }
+                // Not stopped by its SIGINT, killed at the deadline: a failed check.
+                Err(crate::transport::TransportError::Hung { .. }) => CheckRun::Done(CheckRecord {
+                    at: ctx.observed_at,
+                    ok: false,
+                    error: Some(format!("restic check did not finish within {secs} s")),
+                }),
+                Err(e) => CheckRun::NotRun(format!("restic check could not run: {e}")),
+            };
+            match run {
+                CheckRun::Done(rec) => {
+                    self.checks.insert(job.name.clone(), rec);
+                }
+                CheckRun::NotRun(why) => note = Some(format!("{why}; retried at the next poll")),
             }
         }
         check::apply(status, self.checks.get(&job.name), note);

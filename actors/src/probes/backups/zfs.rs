@@ -119,6 +119,9 @@ fn is_note(line: &str) -> bool {
     line.starts_with("no current ZFS sample") || line.starts_with("no ZFS sample yet")
 }
 
+/// A dataset's newest snapshot: its name after `@` (when known) and creation time.
+type Newest<'a> = (Option<&'a str>, DateTime<Utc>);
+
 /// The newest snapshot of every dataset of `sample` matching `pattern`, judged against
 /// `max_age` at `now`.
 pub(crate) fn read_snapshots(
@@ -128,7 +131,7 @@ pub(crate) fn read_snapshots(
     now: DateTime<Utc>,
 ) -> Reading {
     // Every dataset, with its newest snapshot (name, time) when it has one.
-    let mut newest: BTreeMap<&str, Option<(Option<&str>, DateTime<Utc>)>> =
+    let mut newest: BTreeMap<&str, Option<Newest<'_>>> =
         sample.datasets.iter().map(|d| (d.name.as_str(), None)).collect();
     for s in &sample.snapshots {
         let snap = s.newest_created_at.map(|t| (s.newest_name.as_deref(), t));
@@ -152,9 +155,12 @@ pub(crate) fn read_snapshots(
         })
         .collect();
     let oldest = newest.iter().filter_map(|(n, s)| s.map(|(snap, t)| (t, *n, snap))).min();
-    let mut r = Reading::default();
     // No snapshot at all on a matched dataset: there is no last success to speak of.
-    r.last_success = if newest.values().all(Option::is_some) { oldest.map(|o| o.0) } else { None };
+    let all_have_one = newest.values().all(Option::is_some);
+    let mut r = Reading {
+        last_success: if all_have_one { oldest.map(|o| o.0) } else { None },
+        ..Reading::default()
+    };
     let total = newest.len();
     if stale.is_empty() {
         if let Some((t, name, snap)) = oldest {
