@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use harness::mcp::{self, call, ok};
 use harness::rest::get;
-use harness::server::{count, events, every, more_polls, serve};
+use harness::server::{count, events, every, more_polls, serve, serve_in};
 use harness::shims::SYSTEMCTL;
 use harness::{SimDevice, wait_until};
+use infrastructor::history::HistoryOptions;
 use infrastructor_actors::device::Probes;
 use infrastructor_actors::events::EventKind;
 use infrastructor_actors::model::alerts::Severity;
@@ -308,4 +309,54 @@ async fn restic_check_on_a_real_repository() {
         .await;
     assert_eq!(checked().check_ok, Some(true));
     app.shutdown().await;
+}
+
+/// The last check's time survives a restart (stored in `BackupSampled`, resumed): the
+/// restarted server does not run the check again before its interval.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_does_not_run_the_check_again() {
+    if restic_missing() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (repo, data, password) =
+        (tmp.path().join("repo"), tmp.path().join("data"), tmp.path().join("pw"));
+    std::fs::write(&password, "correct horse\n").unwrap();
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(data.join("a.txt"), "hello").unwrap();
+    restic(&repo, &password, &["init"]);
+    restic(&repo, &password, &["backup", data.to_str().unwrap()]);
+    let env_file = tmp.path().join("restic.env");
+    let cache = repo.with_extension("cache");
+    std::fs::write(&env_file, format!("RESTIC_CACHE_DIR={}\n", cache.display())).unwrap();
+    let dev = SimDevice::start("vault");
+    let s = |p: &Path| p.display().to_string();
+    let mut spec = harness::device_spec(&dev, Probes { backups: every(500), ..Probes::disabled() });
+    let source = BackupSource::Restic {
+        repository: s(&repo),
+        password_file: s(&password),
+        env_file: Some(s(&env_file)),
+        check_interval_seconds: Some(3600),
+    };
+    spec.backups = vec![job("checked", source, 3600)];
+    let history = HistoryOptions::new(tmp.path().join("history"), None);
+    let name = dev.name();
+    let within = Duration::from_secs(30);
+
+    let first = serve_in(vec![spec.clone()], &history).await;
+    let checked = |app: &harness::server::TestServer| last_status(app, name, "checked");
+    wait_until(within, "a passed check", || {
+        count(&first, name, "BackupSampled") >= 1 && checked(&first).check_ok == Some(true)
+    })
+    .await;
+    let at = checked(&first).last_check.expect("the check's time");
+    first.shutdown().await;
+
+    let second = serve_in(vec![spec], &history).await;
+    wait_until(within, "polls after the restart", || count(&second, name, "BackupSampled") >= 2)
+        .await;
+    let after = checked(&second);
+    assert_eq!(after.last_check, Some(at), "not checked again: {after:?}");
+    assert_eq!((after.check_ok, after.verdict), (Some(true), BackupVerdict::Ok));
+    second.shutdown().await;
 }
