@@ -37,6 +37,7 @@ fn jobs_of_every_kind_with_defaults() {
                     repository: "sftp:b@vault:/r".into(),
                     password_file: "/root/.pw".into(),
                     env_file: Some("/root/.env".into()),
+                    check_interval_seconds: None,
                 },
                 max_age_seconds: 26 * 3600,
             },
@@ -90,5 +91,64 @@ fn bad_jobs_name_their_field() {
     check(
         &format!("{}[[devices.backups]]\n{twice}", job(twice)),
         "devices[0].backups[1].name: duplicate backup job name \"r\"",
+    );
+}
+
+#[test]
+fn zfs_jobs_and_restic_checks() {
+    let cfg = accept(&format!(
+        "{DEV}[[devices.backups]]\nname = \"vms\"\nkind = \"zfs\"\ndataset = \"tank/vm-*\"\nmax_age = \"25h\"\n\
+         [[devices.backups]]\nname = \"data\"\nkind = \"zfs\"\ndataset = \"tank/data\"\nmax_age = \"2h\"\n\
+         [[devices.backups]]\nname = \"r\"\nkind = \"restic\"\nrepository = \"/srv/r\"\n\
+         password_file = \"/root/.pw\"\ncheck_interval = \"7d\"\nmax_age = \"1d\"\n"
+    ));
+    let jobs = &cfg.devices[0].backups;
+    assert_eq!(jobs[0].source, BackupSource::Zfs { dataset: "tank/vm-*".into() });
+    assert_eq!(jobs[0].max_age_seconds, 25 * 3600);
+    assert_eq!(jobs[1].source, BackupSource::Zfs { dataset: "tank/data".into() });
+    assert!(
+        matches!(&jobs[2].source, BackupSource::Restic { check_interval_seconds: Some(s), .. }
+            if *s == 7 * 86_400),
+        "{:?}",
+        jobs[2]
+    );
+}
+
+#[test]
+fn bad_zfs_datasets_and_check_intervals_name_their_field() {
+    let job =
+        |body: &str| format!("{DEV}[[devices.backups]]\nname = \"z\"\nmax_age = \"1d\"\n{body}");
+    check(&job("kind = \"zfs\"\n"), "devices[0].backups[0].dataset: kind = \"zfs\" needs dataset");
+    check(
+        &job("kind = \"zfs\"\ndataset = \"tank/[ab]\"\n"),
+        "config/x.toml:8:11: devices[0].backups[0].dataset: must be a ZFS dataset or glob (tank/data, tank/*): only * and ? are glob characters ('[' is not allowed)",
+    );
+    check(
+        &job("kind = \"zfs\"\ndataset = \"tank/data@daily\"\n"),
+        "devices[0].backups[0].dataset: must be a ZFS dataset or glob (tank/data, tank/*): must name datasets, not snapshots or bookmarks ('@' is not allowed)",
+    );
+    check(&job("kind = \"zfs\"\ndataset = \"/tank\"\n"), "no leading, trailing or double '/'");
+    check(&job("kind = \"zfs\"\ndataset = \"tank/$(id)\"\n"), "'$' is not allowed");
+    check(&job("kind = \"zfs\"\ndataset = \"\"\n"), "dataset: must not be empty");
+    check(
+        &job("kind = \"zfs\"\ndataset = \"tank\"\npath = \"/p\"\n"),
+        "devices[0].backups[0].path: not used by kind = \"zfs\"",
+    );
+    check(
+        &job("kind = \"file\"\npath = \"/p\"\ndataset = \"tank\"\n"),
+        "devices[0].backups[0].dataset: not used by kind = \"file\"",
+    );
+    check(
+        &job("kind = \"file\"\npath = \"/p\"\ncheck_interval = \"7d\"\n"),
+        "devices[0].backups[0].check_interval: not used by kind = \"file\"",
+    );
+    let restic = "kind = \"restic\"\nrepository = \"/r\"\npassword_file = \"/pw\"\n";
+    check(
+        &job(&format!("{restic}check_interval = \"10m\"\n")),
+        "devices[0].backups[0].check_interval: must be between 1h and 365d, got \"10m\"",
+    );
+    check(
+        &job(&format!("{restic}check_interval = \"weekly\"\n")),
+        "devices[0].backups[0].check_interval:",
     );
 }

@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use harness::mcp::{self, call, ok};
 use harness::rest::get;
-use harness::server::{count, events, every, more_polls, serve};
+use harness::server::{count, events, every, more_polls, serve, serve_in};
 use harness::shims::SYSTEMCTL;
 use harness::{SimDevice, wait_until};
+use infrastructor::history::HistoryOptions;
 use infrastructor_actors::device::Probes;
 use infrastructor_actors::events::EventKind;
 use infrastructor_actors::model::alerts::Severity;
@@ -109,6 +110,7 @@ async fn restic_systemd_and_file_jobs_over_ssh() {
         repository: s(&repo),
         password_file: s(pw),
         env_file: Some(s(&env_file)),
+        check_interval_seconds: None,
     };
     let mut spec = harness::device_spec(&dev, Probes { backups: every(700), ..Probes::disabled() });
     spec.backups = vec![
@@ -214,4 +216,147 @@ async fn restic_systemd_and_file_jobs_over_ssh() {
     let unknown = get(app.addr, "/api/backups?device=nope", None).await;
     assert_eq!(unknown.status, 404, "{}", unknown.text);
     app.shutdown().await;
+}
+
+/// The largest pack under `repo/data/` (the data blobs; the tree pack is the small one, so
+/// `restic check` without `--read-data` finds it missing without retrying reads).
+fn largest_pack(repo: &Path) -> std::path::PathBuf {
+    let mut packs: Vec<(u64, std::path::PathBuf)> = std::fs::read_dir(repo.join("data"))
+        .unwrap()
+        .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
+        .map(|f| f.unwrap().path())
+        .map(|p| (std::fs::metadata(&p).unwrap().len(), p))
+        .collect();
+    packs.sort();
+    packs.pop().expect("a pack").1
+}
+
+/// `restic check` (with its lock) on its own interval, on a real repository: sound → check_ok;
+/// a pack deleted → the job fails with restic's error, once; the pack back → one recovery.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restic_check_on_a_real_repository() {
+    if restic_missing() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (repo, data, password) =
+        (tmp.path().join("repo"), tmp.path().join("data"), tmp.path().join("pw"));
+    std::fs::write(&password, "correct horse\n").unwrap();
+    std::fs::create_dir(&data).unwrap();
+    for i in 0..3u8 {
+        let bytes: Vec<u8> =
+            (0..30_000u32).map(|n| (n.wrapping_mul(2_654_435_761) >> 13) as u8 ^ i).collect();
+        std::fs::write(data.join(format!("f{i}.bin")), bytes).unwrap();
+    }
+    restic(&repo, &password, &["init"]);
+    restic(&repo, &password, &["backup", "--host", "vault", data.to_str().unwrap()]);
+    let env_file = tmp.path().join("restic.env");
+    let cache = repo.with_extension("cache");
+    std::fs::write(&env_file, format!("RESTIC_CACHE_DIR={}\n", cache.display())).unwrap();
+
+    let dev = SimDevice::start("vault");
+    let s = |p: &Path| p.display().to_string();
+    let mut spec = harness::device_spec(&dev, Probes { backups: every(700), ..Probes::disabled() });
+    spec.backups = vec![job(
+        "checked",
+        BackupSource::Restic {
+            repository: s(&repo),
+            password_file: s(&password),
+            env_file: Some(s(&env_file)),
+            // Below the config's 1 h minimum, to see several checks.
+            check_interval_seconds: Some(1),
+        },
+        3600,
+    )];
+    let app = serve(vec![spec]).await;
+    let name = dev.name();
+    let within = Duration::from_secs(60);
+    let checked = || last_status(&app, name, "checked");
+    let sampled = || count(&app, name, "BackupSampled") >= 1;
+
+    wait_until(within, "a passed check", || sampled() && checked().check_ok == Some(true)).await;
+    let ok = checked();
+    assert_eq!(ok.verdict, BackupVerdict::Ok, "{ok:?}");
+    assert!(ok.evidence.iter().any(|l| l.ends_with("found no errors")), "{ok:?}");
+    let age = (chrono::Utc::now() - ok.last_check.unwrap()).num_seconds();
+    assert!((0..60).contains(&age), "{ok:?}");
+
+    let pack = largest_pack(&repo);
+    let bytes = std::fs::read(&pack).unwrap();
+    std::fs::remove_file(&pack).unwrap();
+    let pack_id = pack.file_name().unwrap().to_string_lossy().into_owned();
+    wait_until(within, "a failed check", || of_job(&app, name, "BackupFailed", "checked") >= 1)
+        .await;
+    let failed = checked();
+    assert_eq!(failed.verdict, BackupVerdict::Failed);
+    assert_eq!(failed.check_ok, Some(false));
+    assert_eq!(failed.check_error, Some(format!("pack {pack_id}: does not exist")), "{failed:?}");
+    assert!(failed.evidence[0].contains("failed: pack"), "{failed:?}");
+    let detail = events(&app, name, "BackupFailed");
+    assert!(
+        matches!(&detail[..], [EventKind::BackupFailed { detail, .. }] if detail.ends_with(": does not exist")),
+        "{detail:?}"
+    );
+    let checks = |st: &BackupStatus| st.last_check;
+    let before = checks(&failed);
+    wait_until(within, "another check", || checks(&checked()) > before).await;
+    more_polls(&app, name, "BackupSampled", 2).await;
+    assert_eq!(of_job(&app, name, "BackupFailed", "checked"), 1, "reported once");
+    assert_eq!(count(&app, name, "ProbeFailed"), 0);
+
+    std::fs::write(&pack, bytes).unwrap();
+    wait_until(within, "a recovery", || of_job(&app, name, "BackupRecovered", "checked") >= 1)
+        .await;
+    assert_eq!(checked().check_ok, Some(true));
+    app.shutdown().await;
+}
+
+/// The last check's time survives a restart (stored in `BackupSampled`, resumed): the
+/// restarted server does not run the check again before its interval.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_does_not_run_the_check_again() {
+    if restic_missing() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (repo, data, password) =
+        (tmp.path().join("repo"), tmp.path().join("data"), tmp.path().join("pw"));
+    std::fs::write(&password, "correct horse\n").unwrap();
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(data.join("a.txt"), "hello").unwrap();
+    restic(&repo, &password, &["init"]);
+    restic(&repo, &password, &["backup", data.to_str().unwrap()]);
+    let env_file = tmp.path().join("restic.env");
+    let cache = repo.with_extension("cache");
+    std::fs::write(&env_file, format!("RESTIC_CACHE_DIR={}\n", cache.display())).unwrap();
+    let dev = SimDevice::start("vault");
+    let s = |p: &Path| p.display().to_string();
+    let mut spec = harness::device_spec(&dev, Probes { backups: every(500), ..Probes::disabled() });
+    let source = BackupSource::Restic {
+        repository: s(&repo),
+        password_file: s(&password),
+        env_file: Some(s(&env_file)),
+        check_interval_seconds: Some(3600),
+    };
+    spec.backups = vec![job("checked", source, 3600)];
+    let history = HistoryOptions::new(tmp.path().join("history"), None);
+    let name = dev.name();
+    let within = Duration::from_secs(30);
+
+    let first = serve_in(vec![spec.clone()], &history).await;
+    let checked = |app: &harness::server::TestServer| last_status(app, name, "checked");
+    wait_until(within, "a passed check", || {
+        count(&first, name, "BackupSampled") >= 1 && checked(&first).check_ok == Some(true)
+    })
+    .await;
+    let at = checked(&first).last_check.expect("the check's time");
+    first.shutdown().await;
+
+    let second = serve_in(vec![spec], &history).await;
+    wait_until(within, "polls after the restart", || count(&second, name, "BackupSampled") >= 2)
+        .await;
+    let after = checked(&second);
+    assert_eq!(after.last_check, Some(at), "not checked again: {after:?}");
+    assert_eq!((after.check_ok, after.verdict), (Some(true), BackupVerdict::Ok));
+    second.shutdown().await;
 }

@@ -16,7 +16,7 @@ use infrastructor_actors::bench_support::probes::vms::parse_dominfo;
 use infrastructor_actors::bench_support::probes::zfs::parse_zfs;
 use infrastructor_actors::events::{Event, EventKind};
 use infrastructor_actors::model::alerts::{Alert, Severity, Suppressed};
-use infrastructor_actors::model::backups::{BackupJob, BackupSource};
+use infrastructor_actors::model::backups::{BackupJob, BackupSource, BackupStatus, BackupVerdict};
 use infrastructor_actors::model::images::{ImageStatus, ImageUpdate, ImageVerdict};
 use infrastructor_actors::model::logs::{LogMatch, LogSource};
 use infrastructor_actors::model::refs::{ContainerRef, DriveRef};
@@ -134,6 +134,7 @@ fn restic_job() -> BackupJob {
             repository: "sftp:backup@vault:/srv/restic".into(),
             password_file: "/root/.restic-password".into(),
             env_file: None,
+            check_interval_seconds: Some(7 * 86_400),
         },
         max_age_seconds: 93_600,
     }
@@ -278,7 +279,30 @@ fn examples() -> Vec<EventKind> {
         EventKind::ServiceRecovered { unit: "nginx.service".into() },
         EventKind::BackupSampled {
             jobs: vec![
-                parse_job(&restic_job(), Some(&restic_out.lines().collect::<Vec<_>>()), at),
+                BackupStatus {
+                    last_check: Some(Utc.with_ymd_and_hms(2026, 11, 29, 4, 0, 0).unwrap()),
+                    check_ok: Some(true),
+                    ..parse_job(&restic_job(), Some(&restic_out.lines().collect::<Vec<_>>()), at)
+                },
+                BackupStatus {
+                    job: "snapshots".into(),
+                    kind: "zfs".into(),
+                    verdict: BackupVerdict::Overdue,
+                    last_success: Some(Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 1).unwrap()),
+                    last_run_start: None,
+                    max_age_seconds: 86_400,
+                    host: None,
+                    paths: vec![],
+                    size_bytes: None,
+                    last_check: None,
+                    check_ok: None,
+                    check_error: None,
+                    evidence: vec![
+                        "1 of 2 dataset(s) matching backup/* are stale".into(),
+                        "backup/tower: newest snapshot backup/tower@autosnap_2026-11-22_00:00:01_daily at 2026-11-22T00:00:01+00:00".into(),
+                        "last success 137999 s ago, max_age 86400 s".into(),
+                    ],
+                },
                 parse_job(
                     &restic_job(),
                     Some(&["Fatal: wrong password or no key found", "exit:1"]),

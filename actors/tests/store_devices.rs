@@ -36,6 +36,7 @@ fn spec(name: &str) -> DeviceSpec {
                 repository: "sftp:backup@vault:/srv/restic".into(),
                 password_file: "/root/.restic-password".into(),
                 env_file: None,
+                check_interval_seconds: None,
             },
             max_age_seconds: 93_600,
         }],

@@ -3,6 +3,7 @@
 
 use infrastructor_actors::command::{valid_backup_argument, valid_backup_path, validate_unit};
 use infrastructor_actors::model::backups::{BackupJob, BackupSource};
+use infrastructor_actors::model::glob::dataset_pattern_problem;
 use toml::Spanned;
 
 use super::bounds;
@@ -73,14 +74,18 @@ impl Resolver<'_> {
             BackupKind::Restic => (&["repository", "password_file"], "restic"),
             BackupKind::Systemd => (&["unit"], "systemd"),
             BackupKind::File => (&["path"], "file"),
+            BackupKind::Zfs => (&["dataset"], "zfs"),
         };
-        let optional: &[&str] = if kind == BackupKind::Restic { &["env_file"] } else { &[] };
-        let fields: [(&str, &Option<Spanned<String>>); 5] = [
+        let optional: &[&str] =
+            if kind == BackupKind::Restic { &["env_file", "check_interval"] } else { &[] };
+        let fields: [(&str, &Option<Spanned<String>>); 7] = [
             ("repository", &b.repository),
             ("password_file", &b.password_file),
             ("env_file", &b.env_file),
+            ("check_interval", &b.check_interval),
             ("unit", &b.unit),
             ("path", &b.path),
+            ("dataset", &b.dataset),
         ];
         for (f, v) in fields {
             match v {
@@ -118,6 +123,18 @@ impl Resolver<'_> {
                     Some(_) => Some(text(&b.env_file, "env_file", true)?),
                     None => None,
                 },
+                check_interval_seconds: match &b.check_interval {
+                    Some(_) => Some(
+                        self.duration(
+                            &b.check_interval,
+                            &at("check_interval"),
+                            std::time::Duration::ZERO,
+                            bounds::BACKUP_CHECK_INTERVAL,
+                        )?
+                        .as_secs(),
+                    ),
+                    None => None,
+                },
             },
             BackupKind::Systemd => {
                 let unit = text(&b.unit, "unit", false)?;
@@ -130,6 +147,15 @@ impl Resolver<'_> {
                 BackupSource::Systemd { unit }
             }
             BackupKind::File => BackupSource::File { path: text(&b.path, "path", true)? },
+            BackupKind::Zfs => {
+                let dataset = text(&b.dataset, "dataset", false)?;
+                if let Some(why) = dataset_pattern_problem(&dataset) {
+                    let span = b.dataset.as_ref().map_or(b.kind.span(), Spanned::span);
+                    let msg = format!("must be a ZFS dataset or glob (tank/data, tank/*): {why}");
+                    return self.invalid(span, &at("dataset"), msg);
+                }
+                BackupSource::Zfs { dataset }
+            }
         };
         Ok(BackupJob { name: name.clone(), source, max_age_seconds: max_age })
     }

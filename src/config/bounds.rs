@@ -47,6 +47,8 @@ pub const PROBE_INTERVAL: Span = secs(1, 7 * DAY);
 
 /// Every `backups[].max_age`: 1 min to 365 d.
 pub const BACKUP_MAX_AGE: Span = secs(60, 365 * DAY);
+/// Every `backups[].check_interval` (restic): 1 h to 365 d.
+pub const BACKUP_CHECK_INTERVAL: Span = secs(HOUR, 365 * DAY);
 
 /// `fleet.offline_after`: consecutive failed polls, 1 to 100.
 pub const OFFLINE_AFTER: (i64, i64) = (1, 100);

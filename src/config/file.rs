@@ -192,6 +192,8 @@ pub enum BackupKind {
     Systemd,
     /// A file's modification time.
     File,
+    /// ZFS snapshots, from the ZFS probe's samples.
+    Zfs,
 }
 
 /// One `[[devices.backups]]` (or `[[defaults.backups]]`) entry; which fields apply depends
@@ -201,7 +203,7 @@ pub enum BackupKind {
 pub struct FileBackup {
     /// Unique per device: `[A-Za-z0-9][A-Za-z0-9_.-]{0,62}`.
     pub name: Spanned<String>,
-    /// `"restic"`, `"systemd"` or `"file"`.
+    /// `"restic"`, `"systemd"`, `"file"` or `"zfs"`.
     pub kind: Spanned<BackupKind>,
     /// How old the last success may be, e.g. "26h"; 1 min to 365 d.
     pub max_age: Spanned<String>,
@@ -211,10 +213,14 @@ pub struct FileBackup {
     pub password_file: Option<Spanned<String>>,
     /// restic: a file on the device sourced before restic runs (optional).
     pub env_file: Option<Spanned<String>>,
+    /// restic: how often `restic check` runs, e.g. "7d"; 1 h to 365 d (optional: never).
+    pub check_interval: Option<Spanned<String>>,
     /// systemd: the unit, e.g. `borg-backup.service`.
     pub unit: Option<Spanned<String>>,
     /// file: an absolute path on the device (a folder: its newest file counts).
     pub path: Option<Spanned<String>>,
+    /// zfs: a dataset (`tank/data`) or a glob of datasets (`tank/*`, `tank/vm-?`).
+    pub dataset: Option<Spanned<String>>,
 }
 
 /// `probes` table: one optional entry per probe.

@@ -42,9 +42,9 @@ impl System {
 
     /// Backup jobs
     ///
-    /// The backup jobs (restic, systemd units, marker files) of one device or every device:
-    /// last success, its age, the verdict (ok, overdue, failed) and the evidence; from the
-    /// last poll unless `refresh` is true.
+    /// The backup jobs (restic, systemd units, marker files, ZFS snapshots) of one device or
+    /// every device: last success, its age, the verdict (ok, overdue, failed, unknown), the
+    /// evidence and the last restic check; from the last poll unless `refresh` is true.
     #[oai(path = "/backups", method = "get", operation_id = "get_backup_status")]
     async fn backups(
         &self,

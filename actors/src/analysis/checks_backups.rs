@@ -1,5 +1,5 @@
 //! The backup check: a backup job that failed or is overdue is a warning, with the job's
-//! verdict, last success, age and evidence.
+//! verdict, last success, age and evidence (a job not yet known is none).
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -14,7 +14,8 @@ pub(crate) fn backups(
     now: DateTime<Utc>,
     out: &mut Vec<Problem>,
 ) {
-    for j in jobs.iter().filter(|j| j.verdict != BackupVerdict::Ok) {
+    let problem = |v| matches!(v, BackupVerdict::Failed | BackupVerdict::Overdue);
+    for j in jobs.iter().filter(|j| problem(j.verdict)) {
         let age = j.last_success.map(|t| (now - t).num_seconds().max(0));
         let summary = match (j.verdict, j.last_success) {
             (BackupVerdict::Failed, _) => format!(
@@ -58,12 +59,16 @@ mod tests {
             host: None,
             paths: vec![],
             size_bytes: None,
+            last_check: None,
+            check_ok: None,
+            check_error: None,
             evidence: vec!["Fatal: wrong password or no key found".into()],
         };
         let jobs = [
             job("fine", BackupVerdict::Ok, Some(now)),
             job("late", BackupVerdict::Overdue, Some(now - chrono::Duration::hours(30))),
             job("broken", BackupVerdict::Failed, None),
+            job("waiting", BackupVerdict::Unknown, None),
         ];
         let mut out = Vec::new();
         backups(&jobs, Some(now), now, &mut out);

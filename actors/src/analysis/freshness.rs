@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::AnalysisError;
-use super::glob;
+use crate::model::glob;
 use crate::model::zfs::{SnapshotSummary, ZfsSample};
 
 /// Why a dataset is listed.

@@ -16,7 +16,6 @@ mod checks_logs;
 mod checks_storage;
 mod diagnose;
 mod freshness;
-mod glob;
 mod problem;
 mod stats;
 mod thresholds;
@@ -33,7 +32,7 @@ pub use thresholds::{DEFAULT_CAPACITY_PERCENT, Thresholds};
 
 /// Whether `name` matches the glob `pattern` as a whole (`*` any run, `?` one character).
 pub fn glob_matches(pattern: &str, name: &str) -> bool {
-    glob::matches(pattern, name)
+    crate::model::glob::matches(pattern, name)
 }
 pub use trend::{Direction, Trend, TrendFit, analyze_performance_trends};
 

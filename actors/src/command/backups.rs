@@ -1,8 +1,18 @@
-//! The backups probe's command: one round trip reading every declared job of a device.
+//! The backups probe's commands: one round trip reading every declared job of a device
+//! (`zfs` jobs need none: they read the ZFS probe's samples), and `restic check` of one job.
+
+use std::time::Duration;
 
 use crate::model::backups::{BackupJob, BackupSource};
 
 use super::{Command, DEFAULT_TIMEOUT};
+
+/// Deadline of `restic check` (at least the fleet's command timeout): long, but bounded.
+pub(crate) const CHECK_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+/// How long before the deadline restic is sent SIGINT, so it removes its exclusive lock
+/// before the wrapper's KILL (a killed check leaves a lock behind that blocks backups).
+const CHECK_GRACE: Duration = Duration::from_secs(30);
 
 /// The properties read from `systemctl show` for a `systemd` job.
 pub(crate) const SYSTEMD_PROPERTIES: &str = "LoadState,ActiveState,SubState,Result,ExecMainStatus,ExecMainStartTimestamp,ExecMainExitTimestamp";
@@ -22,28 +32,45 @@ fn quote(s: &str) -> Option<String> {
     valid_backup_argument(s).then(|| shlex::try_quote(s).ok().map(|q| q.into_owned()))?
 }
 
+/// The shell prefix giving restic the repository of `source` (env file sourced, then
+/// `RESTIC_REPOSITORY` and `RESTIC_PASSWORD_FILE` exported); `None` for another kind or an
+/// invalid string.
+fn restic_env(source: &BackupSource) -> Option<String> {
+    let BackupSource::Restic { repository, password_file, env_file, .. } = source else {
+        return None;
+    };
+    let env = match env_file {
+        Some(f) if valid_backup_path(f) => format!("set -a; . {}; set +a; ", quote(f)?),
+        Some(_) => return None,
+        None => String::new(),
+    };
+    if !valid_backup_path(password_file) {
+        return None;
+    }
+    Some(format!(
+        "{env}RESTIC_REPOSITORY={}; RESTIC_PASSWORD_FILE={}; \
+         export RESTIC_REPOSITORY RESTIC_PASSWORD_FILE; ",
+        quote(repository)?,
+        quote(password_file)?,
+    ))
+}
+
+/// Whether `job` is read by the backups command (every kind but `zfs`).
+pub(crate) fn reads_device(job: &BackupJob) -> bool {
+    !matches!(job.source, BackupSource::Zfs { .. })
+}
+
 /// The shell body reading `job`, printing `exit:<status>` after its main tool; `None` when
-/// one of its strings is not valid ([`valid_backup_argument`], [`valid_backup_path`]).
+/// one of its strings is not valid ([`valid_backup_argument`], [`valid_backup_path`]) or
+/// the job reads nothing on the device (`zfs`).
 fn job_body(job: &BackupJob) -> Option<String> {
     Some(match &job.source {
-        BackupSource::Restic { repository, password_file, env_file } => {
-            let env = match env_file {
-                Some(f) if valid_backup_path(f) => format!("set -a; . {}; set +a; ", quote(f)?),
-                Some(_) => return None,
-                None => String::new(),
-            };
-            if !valid_backup_path(password_file) {
-                return None;
-            }
-            format!(
-                "( {env}RESTIC_REPOSITORY={}; RESTIC_PASSWORD_FILE={}; \
-                 export RESTIC_REPOSITORY RESTIC_PASSWORD_FILE; \
-                 restic snapshots --json --latest 1 --no-lock 2>&1; s=$?; echo \"exit:$s\"; \
-                 if [ \"$s\" = 0 ]; then restic stats --json --no-lock latest 2>/dev/null; fi )",
-                quote(repository)?,
-                quote(password_file)?,
-            )
-        }
+        BackupSource::Restic { .. } => format!(
+            "( {}restic snapshots --json --latest 1 --no-lock 2>&1; s=$?; echo \"exit:$s\"; \
+             if [ \"$s\" = 0 ]; then restic stats --json --no-lock latest 2>/dev/null; fi )",
+            restic_env(&job.source)?
+        ),
+        BackupSource::Zfs { .. } => return None,
         BackupSource::Systemd { unit } => {
             if super::ondemand::validate_unit(unit).is_err() {
                 return None;
@@ -66,21 +93,35 @@ fn job_body(job: &BackupJob) -> Option<String> {
     })
 }
 
-/// One sectioned command reading every job: section `j<i>` holds job `i`'s output, or the
-/// line `invalid` when the job's strings cannot be sent. `None` without jobs.
+/// One sectioned command reading every job but the `zfs` ones: section `j<i>` holds job
+/// `i`'s output, or the line `invalid` when the job's strings cannot be sent. `None` when
+/// no job reads the device.
 pub(crate) fn backups(jobs: &[BackupJob]) -> Option<Command> {
-    if jobs.is_empty() {
-        return None;
-    }
     let body: Vec<String> = jobs
         .iter()
         .enumerate()
+        .filter(|(_, job)| reads_device(job))
         .map(|(i, job)| {
             let run = job_body(job).unwrap_or_else(|| "echo invalid".to_owned());
             format!("section j{i}; {run}")
         })
         .collect();
+    if body.is_empty() {
+        return None;
+    }
     Some(Command::sectioned("backups", &body.join("; "), DEFAULT_TIMEOUT))
+}
+
+/// `restic check` of a restic job (with its lock: never `--no-lock`), printing
+/// `exit:<status>` after it, with a deadline of `timeout` (at least [`CHECK_TIMEOUT`]);
+/// restic is interrupted [`CHECK_GRACE`] before it so it can remove its lock. `None` for
+/// another kind or invalid strings.
+pub(crate) fn restic_check(job: &BackupJob, timeout: Duration) -> Option<Command> {
+    let env = restic_env(&job.source)?;
+    let timeout = timeout.max(CHECK_TIMEOUT);
+    let inner = timeout.saturating_sub(CHECK_GRACE).as_secs().max(1);
+    let line = format!("( {env}timeout -s INT {inner} restic check 2>&1; echo \"exit:$?\" )");
+    Some(Command::new("restic_check", line, timeout))
 }
 
 #[cfg(test)]
@@ -97,6 +138,7 @@ mod tests {
             repository: "sftp:me@host:/srv/it's".into(),
             password_file: "/root/.pw; rm -rf /".into(),
             env_file: Some("/etc/restic env".into()),
+            check_interval_seconds: None,
         });
         let cmd = backups(&[restic]).unwrap();
         assert!(cmd.line.contains("'/root/.pw; rm -rf /'"), "{}", cmd.line);
@@ -110,6 +152,7 @@ mod tests {
                 repository: "/r".into(),
                 password_file: "pw".into(),
                 env_file: None,
+                check_interval_seconds: None,
             }),
         ];
         for b in &bad {
@@ -118,6 +161,31 @@ mod tests {
         let cmd = backups(&bad).unwrap();
         assert_eq!(cmd.line.matches("echo invalid").count(), 4, "{}", cmd.line);
         assert!(backups(&[]).is_none());
+        let zfs = job(BackupSource::Zfs { dataset: "tank/*".into() });
+        assert!(backups(std::slice::from_ref(&zfs)).is_none(), "zfs jobs read no device");
+        let mixed = backups(&[zfs.clone(), job(BackupSource::File { path: "/d".into() })]);
+        assert!(
+            mixed.unwrap().line.contains("section j1; if [ -d /d ]"),
+            "sections keep the index"
+        );
+        assert!(restic_check(&zfs, CHECK_TIMEOUT).is_none());
+    }
+
+    #[test]
+    fn restic_check_line_keeps_its_lock_and_a_long_deadline() {
+        let restic = job(BackupSource::Restic {
+            repository: "/srv/r".into(),
+            password_file: "/root/.pw".into(),
+            env_file: None,
+            check_interval_seconds: Some(7 * 86_400),
+        });
+        let cmd = restic_check(&restic, Duration::from_secs(20)).unwrap();
+        assert_eq!(cmd.timeout, CHECK_TIMEOUT);
+        assert!(cmd.line.contains("timeout -s INT 1770 restic check 2>&1"), "{}", cmd.line);
+        assert!(!cmd.line.contains("--no-lock"), "{}", cmd.line);
+        assert!(cmd.line.contains("RESTIC_REPOSITORY=/srv/r;"), "{}", cmd.line);
+        let long = restic_check(&restic, Duration::from_secs(3 * 3600)).unwrap();
+        assert_eq!(long.timeout, Duration::from_secs(3 * 3600));
     }
 
     #[test]

@@ -82,11 +82,12 @@ pub fn slots_with(spec: &DeviceSpec, patterns: &Arc<LogPatterns>) -> Vec<ProbeSl
         let jobs = Arc::new(spec.backups.clone());
         let settings =
             ProbeSettings { enabled: p.backups.enabled && !jobs.is_empty(), ..p.backups };
+        let zfs = p.zfs.enabled.then_some(p.zfs.interval);
         ProbeSlot {
             name: "backups",
             required_tool: None,
             settings,
-            make: Arc::new(move || Box::new(BackupsProbe::new(jobs.clone()))),
+            make: Arc::new(move || Box::new(BackupsProbe::new(jobs.clone(), zfs))),
         }
     };
     [

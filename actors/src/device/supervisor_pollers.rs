@@ -67,6 +67,11 @@ impl DeviceSupervisorState {
             tracing::debug!(device = %self.device(), probe = slot.name, observed_at = %last.observed_at, "probe resumed from its last sample");
             probe.resume(&last);
         }
+        let (read, device) = (self.args.last_sample.clone(), self.device().to_owned());
+        probe.attach(&crate::probes::DeviceFacts {
+            capabilities: self.capabilities.clone(),
+            samples: std::sync::Arc::new(move |probe| read(&device, probe)),
+        });
         let args = PollerArgs { probe, config };
         match Actor::spawn_linked(None, Poller, args, myself.get_cell()).await {
             Ok((poller, _)) => {

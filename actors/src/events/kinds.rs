@@ -231,7 +231,7 @@ pub enum EventKind {
     BackupFailed {
         /// The job's name.
         job: String,
-        /// `restic`, `systemd` or `file`.
+        /// `restic`, `systemd`, `file` or `zfs`.
         kind: String,
         /// Why, e.g. restic's error line or the unit's `Result=`.
         detail: String,
@@ -240,7 +240,7 @@ pub enum EventKind {
     BackupOverdue {
         /// The job's name.
         job: String,
-        /// `restic`, `systemd` or `file`.
+        /// `restic`, `systemd`, `file` or `zfs`.
         kind: String,
         /// When the last success finished, if there is one.
         last_success: Option<chrono::DateTime<chrono::Utc>>,

@@ -16,6 +16,9 @@ pub enum BackupSource {
         /// A file on the device sourced (`set -a`) before restic runs, e.g. cloud credentials.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         env_file: Option<String>,
+        /// How often `restic check` runs on the repository, in seconds; `None`: never.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        check_interval_seconds: Option<u64>,
     },
     /// A systemd unit (e.g. the service of a borg or rsync timer): its last run.
     Systemd {
@@ -27,15 +30,23 @@ pub enum BackupSource {
         /// Absolute path on the device.
         path: String,
     },
+    /// ZFS snapshots, read from the ZFS probe's samples (no command of its own): every
+    /// dataset matching `dataset` must have a snapshot younger than `max_age`.
+    Zfs {
+        /// A dataset (`tank/data`) or a glob (`tank/*`, `tank/vm-?`: `*` any run, slashes
+        /// too, `?` one character).
+        dataset: String,
+    },
 }
 
 impl BackupSource {
-    /// `restic`, `systemd` or `file`.
+    /// `restic`, `systemd`, `file` or `zfs`.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Restic { .. } => "restic",
             Self::Systemd { .. } => "systemd",
             Self::File { .. } => "file",
+            Self::Zfs { .. } => "zfs",
         }
     }
 }
@@ -60,8 +71,12 @@ pub enum BackupVerdict {
     Ok,
     /// The last success is older than `max_age`, or there is none.
     Overdue,
-    /// The last run failed, or its status could not be read (evidence says which).
+    /// The last run failed, its status could not be read, or the last `restic check`
+    /// failed (evidence says which).
     Failed,
+    /// Not known yet: a `zfs` job before a current ZFS sample exists (just after start, or
+    /// while the ZFS probe fails) and with no earlier verdict to keep. Raises no event.
+    Unknown,
 }
 
 /// One job's status as the probe read it.
@@ -69,7 +84,7 @@ pub enum BackupVerdict {
 pub struct BackupStatus {
     /// The job's name.
     pub job: String,
-    /// `restic`, `systemd` or `file`.
+    /// `restic`, `systemd`, `file` or `zfs`.
     pub kind: String,
     /// The verdict at the poll.
     pub verdict: BackupVerdict,
@@ -88,6 +103,16 @@ pub struct BackupStatus {
     /// Restic: the snapshot's restore size in bytes (`restic stats`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size_bytes: Option<u64>,
-    /// What the verdict rests on, e.g. `Result=exit-code` or restic's error line.
+    /// Restic with `check_interval`: when `restic check` last ran to its end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_check: Option<DateTime<Utc>>,
+    /// Whether that check found the repository sound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_ok: Option<bool>,
+    /// The first error line of a failed check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_error: Option<String>,
+    /// What the verdict rests on, e.g. `Result=exit-code`, restic's error line, or the
+    /// stale ZFS datasets and their newest snapshots.
     pub evidence: Vec<String>,
 }

@@ -10,6 +10,7 @@ pub mod backups;
 pub mod capabilities;
 pub mod containers;
 pub mod drives;
+pub mod glob;
 pub mod images;
 pub mod logs;
 pub mod metrics;

@@ -33,6 +33,20 @@ use crate::command::Command;
 use crate::events::EventKind;
 use crate::transport::{Output, Transport, TransportError};
 
+/// The newest sample event of another probe of the same device, by probe name (`zfs`),
+/// read live at each call (the projection's current state).
+pub type SampleReader =
+    std::sync::Arc<dyn Fn(&str) -> Option<std::sync::Arc<crate::events::Event>> + Send + Sync>;
+
+/// What a probe may know of its device besides its own polls ([`Probe::attach`]).
+#[derive(Clone)]
+pub struct DeviceFacts {
+    /// The tools detected on the device's current connection, if detection ran.
+    pub capabilities: Option<crate::model::capabilities::Capabilities>,
+    /// The other probes' newest samples.
+    pub samples: SampleReader,
+}
+
 /// Something a parser skipped or could not read, kept so a bad line is visible but not fatal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
@@ -118,12 +132,11 @@ impl PollContext<'_> {
         self.transport.run(&command).await
     }
 
-    /// Runs `command` with its own deadline when that is longer than the poll's (a check that
-    /// is known to take long, such as asking registries), else with the poll's.
-    pub async fn run_at_least(&self, command: &Command) -> Result<Output, TransportError> {
-        let command =
-            Command { timeout: self.command_timeout.max(command.timeout), ..command.clone() };
-        self.transport.run(&command).await
+    /// Runs `command` with its own deadline when that is longer than the poll's (a long
+    /// check, bounded by the catalogue), else with the poll's.
+    pub async fn run_long(&self, command: &Command) -> Result<Output, TransportError> {
+        let timeout = command.timeout.max(self.command_timeout);
+        self.transport.run(&Command { timeout, ..command.clone() }).await
     }
 
     /// Runs `command` with the poll's deadline and returns its output if it exited with 0.
@@ -164,6 +177,10 @@ pub trait Probe: Send + 'static {
     /// ignored. The default does nothing: a probe without diff state (or whose state needs
     /// raw counters a sample does not hold, such as rates) starts afresh.
     fn resume(&mut self, _last: &crate::events::Event) {}
+
+    /// Told what is known of the device besides its own polls (its tools, the other probes'
+    /// newest samples) when its poller starts, after [`Probe::resume`]. The default ignores it.
+    fn attach(&mut self, _device: &DeviceFacts) {}
 
     /// Runs one poll and returns the events it produced (samples and changes).
     async fn poll(&mut self, ctx: &PollContext<'_>) -> Result<Vec<EventKind>, ProbeError>;

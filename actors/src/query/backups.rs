@@ -27,7 +27,7 @@ pub struct BackupReport {
     /// Where this came from (for the fleet: the least fresh device).
     #[serde(flatten)]
     pub freshness: Freshness,
-    /// Every job, failed first, then overdue, then ok; by device and job within each.
+    /// Every job, failed first, then overdue, then unknown, then ok; by device and job within each.
     pub jobs: Vec<BackupJobStatus>,
     /// How many are ok.
     pub ok: usize,
@@ -35,6 +35,8 @@ pub struct BackupReport {
     pub overdue: usize,
     /// How many failed.
     pub failed: usize,
+    /// How many are not known yet (`zfs` jobs before a current ZFS sample).
+    pub unknown: usize,
 }
 
 impl FleetHandle {
@@ -70,7 +72,8 @@ impl FleetHandle {
         let rank = |v: BackupVerdict| match v {
             BackupVerdict::Failed => 0,
             BackupVerdict::Overdue => 1,
-            BackupVerdict::Ok => 2,
+            BackupVerdict::Unknown => 2,
+            BackupVerdict::Ok => 3,
         };
         jobs.sort_by(|a, b| {
             (rank(a.status.verdict), &a.device, &a.status.job).cmp(&(
@@ -85,6 +88,7 @@ impl FleetHandle {
             ok: n(BackupVerdict::Ok),
             overdue: n(BackupVerdict::Overdue),
             failed: n(BackupVerdict::Failed),
+            unknown: n(BackupVerdict::Unknown),
             jobs,
         })
     }

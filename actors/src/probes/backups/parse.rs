@@ -4,17 +4,17 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 
 use crate::model::backups::{BackupJob, BackupSource, BackupStatus, BackupVerdict};
 
-/// What one job's output says before the verdict is given.
+/// What one job's output (or a `zfs` job's ZFS sample) says before the verdict is given.
 #[derive(Debug, Default)]
-struct Reading {
-    last_success: Option<DateTime<Utc>>,
-    last_run_start: Option<DateTime<Utc>>,
-    host: Option<String>,
-    paths: Vec<String>,
-    size_bytes: Option<u64>,
+pub(super) struct Reading {
+    pub(super) last_success: Option<DateTime<Utc>>,
+    pub(super) last_run_start: Option<DateTime<Utc>>,
+    pub(super) host: Option<String>,
+    pub(super) paths: Vec<String>,
+    pub(super) size_bytes: Option<u64>,
     /// Why the last run failed or could not be read.
-    failure: Option<String>,
-    evidence: Vec<String>,
+    pub(super) failure: Option<String>,
+    pub(super) evidence: Vec<String>,
 }
 
 /// The status of `job` from its section's `lines` (`None`: the section is missing), at `now`.
@@ -28,8 +28,15 @@ pub fn parse_job(job: &BackupJob, lines: Option<&[&str]>, now: DateTime<Utc>) ->
             BackupSource::Restic { .. } => restic(lines),
             BackupSource::Systemd { .. } => systemd(lines),
             BackupSource::File { .. } => file(lines),
+            BackupSource::Zfs { .. } => failed("a zfs job is read from the ZFS probe's samples"),
         },
     };
+    judge(job, r, now)
+}
+
+/// The status of `job` from what was read, at `now`: failed when the reading says so, else
+/// ok or overdue by the age of the last success.
+pub(super) fn judge(job: &BackupJob, r: Reading, now: DateTime<Utc>) -> BackupStatus {
     let max_age = i64::try_from(job.max_age_seconds).unwrap_or(i64::MAX);
     let mut evidence = r.evidence;
     let verdict = if let Some(why) = r.failure {
@@ -59,16 +66,19 @@ pub fn parse_job(job: &BackupJob, lines: Option<&[&str]>, now: DateTime<Utc>) ->
         host: r.host,
         paths: r.paths,
         size_bytes: r.size_bytes,
+        last_check: None,
+        check_ok: None,
+        check_error: None,
         evidence,
     }
 }
 
-fn failed(why: &str) -> Reading {
+pub(super) fn failed(why: &str) -> Reading {
     Reading { failure: Some(why.to_owned()), ..Reading::default() }
 }
 
 /// The status printed by `echo "exit:$?"` (the last such line) and the lines before it.
-fn split_exit<'a>(lines: &[&'a str]) -> (Option<i32>, Vec<&'a str>, Vec<&'a str>) {
+pub(super) fn split_exit<'a>(lines: &[&'a str]) -> (Option<i32>, Vec<&'a str>, Vec<&'a str>) {
     match lines.iter().rposition(|l| l.trim().starts_with("exit:")) {
         Some(i) => {
             let status = lines[i].trim().trim_start_matches("exit:").parse().ok();

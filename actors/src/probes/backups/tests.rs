@@ -22,6 +22,7 @@ fn restic_job(max_age: u64) -> BackupJob {
             repository: "/srv/restic".into(),
             password_file: "/root/.restic-pw".into(),
             env_file: None,
+            check_interval_seconds: None,
         },
         max_age,
     )
@@ -159,7 +160,7 @@ fn file_kind_on_real_files() {
     assert!(status[3].evidence[0].contains("No such file"), "{status:?}");
 }
 
-fn status(verdict: BackupVerdict) -> BackupStatus {
+pub(super) fn status(verdict: BackupVerdict) -> BackupStatus {
     BackupStatus {
         job: "nightly".into(),
         kind: "restic".into(),
@@ -170,6 +171,9 @@ fn status(verdict: BackupVerdict) -> BackupStatus {
         host: None,
         paths: vec![],
         size_bytes: None,
+        last_check: None,
+        check_ok: None,
+        check_error: None,
         evidence: vec!["why".into()],
     }
 }
@@ -185,6 +189,14 @@ fn diff_reports_each_change_once() {
     assert_eq!(names(&diff(Some(&prev(Overdue)), &[status(Ok)])), ["BackupRecovered"]);
     assert_eq!(names(&diff(Some(&prev(Ok)), &[status(Failed)])), ["BackupFailed"]);
     assert_eq!(names(&diff(Some(&prev(Failed)), &[status(Overdue)])), ["BackupOverdue"]);
+    // Unknown raises nothing, and counts as ok before.
+    assert!(diff(None, &[status(BackupVerdict::Unknown)]).is_empty());
+    assert!(diff(Some(&prev(Failed)), &[status(BackupVerdict::Unknown)]).is_empty());
+    assert!(diff(Some(&prev(BackupVerdict::Unknown)), &[status(Ok)]).is_empty());
+    assert_eq!(
+        names(&diff(Some(&prev(BackupVerdict::Unknown)), &[status(Failed)])),
+        ["BackupFailed"]
+    );
     let e = diff(Some(&prev(Ok)), &[status(Failed)]);
     assert!(
         matches!(&e[0], EventKind::BackupFailed { detail, kind, .. } if detail == "why" && kind == "restic")

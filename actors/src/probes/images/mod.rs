@@ -115,7 +115,7 @@ async fn ask(
     let mut answers = Vec::with_capacity(questions.len());
     for (b, cmd) in images_remote(questions).into_iter().enumerate() {
         let n = questions.len().saturating_sub(b * REMOTE_BATCH).min(REMOTE_BATCH);
-        match ctx.run_at_least(&cmd).await {
+        match ctx.run_long(&cmd).await {
             Ok(out) => {
                 let (_, found) = sections::split(&out.stdout, cmd.section_nonce());
                 for i in 0..n {
