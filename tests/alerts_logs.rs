@@ -100,3 +100,35 @@ async fn a_journal_line_matches_once_and_only_once_and_alerts_once() {
     assert_eq!(oom_messages(&gotify).len(), 1, "no duplicate message");
     app.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_docker_does_not_cost_the_journal_its_matches() {
+    let Some(journal) = Journald::start() else { return };
+    let data = tempfile::tempdir().unwrap();
+    let gotify = Gotify::start(TOKEN).await;
+    let dev = harness::device::SimDevice::start("tower");
+    dev.install_tool("journalctl", &journal.shim());
+    dev.hang("docker", true);
+    let spec = harness::device_spec(&dev, Probes { logs: every(400), ..Probes::disabled() });
+    let app = start(&spec, &gotify, data.path()).await;
+    let within = Duration::from_secs(40);
+    wait_until(within, "a first scan", || count(&app, "tower", "LogsScanned") >= 1).await;
+    let scanned = events(&app, "tower", "LogsScanned");
+    let Some(EventKind::LogsScanned { errors, sources, .. }) = scanned.first() else {
+        unreachable!()
+    };
+    assert_eq!(errors, &["containers: docker did not answer within 5 s"], "{scanned:?}");
+    assert_eq!(sources, &["journal"]);
+
+    journal.log("kernel", 3, LINE);
+    wait_until(within, "the journal's match", || count(&app, "tower", "LogPatternMatched") == 1)
+        .await;
+    assert_eq!(
+        count(&app, "tower", "ProbeFailed"),
+        0,
+        "{:?}",
+        events(&app, "tower", "ProbeFailed")
+    );
+    dev.hang("docker", false);
+    app.shutdown().await;
+}

@@ -13,6 +13,13 @@ pub(crate) const MAX_WINDOW_SECS: i64 = 86_400;
 /// next scan, so a line still being written is not missed.
 const LAG_SECS: i64 = 2;
 
+/// Deadline of each docker call of a scan on the device (`timeout`, when the device has it).
+const DOCKER_CALL_SECS: u32 = 5;
+
+/// Time the container logs of one scan may take together; the containers after it are
+/// reported as not read.
+const DOCKER_BUDGET_SECS: u32 = 10;
+
 /// Most journal entries, and lines per container, read by one scan.
 pub(crate) const MAX_LINES: usize = 200;
 
@@ -50,13 +57,22 @@ pub(crate) fn log_scan(
     }
     let docker = containers.map(|q| format!("(?:{q})|^Error"));
     if let Some(q) = docker.and_then(|q| shlex::try_quote(&q).ok().map(|q| q.into_owned())) {
+        // A hung docker must not cost the journal's matches: every docker call has its own
+        // deadline on the device, and the container logs share a budget.
         body.push_str(&format!(
             "if command -v docker >/dev/null 2>&1; then \
-             if names=$(docker ps --format '{{{{.Names}}}}' 2>&1); then \
+             T=''; command -v timeout >/dev/null 2>&1 && T='timeout {DOCKER_CALL_SECS}'; \
+             if names=$($T docker ps --format '{{{{.Names}}}}' 2>&1); then \
+             dl=$(( $(date +%s) + {DOCKER_BUDGET_SECS} )); \
              for c in $names; do section \"container:$c\"; \
-             docker logs --since $s --until $e.999999999 --tail 5000 --timestamps \"$c\" 2>&1 \
+             if [ \"$(date +%s)\" -ge \"$dl\" ]; then \
+             echo 'Error: not read: the scan ran out of its {DOCKER_BUDGET_SECS} s for container logs'; continue; fi; \
+             {{ $T docker logs --since $s --until $e.999999999 --tail 5000 --timestamps \"$c\" 2>&1; \
+             [ $? = 124 ] && echo 'Error: docker logs did not finish within {DOCKER_CALL_SECS} s'; }} \
              | grep -a -P -e {q} 2>&1 | cut -c 1-2000 | head -n {MAX_LINES}; done; \
-             else section docker-error; echo \"$names\" | head -n 3; fi; fi; "
+             else st=$?; section docker-error; if [ \"$st\" = 124 ]; then \
+             echo 'docker did not answer within {DOCKER_CALL_SECS} s'; \
+             else echo \"$names\" | head -n 3; fi; fi; fi; "
         ));
     }
     body.push_str("fi; true");
