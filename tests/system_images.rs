@@ -132,6 +132,25 @@ async fn a_new_image_under_a_running_tag_is_reported_once() {
     .await;
     assert_eq!(count(&app, name, "ImageUpdateAvailable"), 1, "same digest after the outage");
 
+    // The daemon goes away: the probe fails (it does not report "no containers"); once back,
+    // nothing is reported again.
+    let failed = |app: &harness::server::TestServer| {
+        events(app, name, "ProbeFailed")
+            .iter()
+            .filter(|e| matches!(e, EventKind::ProbeFailed { probe, .. } if probe == "images"))
+            .count()
+    };
+    dev.install_tool(
+        "docker",
+        "echo 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' >&2; exit 1\n",
+    );
+    wait_until(within, "the images probe fails", || failed(&app) == 1).await;
+    let sampled = count(&app, name, "ImagesSampled");
+    dev.install_tool("docker", &engine.shim());
+    wait_until(within, "a sample again", || count(&app, name, "ImagesSampled") > sampled).await;
+    assert_eq!(verdict(&app, name, "app"), Some(ImageVerdict::Outdated));
+    assert_eq!(count(&app, name, "ImageUpdateAvailable"), 1, "not again after the daemon's outage");
+
     // Without curl the device's client asks (docker manifest inspect): same verdict, no repeat.
     dev.install_tool("curl", "echo 'curl: (7) Failed to connect' >&2; exit 7\n");
     wait_until(within, "a manifest answer", || {

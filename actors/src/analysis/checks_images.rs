@@ -7,20 +7,31 @@ use serde_json::json;
 use super::problem::{Area, Problem, Severity};
 use crate::model::images::{ImageStatus, ImageVerdict};
 
-/// One info per outdated image; its object is the image reference.
+/// One info per outdated image; its object is the image reference. An image whose registry
+/// could not be asked this time but was outdated before stays reported (as last known), so
+/// one failed check does not resolve its alert and the next one raise it again.
 pub(crate) fn images(
     images: &[ImageStatus],
     at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
     out: &mut Vec<Problem>,
 ) {
-    for i in images.iter().filter(|i| i.verdict == ImageVerdict::Outdated) {
+    let outdated = |i: &&ImageStatus| {
+        i.verdict == ImageVerdict::Outdated
+            || (i.verdict == ImageVerdict::Unknown && i.outdated_since.is_some())
+    };
+    for i in images.iter().filter(outdated) {
         let age = i.outdated_since.map(|t| (now - t).num_seconds().max(0));
         let since = i
             .outdated_since
             .map_or(String::new(), |t| format!(" since {}", t.format("%Y-%m-%d %H:%M UTC")));
+        let last_known = if i.verdict == ImageVerdict::Unknown {
+            " (last known; the registry did not answer now)"
+        } else {
+            ""
+        };
         let summary = format!(
-            "a newer image of {} is in its registry{since}: {} would update on a pull and re-create",
+            "a newer image of {} is in its registry{since}{last_known}: {} would update on a pull and re-create",
             i.reference,
             i.containers.join(", ")
         );
@@ -57,10 +68,12 @@ mod tests {
             image("app@sha256:0", ImageVerdict::Pinned),
             image("local/x", ImageVerdict::Local),
             image("ghcr.io/x/y:1", ImageVerdict::Unknown),
+            ImageStatus { outdated_since: None, ..image("quay.io/x/z:1", ImageVerdict::Unknown) },
         ];
         let mut out = Vec::new();
         images(&all, Some(now), now, &mut out);
-        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out.len(), 2, "outdated, and unknown but outdated before: {out:?}");
+        assert!(out[1].summary.contains("(last known"), "{}", out[1].summary);
         let p = &out[0];
         assert_eq!(
             (p.severity, p.area, p.object.as_str()),

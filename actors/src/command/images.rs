@@ -7,9 +7,10 @@ use super::{Command, DEFAULT_TIMEOUT};
 
 /// Most registry questions in one round trip (they run in parallel on the device).
 pub const REMOTE_BATCH: usize = 16;
-/// Deadline of one batch of registry questions: each `curl` has 10 s, `docker manifest
-/// inspect` 20 s, so one question takes at most about 50 s.
-pub const REMOTE_TIMEOUT: Duration = Duration::from_secs(75);
+/// Deadline of one batch of registry questions: each `curl` has 8 s and `docker manifest
+/// inspect` 20 s, so one question takes at most 68 s (an insecure registry tried over https
+/// and then http, three requests each).
+pub const REMOTE_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// The `Accept` header of the manifest HEAD: every manifest and index type, so the registry
 /// answers with the digest `docker pull` would resolve (an index for multi-arch images).
@@ -18,36 +19,51 @@ application/vnd.docker.distribution.manifest.list.v2+json, \
 application/vnd.docker.distribution.manifest.v2+json, \
 application/vnd.oci.image.manifest.v1+json";
 
-/// `q HOST REPO TAG REF INSECURE`: prints `head:<status line>` and `digest:<digest>` from an
-/// HTTP HEAD of the manifest (with an anonymous bearer token when the registry asks for one),
-/// or else `manifest:` followed by `docker manifest inspect -v` and `exit:<status>` (which
-/// uses the device's Docker credentials). HEAD requests are not counted by Docker Hub's pull
-/// limit; nothing is ever pulled.
+/// `q HOST REPO TAG REF INSECURE`: prints `head:<status line>` and, for a 2xx answer,
+/// `digest:<digest>` from an HTTP HEAD of the manifest (with an anonymous bearer token when
+/// the registry asks for one: only from an `https` realm, or `http` for an insecure
+/// registry; curl is held to those protocols), or `notfound:` for a 404 (the tag is not
+/// there; nothing more is asked). Otherwise (no curl, no digest, credentials needed) it
+/// prints `manifest:`, the output of `docker manifest inspect -v` (the device's Docker
+/// credentials; GET requests, which Docker Hub counts) and `exit:<status>`. HEAD requests
+/// are not counted by Docker Hub's pull limit; nothing is ever pulled.
 const ASK: &str = r#"q() {
   if command -v curl >/dev/null 2>&1; then
+    k=''; p='=https'
+    if [ "$5" = 1 ]; then k=-k; p='=https,http'; fi
     for s in https http; do
-      k=''; [ "$5" = 1 ] && k=-k
       [ "$s" = http ] && [ "$5" != 1 ] && break
       u="$s://$1/v2/$2/manifests/$3"
-      h=$(curl -sSI -m 10 $k -H "$A" "$u" 2>&1 | tr -d '\r')
+      h=$(curl -sSI -m 8 --proto "$p" $k -H "$A" "$u" 2>&1 | tr -d '\r')
       w=$(printf '%s\n' "$h" | sed -n 's/^[Ww][Ww][Ww]-[Aa][Uu][Tt][Hh][Ee][Nn][Tt][Ii][Cc][Aa][Tt][Ee]: *[Bb]earer *//p' | head -n 1)
       if [ -n "$w" ]; then
         realm=$(printf '%s' "$w" | sed -n 's/.*realm="\([^"]*\)".*/\1/p')
         svc=$(printf '%s' "$w" | sed -n 's/.*service="\([^"]*\)".*/\1/p')
         scope=$(printf '%s' "$w" | sed -n 's/.*scope="\([^"]*\)".*/\1/p')
-        t=$(curl -sS -m 10 -G --data-urlencode "service=$svc" --data-urlencode "scope=$scope" "$realm" 2>/dev/null | sed -n 's/.*"token" *: *"\([^"]*\)".*/\1/p')
-        [ -n "$t" ] && h=$(curl -sSI -m 10 $k -H "$A" -H "Authorization: Bearer $t" "$u" 2>&1 | tr -d '\r')
+        case "$realm" in https://*) ;; http://*) [ "$5" = 1 ] || realm='' ;; *) realm='' ;; esac
+        t=''
+        if [ -n "$realm" ]; then
+          if [ -n "$svc" ]; then j=$(curl -sS -m 8 --proto "$p" $k -G --data-urlencode "service=$svc" --data-urlencode "scope=$scope" "$realm" 2>/dev/null)
+          else j=$(curl -sS -m 8 --proto "$p" $k -G --data-urlencode "scope=$scope" "$realm" 2>/dev/null); fi
+          t=$(printf '%s\n' "$j" | sed -n 's/.*"token" *: *"\([^"]*\)".*/\1/p' | head -n 1)
+          [ -n "$t" ] || t=$(printf '%s\n' "$j" | sed -n 's/.*"access_token" *: *"\([^"]*\)".*/\1/p' | head -n 1)
+          case "$t" in *[!A-Za-z0-9._~+/=-]*) t='' ;; esac
+        fi
+        [ -n "$t" ] && h=$(curl -sSI -m 8 --proto "$p" $k -H "$A" -H "Authorization: Bearer $t" "$u" 2>&1 | tr -d '\r')
       fi
       printf '%s\n' "$h" | sed -n '1s/^/head:/p'
+      st=$(printf '%s\n' "$h" | sed -n '1s/^HTTP\/[0-9.]* \([0-9][0-9][0-9]\).*/\1/p')
       d=$(printf '%s\n' "$h" | sed -n 's/^[Dd][Oo][Cc][Kk][Ee][Rr]-[Cc][Oo][Nn][Tt][Ee][Nn][Tt]-[Dd][Ii][Gg][Ee][Ss][Tt]: *//p' | head -n 1)
-      if [ -n "$d" ]; then echo "digest:$d"; return; fi
-      printf '%s\n' "$h" | grep -q '^HTTP/' && break
+      case "$st" in
+        2??) if [ -n "$d" ]; then echo "digest:$d"; return; fi; break ;;
+        404) echo notfound:; return ;;
+        ?*) break ;;
+      esac
     done
   fi
   i=''; [ "$5" = 1 ] && i=--insecure
   echo manifest:
-  if command -v timeout >/dev/null 2>&1; then timeout 20 docker manifest inspect -v $i "$4" 2>&1
-  else docker manifest inspect -v $i "$4" 2>&1; fi
+  timeout 20 docker manifest inspect -v $i "$4" 2>&1
   echo "exit:$?"
 }; "#;
 
@@ -81,10 +97,11 @@ pub fn valid_reference_part(s: &str) -> bool {
 pub(crate) fn images_local() -> Command {
     let body = "t=$(mktemp -d) || exit 1; trap 'rm -rf \"$t\"' EXIT; \
         section registry; docker info --format '{{json .RegistryConfig}}' 2>&1; echo \"exit:$?\"; \
-        section containers; ids=$(docker ps -aq --no-trunc 2>&1) || { echo \"$ids\"; ids=''; }; \
-        if [ -n \"$ids\" ]; then docker inspect --type container \
+        section containers; : >\"$t/c\"; ids=$(docker ps -aq --no-trunc 2>&1); s=$?; \
+        if [ \"$s\" -ne 0 ]; then echo \"$ids\" | head -n 3; echo \"exit:$s\"; \
+        elif [ -n \"$ids\" ]; then docker inspect --type container \
         --format '{{.Name}}\t{{.Config.Image}}\t{{.Image}}' $ids >\"$t/c\" 2>&1; \
-        s=$?; cat \"$t/c\"; echo \"exit:$s\"; else echo \"exit:0\"; : >\"$t/c\"; fi; \
+        s=$?; cat \"$t/c\"; echo \"exit:$s\"; else echo \"exit:0\"; fi; \
         section images; grep -o 'sha256:[0-9a-f]*$' \"$t/c\" | sort -u | xargs -r docker image inspect \
         --format '{{.Id}}\t{{.Os}}/{{.Architecture}}\t{{json .RepoDigests}}' 2>&1; echo \"exit:$?\"";
     Command::sectioned("images_local", body, DEFAULT_TIMEOUT)

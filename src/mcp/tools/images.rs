@@ -18,7 +18,7 @@ pub struct ImagesArgs {
 pub fn tools() -> Vec<ToolDef> {
     vec![read(
         "check_container_updates",
-        "Which containers of one device or every device run an image whose registry has a newer version under the same tag, and since when (outdated first); images pinned by digest or built locally are listed as such, and an unreachable registry as unknown with the reason. The registry is asked from the device (HEAD requests, nothing pulled) every 6 h; from the last poll unless refresh is true.",
+        "Which containers of one device or every device run an image whose registry has a newer version under the same tag, and since when (outdated first); images pinned by digest or built locally are listed as such, and an unreachable registry as unknown with the reason. The registry is asked from the device every 6 h (HEAD requests where it can; nothing is ever pulled); from the last poll unless refresh is true.",
         |ctx, a: ImagesArgs| async move {
             let r = ctx.handle.container_updates(a.device.as_deref(), &a.fresh.options()?).await?;
             let place = a.device.as_deref().unwrap_or("the fleet");

@@ -110,6 +110,22 @@ pub fn judge(p: &Pending, answer: &RemoteAnswer) -> ImageStatus {
         }
         RemoteAnswer::Manifests(ms) => {
             s.method = Some("manifest".into());
+            let any = |m: &super::parse::RemoteManifest| {
+                matches(&m.digest) || m.config.as_deref().is_some_and(|c| c == s.image_id)
+            };
+            // The containerd image store names an image by its index digest, which `docker
+            // manifest inspect` does not show for a list: no verdict rather than a false one.
+            let containerd = p.local_digests.contains(&s.image_id);
+            if ms.len() > 1 && containerd && !ms.iter().any(any) {
+                s.verdict = ImageVerdict::Unknown;
+                s.evidence.push(
+                    "a multi-arch tag cannot be compared through docker manifest inspect on the \
+                     containerd image store (it does not show the index digest); curl on the \
+                     device gives the HEAD check"
+                        .into(),
+                );
+                return s;
+            }
             let current = ms.iter().any(|m| {
                 matches(&m.digest) || m.config.as_deref().is_some_and(|c| c == s.image_id)
             });

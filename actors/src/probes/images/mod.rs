@@ -22,8 +22,9 @@ use super::{PollContext, Probe, ProbeError, sections};
 use parse::{LocalSide, RemoteAnswer};
 use reference::RegistryConfig;
 
-/// Which remote digest of an image was last reported, and since when it is newer.
-type Known = HashMap<(String, String), (String, DateTime<Utc>)>;
+/// Which remote digest of an image was last reported, since when it is newer, and how it
+/// was asked (`head` sees a multi-arch index's digest, `manifest` a platform's).
+type Known = HashMap<(String, String), (String, DateTime<Utc>, Option<String>)>;
 
 /// Compares the images in use with their registries.
 #[derive(Debug, Default)]
@@ -48,7 +49,7 @@ impl Probe for ImagesProbe {
                 .iter()
                 .filter_map(|s| {
                     let key = (s.reference.clone(), s.image_id.clone());
-                    Some((key, (s.remote_digest.clone()?, s.outdated_since?)))
+                    Some((key, (s.remote_digest.clone()?, s.outdated_since?, s.method.clone())))
                 })
                 .collect();
         }
@@ -130,7 +131,11 @@ async fn ask(
                     });
                 }
             }
-            Err(e @ (TransportError::Timeout { .. } | TransportError::Hung { .. })) => {
+            Err(
+                e @ (TransportError::Timeout { .. }
+                | TransportError::Hung { .. }
+                | TransportError::Incomplete { .. }),
+            ) => {
                 answers
                     .extend((0..n).map(|_| RemoteAnswer::Failed(format!("registry check: {e}"))));
             }
@@ -156,8 +161,10 @@ impl ImagesProbe {
             let before = self.known.get(&key).cloned();
             match (s.verdict, &s.remote_digest) {
                 (ImageVerdict::Outdated, Some(remote)) => {
+                    // The same digest, or the same update seen through the other method
+                    // (which names another digest of the same image): nothing new.
                     let since = match before {
-                        Some((d, since)) if &d == remote => since,
+                        Some((d, since, m)) if &d == remote || m != s.method => since,
                         _ => {
                             updates.push(ImageUpdate {
                                 reference: s.reference.clone(),
@@ -170,13 +177,14 @@ impl ImagesProbe {
                         }
                     };
                     s.outdated_since = Some(since);
-                    known.insert(key, (remote.clone(), since));
+                    known.insert(key, (remote.clone(), since, s.method.clone()));
                 }
                 (ImageVerdict::Unknown, _) => {
-                    if let Some((d, since)) = before {
+                    if let Some((d, since, m)) = before {
                         s.remote_digest = Some(d.clone());
                         s.outdated_since = Some(since);
-                        known.insert(key, (d, since));
+                        s.method = m.clone();
+                        known.insert(key, (d, since, m));
                     }
                 }
                 _ => {}

@@ -136,10 +136,21 @@ pub fn parse_answer(lines: &[&str]) -> RemoteAnswer {
     let mut head = None;
     for l in lines {
         if let Some(d) = l.strip_prefix("digest:") {
-            return RemoteAnswer::Head(d.trim().to_owned());
+            let d = d.trim();
+            if !is_digest(d) {
+                return RemoteAnswer::Failed(format!(
+                    "the registry's digest is malformed: {}",
+                    cut(d)
+                ));
+            }
+            return RemoteAnswer::Head(d.to_owned());
         }
         if let Some(h) = l.strip_prefix("head:") {
             head = Some(h.trim().to_owned());
+        }
+        if l.trim() == "notfound:" {
+            let h = head.as_deref().unwrap_or("HTTP 404");
+            return RemoteAnswer::Failed(format!("the registry has no such tag ({h})"));
         }
         if l.trim() == "invalid" {
             return RemoteAnswer::Failed("the reference has characters that cannot be sent".into());
@@ -161,7 +172,7 @@ pub fn parse_answer(lines: &[&str]) -> RemoteAnswer {
     if status != Some(0) {
         let first = crate::probes::first_line(&text);
         let why = match status {
-            Some(124) => "docker manifest inspect timed out after 20 s".to_owned(),
+            Some(124 | 143) => "docker manifest inspect timed out after 20 s".to_owned(),
             Some(s) => format!("docker manifest inspect exited with {s}: {first}"),
             None => "docker manifest inspect was cut short".to_owned(),
         };
@@ -183,7 +194,7 @@ pub fn parse_answer(lines: &[&str]) -> RemoteAnswer {
 
 fn manifest(v: &serde_json::Value) -> Option<RemoteManifest> {
     let d = &v["Descriptor"];
-    let digest = d["digest"].as_str()?.to_owned();
+    let digest = d["digest"].as_str().filter(|d| is_digest(d))?.to_owned();
     let config = ["SchemaV2Manifest", "OCIManifest"]
         .iter()
         .find_map(|k| v[k]["config"]["digest"].as_str())
@@ -194,6 +205,16 @@ fn manifest(v: &serde_json::Value) -> Option<RemoteManifest> {
         _ => None,
     };
     Some(RemoteManifest { digest, config, platform })
+}
+
+/// Whether `d` looks like a content digest: `algorithm:hex`, 32 or more hex digits.
+pub fn is_digest(d: &str) -> bool {
+    d.split_once(':').is_some_and(|(alg, hex)| {
+        !alg.is_empty()
+            && alg.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            && hex.len() >= 32
+            && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
 }
 
 fn cut(s: &str) -> String {

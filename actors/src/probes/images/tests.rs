@@ -136,17 +136,18 @@ fn a_list_is_current_when_any_platform_is_the_local_image() {
     let (pending, _) = compare::classify(&local(), &RegistryConfig::loopback());
     let app = pending.iter().find(|p| p.status.containers == ["app"]).unwrap();
     let id = &app.status.image_id;
+    let (aa, bb, c1) = ("a".repeat(64), "b".repeat(64), "c".repeat(64));
     let list = |config: &str| {
         format!(
-            r#"[{{"Descriptor":{{"digest":"sha256:aa","platform":{{"os":"linux","architecture":"arm64"}}}},"SchemaV2Manifest":{{"config":{{"digest":"sha256:c1"}}}}}},
-               {{"Descriptor":{{"digest":"sha256:bb","platform":{{"os":"linux","architecture":"amd64"}}}},"OCIManifest":{{"config":{{"digest":"{config}"}}}}}}]"#
+            r#"[{{"Descriptor":{{"digest":"sha256:{aa}","platform":{{"os":"linux","architecture":"arm64"}}}},"SchemaV2Manifest":{{"config":{{"digest":"sha256:{c1}"}}}}}},
+               {{"Descriptor":{{"digest":"sha256:{bb}","platform":{{"os":"linux","architecture":"amd64"}}}},"OCIManifest":{{"config":{{"digest":"{config}"}}}}}}]"#
         )
     };
     assert_eq!(compare::judge(app, &manifest(&list(id), 0)).verdict, ImageVerdict::Current);
-    let s = compare::judge(app, &manifest(&list("sha256:other"), 0));
+    let s = compare::judge(app, &manifest(&list(&format!("sha256:{}", "d".repeat(64))), 0));
     assert_eq!(
-        (s.verdict, s.remote_digest.as_deref()),
-        (ImageVerdict::Outdated, Some("sha256:bb")),
+        (s.verdict, s.remote_digest.clone()),
+        (ImageVerdict::Outdated, Some(format!("sha256:{bb}"))),
         "the device's platform"
     );
     assert!(matches!(manifest("not json", 0), RemoteAnswer::Failed(w) if w.contains("no JSON")));
@@ -208,4 +209,57 @@ fn garbage_lines_are_warnings_not_failures() {
     assert_eq!(side.groups.len(), 1);
     assert_eq!(side.images.len(), 1);
     assert_eq!(w.iter().map(|w| w.line).collect::<Vec<_>>(), [Some(1), Some(5)]);
+}
+
+#[test]
+fn a_404_a_bad_digest_and_the_containerd_store_are_unknown_not_outdated() {
+    let nf = parse_answer(&["head:HTTP/1.1 404 Not Found", "notfound:"]);
+    assert_eq!(
+        nf,
+        RemoteAnswer::Failed("the registry has no such tag (HTTP/1.1 404 Not Found)".into())
+    );
+    let bad = parse_answer(&["head:HTTP/1.1 200 OK", "digest:sha256:$(reboot)"]);
+    assert!(matches!(&bad, RemoteAnswer::Failed(w) if w.contains("malformed")), "{bad:?}");
+    // The containerd image store: the image id is the index digest, which a list from
+    // `docker manifest inspect -v` does not show.
+    let index = format!("sha256:{}", "e".repeat(64));
+    let mut side = LocalSide::default();
+    let mut w = Vec::new();
+    parse_containers(&[&format!("/web\tnginx:1.27\t{index}")], 1, &mut side, &mut w);
+    parse_images(&[&format!("{index}\tlinux/amd64\t[\"nginx@{index}\"]")], 1, &mut side, &mut w);
+    let (pending, questions) = compare::classify(&side, &RegistryConfig::loopback());
+    assert_eq!(questions[0].host, "registry-1.docker.io");
+    let list = format!(
+        r#"[{{"Descriptor":{{"digest":"sha256:{}","platform":{{"os":"linux","architecture":"amd64"}}}}}},
+           {{"Descriptor":{{"digest":"sha256:{}","platform":{{"os":"linux","architecture":"arm64"}}}}}}]"#,
+        "1".repeat(64),
+        "2".repeat(64)
+    );
+    let s = compare::judge(&pending[0], &manifest(&list, 0));
+    assert_eq!(s.verdict, ImageVerdict::Unknown, "{s:?}");
+    assert!(s.evidence[0].contains("containerd image store"), "{s:?}");
+    let same = compare::judge(&pending[0], &RemoteAnswer::Head(index.clone()));
+    assert_eq!(same.verdict, ImageVerdict::Current, "HEAD sees the index digest");
+}
+
+#[test]
+fn the_same_update_seen_by_the_other_method_is_not_reported_again() {
+    let t0 = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
+    let (pending, _) = compare::classify(&local(), &RegistryConfig::loopback());
+    let app = pending.iter().find(|p| p.status.containers == ["app"]).unwrap().clone();
+    let mut probe = ImagesProbe::default();
+    let (_, u) = probe.diff(vec![compare::judge(&app, &head(fixture!("head-newer.txt")))], t0);
+    assert_eq!(u.len(), 1);
+    // The fallback names a platform manifest: another digest of the same update.
+    let platform = RemoteAnswer::Manifests(vec![super::parse::RemoteManifest {
+        digest: format!("sha256:{}", "9".repeat(64)),
+        config: Some(format!("sha256:{}", "8".repeat(64))),
+        platform: Some("linux/amd64".into()),
+    }]);
+    let later = t0 + chrono::Duration::hours(6);
+    let (s, u) = probe.diff(vec![compare::judge(&app, &platform)], later);
+    assert!(u.is_empty(), "{u:?}");
+    assert_eq!((s[0].verdict, s[0].outdated_since), (ImageVerdict::Outdated, Some(t0)));
+    let (_, u) = probe.diff(vec![compare::judge(&app, &head(fixture!("head-newer.txt")))], later);
+    assert!(u.is_empty(), "back to HEAD: still the same update");
 }
