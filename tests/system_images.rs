@@ -145,6 +145,11 @@ async fn a_new_image_under_a_running_tag_is_reported_once() {
         "echo 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' >&2; exit 1\n",
     );
     wait_until(within, "the images probe fails", || failed(&app) == 1).await;
+    let why = get(app.addr, &format!("/api/container-updates?device={name}"), None).await;
+    let reason = why.json["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("the images probe has failed since"), "{}", why.text);
+    assert!(reason.contains("Cannot connect to the Docker daemon"), "{}", why.text);
+    assert_eq!(why.json["outdated"], 1, "the last sample still answers: {}", why.text);
     let sampled = count(&app, name, "ImagesSampled");
     dev.install_tool("docker", &engine.shim());
     wait_until(within, "a sample again", || count(&app, name, "ImagesSampled") > sampled).await;

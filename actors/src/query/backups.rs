@@ -57,7 +57,7 @@ impl FleetHandle {
         for name in names {
             let (state, freshness) = self.read(&name, "backups", &opts).await?;
             let Some(statuses) = state.backups() else {
-                if device.is_some() {
+                if device.is_some() || state.failures.contains_key("backups") {
                     fresh.push(freshness);
                 }
                 continue;
@@ -84,7 +84,11 @@ impl FleetHandle {
         });
         let n = |v| jobs.iter().filter(|j| j.status.verdict == v).count();
         Ok(BackupReport {
-            freshness: Freshness::worst(&fresh, now),
+            freshness: if fresh.is_empty() {
+                Freshness::cached(None, now, "no device has a backups sample yet")
+            } else {
+                Freshness::worst(&fresh, now)
+            },
             ok: n(BackupVerdict::Ok),
             overdue: n(BackupVerdict::Overdue),
             failed: n(BackupVerdict::Failed),

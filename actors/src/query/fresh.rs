@@ -153,7 +153,14 @@ impl FleetHandle {
                 "the {probe} probe does not run on '{device}': {why}"
             )));
         }
-        let cached = |reason: String| Freshness::cached(sample.as_ref(), now, reason);
+        // A probe failing now is why the stored answer is old (or empty): say so.
+        let failing = state.failures.get(probe).map(|f| {
+            format!("; the {probe} probe has failed since {}: {}", f.since.to_rfc3339(), f.error)
+        });
+        let cached = |reason: String| {
+            let reason = format!("{reason}{}", failing.as_deref().unwrap_or(""));
+            Freshness::cached(sample.as_ref(), now, reason)
+        };
         if let (Some(max), Some(s)) = (opts.max_age, &sample)
             && (now - s.observed_at).to_std().is_ok_and(|age| age <= max)
         {

@@ -112,10 +112,15 @@ impl FleetHandle {
             if let Some(images) = state.images() {
                 rows.extend(ContainerUpdates::of(images, &name, freshness.clone()).images);
                 fresh.push(freshness);
-            } else if device.is_some() {
+            } else if device.is_some() || state.failures.contains_key("images") {
                 fresh.push(freshness);
             }
         }
-        Ok(ContainerUpdates::from_rows(rows, Freshness::worst(&fresh, Utc::now())))
+        let freshness = if fresh.is_empty() {
+            Freshness::cached(None, Utc::now(), "no device has an images sample yet")
+        } else {
+            Freshness::worst(&fresh, Utc::now())
+        };
+        Ok(ContainerUpdates::from_rows(rows, freshness))
     }
 }
