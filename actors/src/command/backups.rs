@@ -40,7 +40,13 @@ fn restic_env(source: &BackupSource) -> Option<String> {
         return None;
     };
     let env = match env_file {
-        Some(f) if valid_backup_path(f) => format!("set -a; . {}; set +a; ", quote(f)?),
+        Some(f) if valid_backup_path(f) => {
+            let q = quote(f)?;
+            format!(
+                "if [ ! -r {q} ]; then echo \"env_file {q} is not readable\"; echo 'exit:2'; exit 0; fi; \
+                 set -a; . {q}; set +a; "
+            )
+        }
         Some(_) => return None,
         None => String::new(),
     };
@@ -120,7 +126,14 @@ pub(crate) fn restic_check(job: &BackupJob, timeout: Duration) -> Option<Command
     let env = restic_env(&job.source)?;
     let timeout = timeout.max(CHECK_TIMEOUT);
     let inner = timeout.saturating_sub(CHECK_GRACE).as_secs().max(1);
-    let line = format!("( {env}timeout -s INT {inner} restic check 2>&1; echo \"exit:$?\" )");
+    // restic's output goes to a file, not the channel: if the channel closes mid-check (a
+    // restart), restic would die of SIGPIPE and leave its exclusive lock behind. `-k`: a
+    // restic that hangs after the interrupt is killed 20 s later.
+    let line = format!(
+        "( {env}o=$(mktemp) || {{ echo 'mktemp failed'; echo 'exit:1'; exit 0; }}; \
+         timeout -k 20 -s INT {inner} restic check >\"$o\" 2>&1; s=$?; \
+         cat \"$o\"; rm -f \"$o\"; echo \"exit:$s\" )"
+    );
     Some(Command::new("restic_check", line, timeout))
 }
 
@@ -130,6 +143,20 @@ mod tests {
 
     fn job(source: BackupSource) -> BackupJob {
         BackupJob { name: "j".into(), source, max_age_seconds: 3600 }
+    }
+
+    #[test]
+    fn a_missing_env_file_is_said_not_cut_short() {
+        let restic = job(BackupSource::Restic {
+            repository: "/nonexistent/repo".into(),
+            password_file: "/nonexistent/pw".into(),
+            env_file: Some("/nonexistent/restic env".into()),
+            check_interval_seconds: None,
+        });
+        let body = job_body(&restic).unwrap();
+        let out = std::process::Command::new("/bin/sh").arg("-c").arg(&body).output().unwrap();
+        let out = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out, "env_file '/nonexistent/restic env' is not readable\nexit:2\n", "{body}");
     }
 
     #[test]
@@ -181,7 +208,11 @@ mod tests {
         });
         let cmd = restic_check(&restic, Duration::from_secs(20)).unwrap();
         assert_eq!(cmd.timeout, CHECK_TIMEOUT);
-        assert!(cmd.line.contains("timeout -s INT 1770 restic check 2>&1"), "{}", cmd.line);
+        assert!(
+            cmd.line.contains("timeout -k 20 -s INT 1770 restic check >\"$o\" 2>&1"),
+            "{}",
+            cmd.line
+        );
         assert!(!cmd.line.contains("--no-lock"), "{}", cmd.line);
         assert!(cmd.line.contains("RESTIC_REPOSITORY=/srv/r;"), "{}", cmd.line);
         let long = restic_check(&restic, Duration::from_secs(3 * 3600)).unwrap();

@@ -154,10 +154,46 @@ impl PollContext<'_> {
     }
 }
 
-/// The first non-empty line of `s`, trimmed and capped at 200 characters.
+/// The first non-empty line of `s`, [printable](printable), trimmed and capped at 200
+/// characters.
 pub(crate) fn first_line(s: &str) -> String {
-    let line = s.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
-    line.chars().take(200).collect()
+    let line = s.lines().map(|l| printable(l).trim().to_owned()).find(|l| !l.is_empty());
+    line.unwrap_or_default().chars().take(200).collect()
+}
+
+/// `s` without terminal escape sequences (`ESC [ … letter`, as restic prints even into a
+/// pipe) and other control characters (a tab becomes a space): device text for evidence.
+pub(crate) fn printable(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\x1b' => {
+                if chars.peek() == Some(&'[') {
+                    chars.next();
+                    for p in chars.by_ref() {
+                        if ('@'..='~').contains(&p) {
+                            break;
+                        }
+                    }
+                }
+            }
+            '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[test]
+fn escapes_and_controls_are_dropped() {
+    assert_eq!(
+        printable("\x1b[2Ksignal interrupt received, cleaning up"),
+        "signal interrupt received, cleaning up"
+    );
+    assert_eq!(first_line("\n\x07 a\tb\r\n"), "a b");
 }
 
 /// One kind of observation on a device, polled on an interval by its own poller actor.

@@ -47,9 +47,14 @@ pub(crate) fn interval(job: &BackupJob) -> Option<u64> {
     }
 }
 
+/// How soon a failed check is run again at the latest, seconds: a repaired repository (or a
+/// removed stale lock) is seen within a day, not a whole `check_interval` later.
+const RETRY_FAILED_SECS: u64 = 86_400;
+
 /// Whether a check of `job` is due at `now` after `last`.
 pub(crate) fn due(job: &BackupJob, last: Option<&CheckRecord>, now: DateTime<Utc>) -> bool {
     let Some(every) = interval(job) else { return false };
+    let every = if last.is_some_and(|l| !l.ok) { every.min(RETRY_FAILED_SECS) } else { every };
     let every = i64::try_from(every).unwrap_or(i64::MAX);
     last.is_none_or(|l| (now - l.at).num_seconds() >= every)
 }
@@ -78,7 +83,7 @@ pub(crate) fn parse_check(lines: &[&str], at: DateTime<Utc>, timeout_secs: u64) 
     let text: Vec<&str> = before.iter().map(|l| l.trim()).collect();
     let first_error = || {
         let line = text.iter().copied().find(|l| !is_progress(l));
-        line.map(|l| l.chars().take(200).collect::<String>())
+        line.map(|l| crate::probes::printable(l).chars().take(200).collect::<String>())
     };
     match status {
         Some(0) => CheckRun::Done(CheckRecord { at, ok: true, error: None }),
@@ -86,8 +91,9 @@ pub(crate) fn parse_check(lines: &[&str], at: DateTime<Utc>, timeout_secs: u64) 
             let why = text.iter().find(|l| l.contains("unable to create lock")).unwrap_or(&"");
             CheckRun::NotRun(format!("restic check could not lock the repository: {why}"))
         }
-        // `timeout -s INT` ended it: restic was interrupted at the deadline.
-        Some(124) => CheckRun::Done(CheckRecord {
+        // `timeout -s INT` ended it: restic was interrupted at the deadline (GNU timeout
+        // says 124; BusyBox passes restic's own 130, or 137 after the `-k` kill).
+        Some(124 | 130 | 137) => CheckRun::Done(CheckRecord {
             at,
             ok: false,
             error: Some(format!("restic check did not finish within {timeout_secs} s")),

@@ -30,6 +30,9 @@ use super::{DeviceFacts, PollContext, Probe, ProbeError, sections};
 /// probe, so just after a start it is usually a second or two behind).
 const ZFS_WAIT_MAX: Duration = Duration::from_secs(60);
 
+/// Checks refused in a row for a lock before the lock counts as stale (a failed check).
+const STALE_LOCK_TRIES: u32 = 3;
+
 /// Reads every job of a device in one round trip (`zfs` jobs from the ZFS probe's newest
 /// sample instead), and runs `restic check` of the restic jobs whose `check_interval` is due.
 ///
@@ -47,6 +50,8 @@ pub struct BackupsProbe {
     previous: Option<HashMap<String, BackupStatus>>,
     /// The last check of each restic job with a `check_interval`.
     checks: HashMap<String, CheckRecord>,
+    /// Checks of each job refused in a row because the repository was locked.
+    locked: HashMap<String, u32>,
 }
 
 impl std::fmt::Debug for BackupsProbe {
@@ -64,7 +69,14 @@ impl BackupsProbe {
     /// A probe of `jobs`, on a device whose ZFS probe polls every `zfs_interval` (`None`:
     /// disabled).
     pub fn new(jobs: Arc<Vec<BackupJob>>, zfs_interval: Option<Duration>) -> Self {
-        Self { jobs, zfs_interval, facts: None, previous: None, checks: HashMap::new() }
+        Self {
+            jobs,
+            zfs_interval,
+            facts: None,
+            previous: None,
+            checks: HashMap::new(),
+            locked: HashMap::new(),
+        }
     }
 
     /// What is known of the device's ZFS now: a sample counts when it is younger than twice
@@ -72,10 +84,11 @@ impl BackupsProbe {
     fn zfs_feed(&self, now: chrono::DateTime<chrono::Utc>) -> ZfsFeed {
         let Some(every) = self.zfs_interval else { return ZfsFeed::Disabled };
         let Some(facts) = &self.facts else { return ZfsFeed::NotCurrent(None) };
-        let last = (facts.samples)("zfs");
-        if last.is_none() && facts.capabilities.as_ref().is_some_and(|c| !c.has("zpool")) {
+        // No zpool now is the answer, even when an old sample (from when it had one) is stored.
+        if facts.capabilities.as_ref().is_some_and(|c| !c.has("zpool")) {
             return ZfsFeed::NoZpool;
         }
+        let last = (facts.samples)("zfs");
         let window = every.saturating_mul(2).saturating_add(Duration::from_secs(60));
         let window = chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX);
         ZfsFeed::from_sample(last, now - window)
@@ -109,7 +122,10 @@ impl BackupsProbe {
                     check::parse_check(&lines, ctx.observed_at, secs)
                 }
                 // Not stopped by its SIGINT, killed at the deadline: a failed check.
-                Err(crate::transport::TransportError::Hung { .. }) => CheckRun::Done(CheckRecord {
+                Err(
+                    crate::transport::TransportError::Hung { .. }
+                    | crate::transport::TransportError::Timeout { .. },
+                ) => CheckRun::Done(CheckRecord {
                     at: ctx.observed_at,
                     ok: false,
                     error: Some(format!("restic check did not finish within {secs} s")),
@@ -118,7 +134,25 @@ impl BackupsProbe {
             };
             match run {
                 CheckRun::Done(rec) => {
+                    self.locked.remove(&job.name);
                     self.checks.insert(job.name.clone(), rec);
+                }
+                // restic 0.14 never drops a stale lock by itself: locked at every try of
+                // several polls is not a backup running, it is a lock left behind.
+                CheckRun::NotRun(why) if why.contains("could not lock") => {
+                    let n = self.locked.entry(job.name.clone()).or_default();
+                    *n += 1;
+                    if *n >= STALE_LOCK_TRIES {
+                        let error = format!(
+                            "{why} at {n} polls in a row: a stale lock? `restic unlock` removes it"
+                        );
+                        let rec =
+                            CheckRecord { at: ctx.observed_at, ok: false, error: Some(error) };
+                        self.checks.insert(job.name.clone(), rec);
+                        self.locked.remove(&job.name);
+                    } else {
+                        note = Some(format!("{why}; retried at the next poll"));
+                    }
                 }
                 CheckRun::NotRun(why) => note = Some(format!("{why}; retried at the next poll")),
             }

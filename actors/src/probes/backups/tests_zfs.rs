@@ -131,6 +131,15 @@ fn without_a_current_sample_the_verdict_is_kept_or_unknown() {
     assert!(kept.evidence[0].ends_with("verdict kept from the previous poll"));
     let again = zfs_status(&job, "tank/media", &old, Some(&kept), now);
     assert_eq!(again.evidence, kept.evidence, "the note is not stacked");
+    // An ok kept while the zfs probe is silent turns overdue once its last success is too old.
+    let was_ok = judge_at("tank/media", 30 * 86_400, now);
+    assert_eq!(was_ok.verdict, BackupVerdict::Ok);
+    let late = zfs_status(&job, "tank/media", &old, Some(&was_ok), now);
+    assert_eq!(late.verdict, BackupVerdict::Overdue, "{late:?}");
+    assert!(late.evidence[0].ends_with("the last known success is older than max_age"));
+    let month = zjob("tank/media", 30 * 86_400);
+    let still = zfs_status(&month, "tank/media", &old, Some(&was_ok), now);
+    assert_eq!(still.verdict, BackupVerdict::Ok);
     // Fresh enough or not, by the observation time.
     assert!(matches!(ZfsFeed::from_sample(Some(zfs_event(now)), now), ZfsFeed::Current(_)));
     let stale = ZfsFeed::from_sample(Some(zfs_event(now - Duration::hours(1))), now);
@@ -281,7 +290,7 @@ async fn a_failed_check_fails_the_job_once_and_survives_a_restart() {
     );
     let EventKind::BackupSampled { jobs: s } = &events[0] else { panic!() };
     assert_eq!((s[0].check_ok, s[0].last_check), (Some(false), Some(now)));
-    assert!(t.lines().iter().any(|l| l.contains("restic check 2>&1")), "{:?}", t.lines());
+    assert!(t.lines().iter().any(|l| l.contains("restic check >\"$o\" 2>&1")), "{:?}", t.lines());
     // A restarted probe resumes the check's time: no check before the interval, still failed.
     let sampled = Event::new("nas", now, events[0].clone());
     let mut resumed = BackupsProbe::new(jobs, None);
@@ -293,4 +302,29 @@ async fn a_failed_check_fails_the_job_once_and_survives_a_restart() {
     assert_eq!(s[0].verdict, BackupVerdict::Failed);
     assert_eq!(t.unused(), 0);
     assert_eq!(t.lines().iter().filter(|l| l.contains("restic check")).count(), 1);
+}
+
+#[tokio::test]
+async fn a_lock_that_never_goes_away_is_a_failed_check_after_three_polls() {
+    let now = Utc::now();
+    let snapshots = format!(
+        "@@j0\n[{{\"time\":\"{}\",\"short_id\":\"5b918e40\"}}]\nexit:0\n",
+        now.to_rfc3339()
+    );
+    let t = Scripted::new([]);
+    let mut probe = BackupsProbe::new(Arc::new(vec![restic_job(Some(7 * 86_400))]), None);
+    let mut seen = Vec::new();
+    for i in 0..3 {
+        t.push("backups", 0, snapshots.clone());
+        t.push("restic_check", 0, format!("{}exit:1\n", fixture!("restic_check_locked.txt")));
+        let at = now + Duration::hours(i);
+        seen.push(names(&probe.poll(&ctx(&t, at)).await.unwrap()));
+    }
+    assert_eq!(
+        seen,
+        [vec!["BackupSampled"], vec!["BackupSampled"], vec!["BackupSampled", "BackupFailed"]],
+        "retried twice, then a stale lock"
+    );
+    let last = probe.previous.as_ref().unwrap()["nightly"].clone();
+    assert!(last.evidence[0].contains("a stale lock? `restic unlock`"), "{last:?}");
 }

@@ -101,7 +101,17 @@ fn not_current(
         Some(p) => {
             let mut s = p.clone();
             s.evidence.retain(|l| !is_note(l));
-            s.evidence.insert(0, format!("{note}; verdict kept from the previous poll"));
+            // What was ok cannot stay ok past max_age of its last known success.
+            let too_old = s.last_success.is_none_or(|t| {
+                (now - t).num_seconds() > i64::try_from(job.max_age_seconds).unwrap_or(i64::MAX)
+            });
+            if s.verdict == BackupVerdict::Ok && too_old {
+                s.verdict = BackupVerdict::Overdue;
+                s.evidence
+                    .insert(0, format!("{note}; the last known success is older than max_age"));
+            } else {
+                s.evidence.insert(0, format!("{note}; verdict kept from the previous poll"));
+            }
             s
         }
         None => {
