@@ -71,9 +71,14 @@ pub(crate) fn reads_device(job: &BackupJob) -> bool {
 /// the job reads nothing on the device (`zfs`).
 fn job_body(job: &BackupJob) -> Option<String> {
     Some(match &job.source {
+        // `$T`: the seconds restic may take, set by `backups_within` (a hung repository fails
+        // its own job, not the whole command); stats get what is left of them.
         BackupSource::Restic { .. } => format!(
-            "( {}restic snapshots --json --latest 1 --no-lock 2>&1; s=$?; echo \"exit:$s\"; \
-             if [ \"$s\" = 0 ]; then restic stats --json --no-lock latest 2>/dev/null; fi )",
+            "( {}dl=$(( $(date +%s) + T )); \
+             timeout -k 2 -s INT $T restic snapshots --json --latest 1 --no-lock 2>&1; s=$?; \
+             echo \"exit:$s\"; r=$(( dl - $(date +%s) )); \
+             if [ \"$s\" = 0 ] && [ \"$r\" -ge 1 ]; then \
+             timeout -k 2 -s INT $r restic stats --json --no-lock latest 2>/dev/null; fi )",
             restic_env(&job.source)?
         ),
         BackupSource::Zfs { .. } => return None,
@@ -99,23 +104,36 @@ fn job_body(job: &BackupJob) -> Option<String> {
     })
 }
 
-/// One sectioned command reading every job but the `zfs` ones: section `j<i>` holds job
-/// `i`'s output, or the line `invalid` when the job's strings cannot be sent. `None` when
-/// no job reads the device.
+/// [`backups_within`] the default deadline.
+#[cfg(test)]
 pub(crate) fn backups(jobs: &[BackupJob]) -> Option<Command> {
-    let body: Vec<String> = jobs
+    backups_within(jobs, DEFAULT_TIMEOUT)
+}
+
+/// One sectioned command reading every job but the `zfs` ones, all at once, each bounded on
+/// the device by `deadline` less 3 s (so one hung repository fails its own job and the others
+/// are still read): section `j<i>` holds job `i`'s output, or the line `invalid` when the
+/// job's strings cannot be sent. `None` when no job reads the device.
+pub(crate) fn backups_within(jobs: &[BackupJob], deadline: Duration) -> Option<Command> {
+    let reading: Vec<(usize, String)> = jobs
         .iter()
         .enumerate()
         .filter(|(_, job)| reads_device(job))
-        .map(|(i, job)| {
-            let run = job_body(job).unwrap_or_else(|| "echo invalid".to_owned());
-            format!("section j{i}; {run}")
-        })
+        .map(|(i, job)| (i, job_body(job).unwrap_or_else(|| "echo invalid".to_owned())))
         .collect();
-    if body.is_empty() {
+    if reading.is_empty() {
         return None;
     }
-    Some(Command::sectioned("backups", &body.join("; "), DEFAULT_TIMEOUT))
+    let secs = deadline.as_secs().saturating_sub(3).max(2);
+    let mut body = format!("t=$(mktemp -d) || exit 1; trap 'rm -rf \"$t\"' EXIT; T={secs}; ");
+    for (i, run) in &reading {
+        body.push_str(&format!("{{ {run}; }} >\"$t/{i}\" 2>&1 & "));
+    }
+    body.push_str("wait");
+    for (i, _) in &reading {
+        body.push_str(&format!("; section j{i}; cat \"$t/{i}\""));
+    }
+    Some(Command::sectioned("backups", &body, DEFAULT_TIMEOUT))
 }
 
 /// `restic check` of a restic job (with its lock: never `--no-lock`), printing
@@ -191,10 +209,9 @@ mod tests {
         let zfs = job(BackupSource::Zfs { dataset: "tank/*".into() });
         assert!(backups(std::slice::from_ref(&zfs)).is_none(), "zfs jobs read no device");
         let mixed = backups(&[zfs.clone(), job(BackupSource::File { path: "/d".into() })]);
-        assert!(
-            mixed.unwrap().line.contains("section j1; if [ -d /d ]"),
-            "sections keep the index"
-        );
+        let mixed = mixed.unwrap().line;
+        assert!(mixed.contains("{ if [ -d /d ]") && mixed.contains(">\"$t/1\" 2>&1 &"), "{mixed}");
+        assert!(mixed.contains("section j1; cat \"$t/1\"") && !mixed.contains("j0"), "{mixed}");
         assert!(restic_check(&zfs, CHECK_TIMEOUT).is_none());
     }
 
@@ -226,8 +243,45 @@ mod tests {
             job(BackupSource::File { path: "/srv/backup/done".into() }),
         ])
         .unwrap();
-        assert!(cmd.line.contains("section j0; TZ=UTC systemctl show"), "{}", cmd.line);
+        assert!(cmd.line.contains("{ TZ=UTC systemctl show"), "{}", cmd.line);
         assert!(cmd.line.contains("-- borg.service"), "{}", cmd.line);
-        assert!(cmd.line.contains("section j1; if [ -d /srv/backup/done ]"), "{}", cmd.line);
+        assert!(cmd.line.contains("{ if [ -d /srv/backup/done ]"), "{}", cmd.line);
+        assert!(cmd.line.contains("wait; section j0; cat \"$t/0\"; section j1;"), "{}", cmd.line);
+    }
+
+    #[test]
+    fn a_hung_restic_fails_its_own_job_and_the_others_are_read() {
+        // A fake restic that hangs, first on PATH, and a real marker file.
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("restic");
+        std::fs::write(&bin, "#!/bin/sh\nexec sleep 60\n").unwrap();
+        std::fs::set_permissions(&bin, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        let marker = dir.path().join("done");
+        std::fs::write(&marker, "ok").unwrap();
+        let restic = job(BackupSource::Restic {
+            repository: "sftp:stalled:/r".into(),
+            password_file: "/root/.pw".into(),
+            env_file: None,
+            check_interval_seconds: None,
+        });
+        let file = job(BackupSource::File { path: marker.display().to_string() });
+        let cmd = backups_within(&[restic, file], Duration::from_secs(5)).unwrap();
+        let path =
+            format!("{}:{}", dir.path().display(), std::env::var("PATH").unwrap_or_default());
+        let started = std::time::Instant::now();
+        let out = std::process::Command::new("/bin/sh")
+            .arg("-c")
+            .arg(&cmd.line)
+            .env("PATH", path)
+            .output()
+            .unwrap();
+        assert!(started.elapsed() < Duration::from_secs(5), "bounded by the deadline less 3 s");
+        let out = String::from_utf8_lossy(&out.stdout);
+        let (_, found) = crate::probes::sections::split(&out, cmd.section_nonce());
+        let j0 = found.iter().find(|s| s.name == "j0").expect("j0").body();
+        assert!(j0.trim_end().ends_with("exit:124"), "{out}");
+        let j1 = found.iter().find(|s| s.name == "j1").expect("j1").body();
+        assert!(j1.trim_end().ends_with("exit:0") && j1.lines().count() == 2, "{out}");
     }
 }

@@ -184,7 +184,7 @@ impl Probe for BackupsProbe {
     }
 
     async fn poll(&mut self, ctx: &PollContext<'_>) -> Result<Vec<EventKind>, ProbeError> {
-        let cmd = command::backups::backups(&self.jobs);
+        let cmd = command::backups::backups_within(&self.jobs, ctx.command_timeout);
         let out = match &cmd {
             Some(c) => Some(ctx.run(c).await?),
             None => None,

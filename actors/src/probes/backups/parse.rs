@@ -118,6 +118,12 @@ fn restic(lines: &[&str]) -> Reading {
     let (status, before, after) = split_exit(lines);
     match status {
         Some(0) => {}
+        // `timeout` ended it (GNU: 124; BusyBox passes restic's 130, or 137 after `-k`).
+        Some(124 | 130 | 137) => {
+            return failed(
+                "restic snapshots did not answer within the poll's deadline (a hung repository or backend?)",
+            );
+        }
         Some(s) => {
             let msg = error_line(&before);
             return failed(&format!("restic snapshots exited with status {s}: {msg}"));
