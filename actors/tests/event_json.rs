@@ -16,11 +16,14 @@ use infrastructor_actors::bench_support::probes::vms::parse_dominfo;
 use infrastructor_actors::bench_support::probes::zfs::parse_zfs;
 use infrastructor_actors::events::{Event, EventKind};
 use infrastructor_actors::model::alerts::{Alert, Severity, Suppressed};
-use infrastructor_actors::model::backups::{BackupJob, BackupSource, BackupStatus, BackupVerdict};
-use infrastructor_actors::model::images::{ImageStatus, ImageUpdate, ImageVerdict};
+use infrastructor_actors::model::backups::{BackupStatus, BackupVerdict};
 use infrastructor_actors::model::logs::{LogMatch, LogSource};
 use infrastructor_actors::model::refs::{ContainerRef, DriveRef};
 use uuid::Uuid;
+
+#[path = "event_json_support/samples.rs"]
+mod samples;
+use samples::{image_update, images_sample, restic_job};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/");
 const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots/events.json");
@@ -82,61 +85,6 @@ fn covered(kind: &EventKind) -> &'static str {
         | EventKind::AlertResolved { .. }
         | EventKind::AlertAcknowledged { .. }
         | EventKind::AlertSilenced { .. } => kind.type_name(),
-    }
-}
-
-const APP_ID: &str = "sha256:68e13ac07f924af1d849bdf699b1b3f0089b30230c256f8596253591d807e521";
-const OLD_DIGEST: &str = "sha256:bdf4c592c8915032eedf358e75689658cf4f7caca4d71a8cc767c636da1eac6f";
-const NEW_DIGEST: &str = "sha256:2d4e6245081dcc610c6552aa774f71f47684965dbe2ced5f404e0d1e5e91f795";
-
-/// The images of `tests/fixtures/images`: `app` outdated, `pinned` by digest, `built` here.
-fn images_sample(at: chrono::DateTime<Utc>) -> Vec<ImageStatus> {
-    let base = ImageStatus {
-        reference: "127.0.0.1:5055/app:1".into(),
-        image_id: APP_ID.into(),
-        containers: vec!["app".into()],
-        verdict: ImageVerdict::Outdated,
-        local_digest: Some(OLD_DIGEST.into()),
-        remote_digest: Some(NEW_DIGEST.into()),
-        outdated_since: Some(at - chrono::Duration::hours(6)),
-        method: Some("head".into()),
-        evidence: vec![],
-    };
-    vec![
-        base.clone(),
-        ImageStatus {
-            reference: format!("127.0.0.1:5055/app@{OLD_DIGEST}"),
-            containers: vec!["pinned".into()],
-            verdict: ImageVerdict::Pinned,
-            remote_digest: None,
-            outdated_since: None,
-            method: None,
-            ..base.clone()
-        },
-        ImageStatus {
-            reference: "local/built".into(),
-            image_id: "sha256:0eeccd90a72264033d3163956ce769ed9cc84761b3b41a9550e37e3afaf102a6".into(),
-            containers: vec!["built".into()],
-            verdict: ImageVerdict::Local,
-            local_digest: None,
-            remote_digest: None,
-            outdated_since: None,
-            method: None,
-            evidence: vec!["the image has no digest of docker.io/local/built: built or imported here, never pulled or pushed".into()],
-        },
-    ]
-}
-
-fn restic_job() -> BackupJob {
-    BackupJob {
-        name: "nightly".into(),
-        source: BackupSource::Restic {
-            repository: "sftp:backup@vault:/srv/restic".into(),
-            password_file: "/root/.restic-password".into(),
-            env_file: None,
-            check_interval_seconds: Some(7 * 86_400),
-        },
-        max_age_seconds: 93_600,
     }
 }
 
@@ -327,15 +275,7 @@ fn examples() -> Vec<EventKind> {
             last_success: Some(Utc.with_ymd_and_hms(2026, 11, 23, 3, 0, 0).unwrap()),
         },
         EventKind::ImagesSampled { images: images_sample(at) },
-        EventKind::ImageUpdateAvailable {
-            update: ImageUpdate {
-                reference: "127.0.0.1:5055/app:1".into(),
-                image_id: APP_ID.into(),
-                containers: vec!["app".into()],
-                local_digest: Some(OLD_DIGEST.into()),
-                remote_digest: NEW_DIGEST.into(),
-            },
-        },
+        EventKind::ImageUpdateAvailable { update: image_update() },
         EventKind::UpdatesSampled {
             manager: "dnf".into(),
             // NetworkManager, NetworkManager-libnm, kernel (a security update).

@@ -47,22 +47,11 @@ impl FleetHandle {
         device: Option<&str>,
         opts: &ReadOptions,
     ) -> Result<BackupReport, ApiError> {
-        let names: Vec<String> = match device {
-            Some(d) => vec![d.to_owned()],
-            None => self.snapshot().devices.keys().cloned().collect(),
-        };
-        let opts = if device.is_some() { opts.clone() } else { ReadOptions::cached() };
+        let (read, freshness) = self.read_one_or_all(device, "backups", opts).await?;
         let now = Utc::now();
-        let (mut jobs, mut fresh) = (Vec::new(), Vec::new());
-        for name in names {
-            let (state, freshness) = self.read(&name, "backups", &opts).await?;
-            let Some(statuses) = state.backups() else {
-                if device.is_some() || state.failures.contains_key("backups") {
-                    fresh.push(freshness);
-                }
-                continue;
-            };
-            fresh.push(freshness);
+        let mut jobs = Vec::new();
+        for (name, state) in read {
+            let Some(statuses) = state.backups() else { continue };
             jobs.extend(statuses.iter().map(|s| BackupJobStatus {
                 device: name.clone(),
                 age_seconds: s.last_success.map(|t| (now - t).num_seconds().max(0)),
@@ -84,11 +73,7 @@ impl FleetHandle {
         });
         let n = |v| jobs.iter().filter(|j| j.status.verdict == v).count();
         Ok(BackupReport {
-            freshness: if fresh.is_empty() {
-                Freshness::cached(None, now, "no device has a backups sample yet")
-            } else {
-                Freshness::worst(&fresh, now)
-            },
+            freshness,
             ok: n(BackupVerdict::Ok),
             overdue: n(BackupVerdict::Overdue),
             failed: n(BackupVerdict::Failed),

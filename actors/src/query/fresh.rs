@@ -193,4 +193,44 @@ impl FleetHandle {
         let at = fresh.sample(probe).map_or(report.observed_at, |e| e.observed_at);
         Ok((Arc::new(fresh), Freshness::live(at, Utc::now())))
     }
+
+    /// `probe` read on `device`, or on every device from their last polls (a device where
+    /// the probe does not run is left out of the fleet): each device read with its state, and
+    /// the freshness of the whole answer. A device without a sample counts towards that
+    /// freshness when it was asked for by name or when the probe fails there (the reason
+    /// says why it is empty); with nothing stored anywhere the answer says so.
+    pub(crate) async fn read_one_or_all(
+        &self,
+        device: Option<&str>,
+        probe: &'static str,
+        opts: &ReadOptions,
+    ) -> Result<(Vec<(String, Arc<DeviceState>)>, Freshness), ApiError> {
+        let names: Vec<String> = match device {
+            Some(d) => vec![d.to_owned()],
+            None => self.snapshot().devices.keys().cloned().collect(),
+        };
+        let opts = if device.is_some() { opts.clone() } else { ReadOptions::cached() };
+        let (mut read, mut fresh) = (Vec::new(), Vec::new());
+        for name in names {
+            let (state, freshness) = match self.read(&name, probe, &opts).await {
+                Ok(r) => r,
+                Err(ApiError::Refused(_)) if device.is_none() => continue,
+                Err(e) => return Err(e),
+            };
+            if state.sample(probe).is_some()
+                || device.is_some()
+                || state.failures.contains_key(probe)
+            {
+                fresh.push(freshness);
+            }
+            read.push((name, state));
+        }
+        let now = Utc::now();
+        let freshness = if fresh.is_empty() {
+            Freshness::cached(None, now, format!("no device has a {probe} sample yet"))
+        } else {
+            Freshness::worst(&fresh, now)
+        };
+        Ok((read, freshness))
+    }
 }

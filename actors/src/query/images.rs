@@ -45,15 +45,19 @@ pub struct ContainerUpdates {
 impl ContainerUpdates {
     /// The images of `device` (all of them when `None`), as in the report.
     pub fn of(images: &[ImageStatus], device: &str, freshness: Freshness) -> Self {
+        Self::from_rows(Self::rows(images, device), freshness)
+    }
+
+    fn rows(images: &[ImageStatus], device: &str) -> Vec<ContainerImage> {
         let now = Utc::now();
-        let rows = images.iter().map(|s| ContainerImage {
+        let row = |s: &ImageStatus| ContainerImage {
             device: device.to_owned(),
             outdated_seconds: (s.verdict == ImageVerdict::Outdated)
                 .then(|| s.outdated_since.map(|t| (now - t).num_seconds().max(0)))
                 .flatten(),
             status: s.clone(),
-        });
-        Self::from_rows(rows.collect(), freshness)
+        };
+        images.iter().map(row).collect()
     }
 
     fn from_rows(mut images: Vec<ContainerImage>, freshness: Freshness) -> Self {
@@ -97,30 +101,12 @@ impl FleetHandle {
         device: Option<&str>,
         opts: &ReadOptions,
     ) -> Result<ContainerUpdates, ApiError> {
-        let names: Vec<String> = match device {
-            Some(d) => vec![d.to_owned()],
-            None => self.snapshot().devices.keys().cloned().collect(),
-        };
-        let opts = if device.is_some() { opts.clone() } else { ReadOptions::cached() };
-        let (mut rows, mut fresh) = (Vec::new(), Vec::new());
-        for name in names {
-            let (state, freshness) = match self.read(&name, "images", &opts).await {
-                Ok(read) => read,
-                Err(ApiError::Refused(_)) if device.is_none() => continue,
-                Err(e) => return Err(e),
-            };
-            if let Some(images) = state.images() {
-                rows.extend(ContainerUpdates::of(images, &name, freshness.clone()).images);
-                fresh.push(freshness);
-            } else if device.is_some() || state.failures.contains_key("images") {
-                fresh.push(freshness);
-            }
-        }
-        let freshness = if fresh.is_empty() {
-            Freshness::cached(None, Utc::now(), "no device has an images sample yet")
-        } else {
-            Freshness::worst(&fresh, Utc::now())
-        };
+        let (read, freshness) = self.read_one_or_all(device, "images", opts).await?;
+        let rows = read
+            .iter()
+            .filter_map(|(name, state)| Some(ContainerUpdates::rows(state.images()?, name)))
+            .flatten()
+            .collect();
         Ok(ContainerUpdates::from_rows(rows, freshness))
     }
 }
